@@ -1,0 +1,34 @@
+//! Reading a token WITHOUT verifying it. Only for the landing page, which must know the username (to start
+//! Cognito's custom auth) and the redirect before the edge has checked anything. Nothing read here may be
+//! trusted: the edge verifies the token during sign-in, and the page re-checks the redirect itself.
+
+use serde::Deserialize;
+
+use crate::error::{Error, ErrorKind, err};
+
+/// The unverified payload members the landing page uses. Every member may be absent or a lie.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct InsecurePayload {
+    /// Cognito username to sign in as.
+    pub username: Option<String>,
+    /// Where to land afterwards (re-check with [`crate::check_redirect`]).
+    pub redirect: Option<String>,
+    /// Expiry, to show "expired" without a round trip.
+    pub exp: Option<u64>,
+    /// The web client id the token is meant for.
+    pub aud: Option<String>,
+}
+
+/// Decodes the payload of `token` without checking its signature or claims. Fails on tokens over `max_bytes`,
+/// on anything but three base64url parts, and on a payload that is not a JSON object.
+pub fn insecure_payload(token: &str, max_bytes: usize) -> Result<InsecurePayload, Error> {
+    if token.len() > max_bytes {
+        return err(ErrorKind::TooLarge { len: token.len(), max: max_bytes });
+    }
+    let parts: Vec<&str> = token.split('.').collect();
+    let [_, payload, _] = parts[..] else {
+        return err(ErrorKind::Malformed("expected three dot-separated parts"));
+    };
+    let bytes = crate::b64::decode(payload).ok_or(ErrorKind::Malformed("payload is not base64url"))?;
+    serde_json::from_slice(&bytes).map_err(|_| ErrorKind::Malformed("payload is not the expected JSON").into())
+}

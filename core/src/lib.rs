@@ -1,0 +1,61 @@
+//! handoff-core: the single source of truth for Handoff's token.
+//!
+//! It owns the token format (JWS compact, `typ: handoff+jwt`), the claims, the verification policy and its
+//! stable reason codes, key sets, the redirect rules, and the edge API's wire types. It does no I/O, reads no
+//! clock and draws no random numbers: time and random bytes are arguments. Signature crypto is pluggable
+//! ([`SignatureBackend`], [`AsyncSignatureBackend`]); [`RustCrypto`] (feature `rust-crypto`) is the native one.
+//!
+//! ```
+//! # #[cfg(feature = "rust-crypto")] {
+//! use handoff_core::{Claims, Key, KeySet, Policy, RustCrypto, mint, new_jti, verify};
+//! let keys = KeySet::new(vec![Key::ed25519_from_seed("k1", [7; 32]).unwrap()]).unwrap();
+//! let now = 1_700_000_000;
+//! let claims = Claims {
+//!     iss: "https://edge.example".into(), aud: "web-client".into(), sub: "3f1c".into(),
+//!     username: "alice".into(), azp: "mobile-client".into(), iat: now, nbf: now, exp: now + 60,
+//!     jti: new_jti([1; 16]), redirect: Some("/orders/42".into()),
+//! };
+//! let token = mint(&claims, &keys, &RustCrypto).unwrap();
+//! let policy = Policy::new("https://edge.example", ["web-client"]);
+//! let verified = verify(&token, &keys, &policy, now + 1, &RustCrypto).unwrap();
+//! assert_eq!(verified.claims().username, "alice");
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod algorithm;
+mod b64;
+mod backend;
+mod claims;
+pub mod dangerous;
+mod der;
+mod error;
+mod fingerprint;
+mod keys;
+mod pem;
+mod policy;
+mod reason;
+mod redirect;
+#[cfg(feature = "rust-crypto")]
+mod rust_crypto;
+mod token;
+pub mod wire;
+
+pub use algorithm::Algorithm;
+pub use backend::{AsyncSignatureBackend, BackendError, Blocking, SignatureBackend};
+pub use claims::{Claims, JTI_RANDOM_BYTES, MAX_CLAIM_LEN, new_jti};
+pub use error::{Error, ErrorKind};
+pub use fingerprint::fingerprint;
+pub use keys::{Key, KeyError, KeySet, MAX_KID_LEN, MIN_RSA_MODULUS_BYTES, Material, RsaPrivate, Secret};
+pub use policy::{HARD_MAX_TTL_SECS, MAX_LEEWAY_SECS, Policy, TOKEN_TYPE};
+pub use reason::Reason;
+pub use redirect::{MAX_REDIRECT_LEN, RedirectError, check_allowlist_entry, check_redirect};
+#[cfg(feature = "rust-crypto")]
+pub use rust_crypto::RustCrypto;
+pub use token::{FORBIDDEN_HEADERS, Header, Unverified, Verified, mint, mint_async, verify, verify_async};
+
+/// base64url (no padding) helpers, as used in tokens and JWKs.
+pub mod base64url {
+    pub use crate::b64::{decode, encode};
+}

@@ -1,0 +1,227 @@
+//! The handoff token: JWS compact serialization, header rules (RFC 8725), minting and verification.
+//!
+//! Verification runs in three steps: [`Unverified::parse`] checks size, shape, header and key choice;
+//! a backend checks the signature; only then are the claims decoded and checked. The claims of a token are
+//! reachable only through [`Verified`], which only [`verify`] and [`verify_async`] construct.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::backend::{AsyncSignatureBackend, SignatureBackend};
+use crate::claims::{Claims, RawClaims};
+use crate::error::{Error, ErrorKind, err};
+use crate::policy::{Policy, TOKEN_TYPE};
+use crate::{Algorithm, Key, KeySet, b64};
+
+/// Header members a token may not carry: key hints from the token itself are never followed (RFC 8725 3.10),
+/// and no extension is understood (`crit`).
+pub const FORBIDDEN_HEADERS: &[&str] = &["jku", "x5u", "jwk", "x5c", "crit"];
+
+/// The header of a handoff token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Header {
+    /// The signing algorithm (always the algorithm of the key named by `kid`).
+    pub alg: Algorithm,
+    /// Always `handoff+jwt`.
+    pub typ: &'static str,
+    /// The id of the signing key.
+    pub kid: String,
+}
+
+/// A token whose format, header and key choice passed, but whose signature is not yet checked.
+/// Its claims are deliberately not reachable.
+#[derive(Debug)]
+pub struct Unverified<'t, 'k> {
+    signing_input: &'t str,
+    payload_b64: &'t str,
+    signature: Vec<u8>,
+    key: &'k Key,
+}
+
+impl<'t, 'k> Unverified<'t, 'k> {
+    /// Checks everything that can be checked before the signature: size, three base64url parts, header JSON,
+    /// forbidden headers, `typ`, `kid`, the algorithm (from the key, never trusted from the header) and the
+    /// signature length.
+    pub fn parse(token: &'t str, keys: &'k KeySet, policy: &Policy) -> Result<Self, Error> {
+        policy.check()?;
+        if token.len() > policy.max_token_bytes {
+            return err(ErrorKind::TooLarge { len: token.len(), max: policy.max_token_bytes });
+        }
+        let mut parts = token.split('.');
+        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return err(ErrorKind::Malformed("expected three dot-separated parts"));
+        };
+        let header = b64::decode(header_b64).ok_or(ErrorKind::Malformed("header is not base64url"))?;
+        let signature = b64::decode(signature_b64).ok_or(ErrorKind::Malformed("signature is not base64url"))?;
+        if b64::decode(payload_b64).is_none() {
+            return err(ErrorKind::Malformed("payload is not base64url"));
+        }
+        let header: Map<String, Value> =
+            serde_json::from_slice(&header).map_err(|_| ErrorKind::Malformed("header is not a JSON object"))?;
+        if let Some(name) = FORBIDDEN_HEADERS.iter().find(|h| header.contains_key(**h)) {
+            return err(ErrorKind::ForbiddenHeader(name));
+        }
+        if header.get("typ").and_then(Value::as_str) != Some(TOKEN_TYPE) {
+            return err(ErrorKind::WrongType);
+        }
+        let key = match header.get("kid") {
+            Some(Value::String(kid)) => keys.get(kid).ok_or(ErrorKind::UnknownKey)?,
+            _ => return err(ErrorKind::UnknownKey),
+        };
+        let alg = match header.get("alg") {
+            Some(Value::String(alg)) => alg.as_str(),
+            Some(_) => return err(ErrorKind::Malformed("alg is not a string")),
+            None => return err(ErrorKind::AlgorithmNotAllowed(String::new())),
+        };
+        let key_alg = key.algorithm();
+        if alg != key_alg.as_str() || !policy.algorithms.contains(&key_alg) {
+            return err(ErrorKind::AlgorithmNotAllowed(alg.chars().take(16).collect()));
+        }
+        if signature.len() != expected_signature_len(key) {
+            return err(ErrorKind::BadSignature);
+        }
+        let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
+        Ok(Unverified { signing_input, payload_b64, signature, key })
+    }
+
+    /// The key the signature must verify with.
+    pub fn key(&self) -> &'k Key {
+        self.key
+    }
+
+    /// The bytes the signature covers (`header.payload` as sent).
+    pub fn signing_input(&self) -> &'t [u8] {
+        self.signing_input.as_bytes()
+    }
+
+    /// The decoded signature.
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// Decodes and checks the claims; called only after the backend accepted the signature.
+    fn into_verified(self, policy: &Policy, now: u64) -> Result<Verified, Error> {
+        let payload = b64::decode(self.payload_b64).ok_or(ErrorKind::Malformed("payload is not base64url"))?;
+        let object: Map<String, Value> = serde_json::from_slice(&payload)
+            .map_err(|_| ErrorKind::Malformed("payload is not a JSON object"))?;
+        let raw: RawClaims = serde_json::from_value(Value::Object(object))
+            .map_err(|_| ErrorKind::Malformed("a claim has the wrong type"))?;
+        let claims = raw.require()?;
+        claims.check_policy(policy, now)?;
+        Ok(Verified { claims, kid: self.key.kid().to_string(), alg: self.key.algorithm() })
+    }
+}
+
+fn expected_signature_len(key: &Key) -> usize {
+    match key.material() {
+        crate::keys::Material::Ed25519 { .. } => 64,
+        crate::keys::Material::Rsa { n, .. } => n.iter().skip_while(|&&b| b == 0).count(),
+    }
+}
+
+/// A token whose signature, header and claims all passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    claims: Claims,
+    kid: String,
+    alg: Algorithm,
+}
+
+impl Verified {
+    /// The verified claims.
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+    /// The verified claims, by value.
+    pub fn into_claims(self) -> Claims {
+        self.claims
+    }
+    /// The id of the key that signed it.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+    /// The algorithm it was signed with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// Checks that the one redeeming is the token's user, through the token's web client: Cognito's user `sub`
+    /// and username must equal the token's, and the app client id must be the token's `aud`.
+    pub fn check_redeemer(&self, sub: &str, username: &str, client_id: &str) -> Result<(), Error> {
+        if self.claims.aud != client_id {
+            return err(ErrorKind::WrongAudience);
+        }
+        // Both must match: a username can be reassigned after deletion, a sub never is.
+        if self.claims.sub != sub || self.claims.username != username {
+            return err(ErrorKind::WrongUser);
+        }
+        Ok(())
+    }
+}
+
+/// Verifies `token` at time `now` (Unix seconds) with a synchronous backend.
+pub fn verify<B: SignatureBackend>(
+    token: &str,
+    keys: &KeySet,
+    policy: &Policy,
+    now: u64,
+    backend: &B,
+) -> Result<Verified, Error> {
+    let unverified = Unverified::parse(token, keys, policy)?;
+    let ok = backend
+        .verify(unverified.key, unverified.signing_input(), &unverified.signature)
+        .map_err(|e| ErrorKind::Backend(e.0))?;
+    if !ok {
+        return err(ErrorKind::BadSignature);
+    }
+    unverified.into_verified(policy, now)
+}
+
+/// Verifies `token` at time `now` (Unix seconds) with an asynchronous backend (WebCrypto in the edge).
+pub async fn verify_async<B: AsyncSignatureBackend>(
+    token: &str,
+    keys: &KeySet,
+    policy: &Policy,
+    now: u64,
+    backend: &B,
+) -> Result<Verified, Error> {
+    let unverified = Unverified::parse(token, keys, policy)?;
+    let ok = backend
+        .verify(unverified.key, unverified.signing_input(), &unverified.signature)
+        .await
+        .map_err(|e| ErrorKind::Backend(e.0))?;
+    if !ok {
+        return err(ErrorKind::BadSignature);
+    }
+    unverified.into_verified(policy, now)
+}
+
+/// The signing input for `claims` under the key set's active key.
+fn signing_input<'k>(claims: &Claims, keys: &'k KeySet) -> Result<(String, &'k Key), Error> {
+    claims.check_shape()?;
+    let key = keys.signing_key().ok_or_else(|| ErrorKind::Misconfigured("no signing key".into()))?;
+    let header = Header { alg: key.algorithm(), typ: TOKEN_TYPE, kid: key.kid().to_string() };
+    let header = serde_json::to_vec(&header).map_err(|e| ErrorKind::Backend(e.to_string()))?;
+    let payload = serde_json::to_vec(claims).map_err(|e| ErrorKind::Backend(e.to_string()))?;
+    Ok((format!("{}.{}", b64::encode(header), b64::encode(payload)), key))
+}
+
+/// Mints a token for `claims` with the key set's active signing key.
+pub fn mint<B: SignatureBackend>(claims: &Claims, keys: &KeySet, backend: &B) -> Result<String, Error> {
+    let (input, key) = signing_input(claims, keys)?;
+    let signature = backend.sign(key, input.as_bytes()).map_err(|e| ErrorKind::Backend(e.0))?;
+    Ok(format!("{input}.{}", b64::encode(signature)))
+}
+
+/// Mints a token with an asynchronous backend.
+pub async fn mint_async<B: AsyncSignatureBackend>(
+    claims: &Claims,
+    keys: &KeySet,
+    backend: &B,
+) -> Result<String, Error> {
+    let (input, key) = signing_input(claims, keys)?;
+    let signature = backend.sign(key, input.as_bytes()).await.map_err(|e| ErrorKind::Backend(e.0))?;
+    Ok(format!("{input}.{}", b64::encode(signature)))
+}

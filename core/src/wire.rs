@@ -1,0 +1,126 @@
+//! The JSON bodies of the edge API, shared by the edge, the trigger Lambda and the CLI so that all of them agree
+//! on the wire format (golden fixtures in `tests/fixtures/wire/` prove it). Requests reject unknown fields.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Reason;
+
+/// Largest request body the edge accepts, in bytes.
+pub const MAX_BODY_BYTES: usize = 8 * 1024;
+/// Path: issue a handoff token (Bearer Cognito access token).
+pub const ISSUE_PATH: &str = "/v1/handoffs";
+/// Path: redeem (verify and burn) a token (Bearer redeem secret).
+pub const REDEEM_PATH: &str = "/v1/redeem";
+/// Path: revoke the caller's live tokens (Bearer Cognito access token).
+pub const REVOKE_PATH: &str = "/v1/revoke";
+/// Path: the public key set.
+pub const JWKS_PATH: &str = "/.well-known/jwks.json";
+/// Path: liveness.
+pub const HEALTH_PATH: &str = "/healthz";
+/// The URL fragment parameter that carries the token to the landing page.
+pub const FRAGMENT_PARAM: &str = "handoff";
+
+/// `POST /v1/handoffs` body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueRequest {
+    /// Where the web app should land (a same-origin path inside the allowlist).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<String>,
+}
+
+/// `201` answer of `POST /v1/handoffs`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueAnswer {
+    /// The handoff token.
+    pub token: String,
+    /// The landing page URL with the token in its fragment.
+    pub url: String,
+    /// Seconds until the token expires.
+    pub expires_in: u64,
+}
+
+/// `POST /v1/redeem` body, sent by the Verify trigger.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemRequest {
+    /// The challenge answer: the handoff token.
+    pub token: String,
+    /// The Cognito user's `sub` (from the trigger's `userAttributes`).
+    pub sub: String,
+    /// The Cognito username.
+    pub username: String,
+    /// The app client id the sign-in runs through (`callerContext.clientId`).
+    pub client_id: String,
+    /// The challenge nonce from Create's private parameters; the same nonce makes a redeem idempotent.
+    pub nonce: String,
+}
+
+/// `200` answer of `POST /v1/redeem`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemAnswer {
+    /// Whether the token was valid and is now burned for this nonce.
+    pub ok: bool,
+    /// Why not, when `ok` is false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+}
+
+impl RedeemAnswer {
+    /// The success answer.
+    pub const OK: RedeemAnswer = RedeemAnswer { ok: true, reason: None };
+
+    /// A refusal with a reason.
+    pub fn refused(reason: Reason) -> Self {
+        RedeemAnswer { ok: false, reason: Some(reason) }
+    }
+}
+
+/// `200` answer of `POST /v1/revoke`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeAnswer {
+    /// How many live tokens were revoked.
+    pub revoked: u32,
+}
+
+/// Every error answer: `{"error": "<reason_code>", "message": "..."}`. Never echoes a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorBody {
+    /// The stable reason code.
+    pub error: Reason,
+    /// A human-readable explanation.
+    pub message: String,
+}
+
+impl ErrorBody {
+    /// An error body.
+    pub fn new(error: Reason, message: impl Into<String>) -> Self {
+        ErrorBody { error, message: message.into() }
+    }
+}
+
+// Tokens are secrets until burned: never print them.
+impl std::fmt::Debug for IssueAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssueAnswer")
+            .field("token", &crate::fingerprint(&self.token))
+            .field("expires_in", &self.expires_in)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for RedeemRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedeemRequest")
+            .field("token", &crate::fingerprint(&self.token))
+            .field("sub", &self.sub)
+            .field("username", &self.username)
+            .field("client_id", &self.client_id)
+            .field("nonce", &"***")
+            .finish()
+    }
+}

@@ -1,0 +1,84 @@
+//! Handoff's automation: `cargo xtask setup | test | demo | stack | bench`.
+//!
+//! Std only, so it compiles in seconds on a fresh machine before anything else is installed.
+
+#![forbid(unsafe_code)]
+
+mod bench;
+mod cmd;
+mod demo;
+mod results;
+mod setup;
+mod stack;
+mod test;
+mod tools;
+
+use std::process::ExitCode;
+
+use tools::Tools;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  setup              install every pinned tool (idempotent: present tools are only checked)
+                     rust wasm32 target, wasm-bindgen-cli (= Cargo.lock), worker-build, chromium +
+                     chromedriver (Debian), npm packages (package-lock.json), ministack venv, dev secrets
+  test [--no-setup]  setup, then fmt, clippy (native + wasm32), native tests, core's wasm32 tests
+                     under node, node --test; prints a summary ending in `N passed, M failed`
+  demo               (not built yet)
+  stack up|down      (not built yet)
+  bench              (not built yet)
+  help               this text";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    match command.as_str() {
+        "help" | "-h" | "--help" => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        "setup" => match rest {
+            [] => with_tools(|tools| match setup::run(tools) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::FAILURE
+                }
+            }),
+            _ => usage_error(&format!("`setup` takes no arguments, got `{}`", rest.join(" "))),
+        },
+        "test" => match rest {
+            [] => with_tools(|tools| exit(test::run(tools, false))),
+            [flag] if flag == "--no-setup" => with_tools(|tools| exit(test::run(tools, true))),
+            _ => usage_error(&format!("unknown `test` arguments `{}`", rest.join(" "))),
+        },
+        "demo" => demo::run(rest),
+        "stack" => stack::run(rest),
+        "bench" => bench::run(rest),
+        other => usage_error(&format!("unknown command `{other}`")),
+    }
+}
+
+fn with_tools(f: impl FnOnce(&Tools) -> ExitCode) -> ExitCode {
+    match Tools::locate() {
+        Ok(tools) => f(&tools),
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn exit(ok: bool) -> ExitCode {
+    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}\n\n{USAGE}");
+    ExitCode::from(2)
+}

@@ -1,0 +1,386 @@
+//! `cargo xtask setup`: installs every pinned tool, idempotently (each step checks before it installs).
+
+use std::fs;
+use std::path::Path;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::cmd::{self, Error, Result};
+use crate::tools::{self, MINISTACK_VERSION, Tools, WASM_TARGET, WORKER_BUILD_VERSION};
+
+/// Runs every setup step in order; stops at the first failure.
+pub fn run(tools: &Tools) -> Result<()> {
+    let started = Instant::now();
+    rust(tools)?;
+    wasm_bindgen_cli(tools)?;
+    worker_build(tools)?;
+    chromium(tools)?;
+    npm_packages(tools)?;
+    python_venv(tools)?;
+    dev_secrets(tools)?;
+    println!("setup: done in {:.1}s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Prints the "already there" line.
+fn present(tool: &str, version: &str) {
+    println!("setup: {tool} {version} ok (present)");
+}
+
+/// Prints the "installing" line, runs `install`, then prints how long it took.
+fn installing(tool: &str, version: &str, install: impl FnOnce() -> Result<()>) -> Result<()> {
+    println!("setup: installing {tool} {version}...");
+    let started = Instant::now();
+    install()?;
+    println!(
+        "setup: {tool} {version} installed in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Step 1: the wasm32 target and rustfmt/clippy for the toolchain pinned in rust-toolchain.toml.
+fn rust(tools: &Tools) -> Result<()> {
+    const STEP: &str = "rust";
+    let channel = tools.rust_channel()?;
+    let targets = cmd::capture(
+        STEP,
+        tools.command("rustup").args(["target", "list", "--installed"]),
+    )?;
+    if targets.lines().any(|t| t.trim() == WASM_TARGET) {
+        present(WASM_TARGET, &channel);
+    } else {
+        installing(WASM_TARGET, &channel, || {
+            cmd::run(STEP, tools.command("rustup").args(["target", "add", WASM_TARGET]))
+        })?;
+    }
+    let components = cmd::capture(
+        STEP,
+        tools.command("rustup").args(["component", "list", "--installed"]),
+    )?;
+    for component in ["rustfmt", "clippy"] {
+        let prefix = format!("{component}-");
+        if components
+            .lines()
+            .any(|c| c.trim() == component || c.trim().starts_with(&prefix))
+        {
+            present(component, &channel);
+        } else {
+            installing(component, &channel, || {
+                cmd::run(
+                    STEP,
+                    tools.command("rustup").args(["component", "add", component]),
+                )
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Step 2: wasm-bindgen-cli at exactly Cargo.lock's wasm-bindgen version.
+fn wasm_bindgen_cli(tools: &Tools) -> Result<()> {
+    const STEP: &str = "wasm-bindgen-cli";
+    let version = tools.wasm_bindgen_version()?;
+    let installed = || {
+        let out = cmd::probe(tools.command(tools.wasm_bindgen()).arg("--version"));
+        out.is_some_and(|o| reports_version(&o, &version)) && tools.wasm_bindgen_test_runner().is_file()
+    };
+    if installed() {
+        present(STEP, &version);
+        return Ok(());
+    }
+    wait_for_cargo_installs();
+    if installed() {
+        present(STEP, &version);
+        return Ok(());
+    }
+    installing(STEP, &version, || {
+        // No --locked: its lockfile pins a webpki-roots version the registry mirror lacks (TOOLCHAIN.md).
+        let mut install = tools.command("cargo");
+        install.args(["install", "wasm-bindgen-cli", "--version", &version]);
+        cmd::run(STEP, &mut install)?;
+        if installed() {
+            Ok(())
+        } else {
+            Err(Error::step(
+                STEP,
+                &cmd::display(&install),
+                "finished but `wasm-bindgen --version` disagrees",
+            ))
+        }
+    })
+}
+
+/// Step 3: worker-build, which builds the edge worker.
+fn worker_build(tools: &Tools) -> Result<()> {
+    const STEP: &str = "worker-build";
+    let installed = || {
+        let out = cmd::probe(tools.command(tools.worker_build()).arg("--version"));
+        out.is_some_and(|o| reports_version(&o, WORKER_BUILD_VERSION))
+    };
+    if installed() {
+        present(STEP, WORKER_BUILD_VERSION);
+        return Ok(());
+    }
+    wait_for_cargo_installs();
+    if installed() {
+        present(STEP, WORKER_BUILD_VERSION);
+        return Ok(());
+    }
+    installing(STEP, WORKER_BUILD_VERSION, || {
+        let mut install = tools.command("cargo");
+        install.args([
+            "install",
+            "worker-build",
+            "--version",
+            WORKER_BUILD_VERSION,
+            "--locked",
+        ]);
+        cmd::run(STEP, &mut install)?;
+        if installed() {
+            Ok(())
+        } else {
+            Err(Error::step(
+                STEP,
+                &cmd::display(&install),
+                "finished but `worker-build --version` disagrees",
+            ))
+        }
+    })
+}
+
+/// Step 4: Debian's chromium and chromedriver (a matching pair from the same archive).
+fn chromium(tools: &Tools) -> Result<()> {
+    const STEP: &str = "chromium";
+    let versions = || {
+        let browser = cmd::probe(tools.command(tools.chromium()).arg("--version"))?;
+        let driver = cmd::probe(tools.command(tools.chromedriver()).arg("--version"))?;
+        Some((first_version(&browser)?, first_version(&driver)?))
+    };
+    if let Some((browser, driver)) = versions() {
+        present("chromium", &browser);
+        present("chromium-driver", &driver);
+        return Ok(());
+    }
+    installing("chromium + chromium-driver", "(Debian)", || {
+        let root = cmd::probe(tools.command("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
+        let apt = |args: &[&str]| {
+            let mut c = if root {
+                tools.command("apt-get")
+            } else {
+                tools.command("sudo")
+            };
+            if !root {
+                c.arg("apt-get");
+            }
+            c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+            cmd::run(STEP, &mut c)
+        };
+        apt(&["update"])?;
+        apt(&["install", "-y", "chromium", "chromium-driver"])?;
+        versions().map(|_| ()).ok_or_else(|| {
+            Error::step(
+                STEP,
+                "apt-get install -y chromium chromium-driver",
+                "finished but `--version` fails",
+            )
+        })
+    })
+}
+
+/// Step 5: npm packages from the committed package-lock.json, reinstalled only when the lock changes.
+fn npm_packages(tools: &Tools) -> Result<()> {
+    const STEP: &str = "npm";
+    let node = cmd::capture(STEP, tools.command("node").arg("--version"))?;
+    let node = node.trim();
+    let lock = tools.root.join("package-lock.json");
+    let lock_text = tools::read(&lock)?;
+    // The node version is part of the stamp: a new node may need the packages' install scripts again.
+    let hash = format!("{:016x}", fnv1a(format!("{node}\n{lock_text}").as_bytes()));
+    let stamp = tools.root.join("node_modules").join(".handoff-lock-hash");
+    let label = format!("(node {node}, lock {})", &hash[..8]);
+    let current = fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == hash);
+    let binaries = [tools.wasm_opt(), tools.esbuild(), tools.wrangler()];
+    if current && binaries.iter().all(|b| b.is_file()) {
+        present("npm packages", &label);
+        return Ok(());
+    }
+    installing("npm packages", &label, || {
+        cmd::run(STEP, tools.command("npm").arg("ci"))?;
+        if let Some(missing) = binaries.iter().find(|b| !b.is_file()) {
+            return Err(Error::step(
+                STEP,
+                "npm ci",
+                format!("finished but {} is missing", missing.display()),
+            ));
+        }
+        fs::write(&stamp, format!("{hash}\n"))
+            .map_err(|e| Error::step(STEP, "npm ci", format!("cannot write {}: {e}", stamp.display())))
+    })
+}
+
+/// Step 6: a Python venv in `.tools/venv` with ministack.
+fn python_venv(tools: &Tools) -> Result<()> {
+    const STEP: &str = "ministack";
+    let venv = tools.venv();
+    // The dist-info directory is what `pip show` reads; looking at it directly takes no time.
+    let installed = || {
+        cmd::probe(tools.command(tools.venv_python()).arg("--version")).is_some()
+            && tools.ministack().is_file()
+            && has_dist_info(&venv, "ministack", MINISTACK_VERSION)
+    };
+    if installed() {
+        present(STEP, MINISTACK_VERSION);
+        return Ok(());
+    }
+    installing(STEP, MINISTACK_VERSION, || {
+        if cmd::probe(tools.command(tools.venv_python()).arg("--version")).is_none() {
+            let mut create = tools.command("python3");
+            create.args(["-m", "venv", "--clear"]).arg(&venv);
+            cmd::run(STEP, &mut create)?;
+        }
+        let mut pip = tools.command(tools.venv_python());
+        pip.args(["-m", "pip", "install", "--disable-pip-version-check", "--quiet"])
+            .arg(format!("ministack=={MINISTACK_VERSION}"));
+        cmd::run(STEP, &mut pip)?;
+        if installed() {
+            Ok(())
+        } else {
+            Err(Error::step(
+                STEP,
+                &cmd::display(&pip),
+                "finished but the package is not in the venv",
+            ))
+        }
+    })
+}
+
+/// Step 7: dev keys and secrets.
+///
+/// HOOK: a later session generates the signing keys and the shared redeem secret here (idempotently,
+/// never overwriting existing ones). For now it only creates the gitignored `.dev/` directory.
+fn dev_secrets(tools: &Tools) -> Result<()> {
+    let dir = tools.dev_dir();
+    fs::create_dir_all(&dir).map_err(|e| {
+        Error::msg(format!(
+            "step `dev-secrets` failed: cannot create {}: {e}",
+            dir.display()
+        ))
+    })?;
+    println!("setup: dev-secrets (.dev/) ok (nothing to generate yet)");
+    Ok(())
+}
+
+/// True when a `--version` output names exactly `version` as a word (so 0.2.13 does not match 0.2.130).
+fn reports_version(output: &str, version: &str) -> bool {
+    output
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .any(|word| {
+            let word = word.strip_prefix('v').unwrap_or(word);
+            word == version
+        })
+}
+
+/// The first word of a `--version` output that starts with a digit.
+fn first_version(output: &str) -> Option<String> {
+    output
+        .split_whitespace()
+        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        .map(str::to_owned)
+}
+
+/// True when `lib/python*/site-packages/<name>-<version>.dist-info` exists in the venv.
+fn has_dist_info(venv: &Path, name: &str, version: &str) -> bool {
+    let Ok(libs) = fs::read_dir(venv.join("lib")) else {
+        return false;
+    };
+    let wanted = format!("{name}-{version}.dist-info");
+    libs.flatten()
+        .any(|lib| lib.path().join("site-packages").join(&wanted).is_dir())
+}
+
+/// Waits while another `cargo install` runs (the lead or a second terminal may be installing the same
+/// tool): two parallel installs on 2 cores are slower than one after the other, and may race.
+fn wait_for_cargo_installs() {
+    let started = Instant::now();
+    let mut announced = Duration::ZERO;
+    loop {
+        let running = running_cargo_installs();
+        if running.is_empty() {
+            return;
+        }
+        let waited = started.elapsed();
+        if announced == Duration::ZERO || waited >= announced + Duration::from_secs(60) {
+            println!(
+                "setup: waiting for a running `{}` ({:.0}s so far)...",
+                running[0],
+                waited.as_secs_f64()
+            );
+            announced = waited.max(Duration::from_millis(1));
+        }
+        thread::sleep(Duration::from_secs(5));
+    }
+}
+
+/// Command lines of running `cargo [+toolchain] install ...` processes (Linux /proc; empty elsewhere).
+fn running_cargo_installs() -> Vec<String> {
+    let Ok(procs) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let me = std::process::id().to_string();
+    procs
+        .flatten()
+        .filter(|p| {
+            p.file_name()
+                .to_str()
+                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()) && n != me)
+        })
+        .filter_map(|p| fs::read(p.path().join("cmdline")).ok())
+        .filter_map(|raw| {
+            let args: Vec<String> = raw
+                .split(|&b| b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            let is_cargo = args
+                .first()
+                .is_some_and(|a| Path::new(a).file_name().is_some_and(|n| n == "cargo"));
+            (is_cargo && args.iter().skip(1).take(2).any(|a| a == "install"))
+                .then(|| args.join(" ").trim().to_owned())
+        })
+        .collect()
+}
+
+/// FNV-1a: a small stable hash for the npm stamp (std's hasher may change between Rust releases).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_must_match_as_a_whole_word() {
+        assert!(reports_version("wasm-bindgen 0.2.130\n", "0.2.130"));
+        assert!(reports_version("worker-build v0.8.7", "0.8.7"));
+        assert!(!reports_version("wasm-bindgen 0.2.13", "0.2.130"));
+        assert!(!reports_version("wasm-bindgen 0.2.1300", "0.2.130"));
+    }
+
+    #[test]
+    fn finds_the_first_version_word() {
+        assert_eq!(
+            first_version("Chromium 156.0.7000.1 built on Debian").as_deref(),
+            Some("156.0.7000.1")
+        );
+        assert_eq!(first_version("no digits"), None);
+    }
+
+    #[test]
+    fn fnv1a_is_the_reference_function() {
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+}

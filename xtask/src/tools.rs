@@ -1,0 +1,244 @@
+//! Where the project's tools live and which versions are pinned: every command takes paths from here.
+
+use std::env;
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::cmd::{Error, Result};
+
+/// The wasm target for core, the edge worker and the landing page.
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// `worker-build`, the edge worker's build tool (installed with `--locked`).
+pub const WORKER_BUILD_VERSION: &str = "0.8.7";
+/// `ministack`, the local Cognito emulator (PyPI).
+pub const MINISTACK_VERSION: &str = "1.5.33";
+/// Seconds wasm-bindgen-test-runner waits for a test suite.
+pub const WASM_BINDGEN_TEST_TIMEOUT: &str = "120";
+
+/// Paths of the repository and of every tool `setup` installs.
+pub struct Tools {
+    /// The workspace root (where `Cargo.lock` and `package.json` live).
+    pub root: PathBuf,
+    /// Where `cargo install` puts binaries (`$CARGO_HOME/bin`).
+    pub cargo_bin: PathBuf,
+}
+
+impl Tools {
+    /// Finds the workspace root (the parent of this crate) and cargo's bin directory.
+    pub fn locate() -> Result<Self> {
+        let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = manifest_dir
+            .parent()
+            .ok_or_else(|| Error::msg("xtask: cannot find the workspace root above xtask/"))?
+            .to_path_buf();
+        let cargo_home = match env::var_os("CARGO_HOME") {
+            Some(home) if !home.is_empty() => PathBuf::from(home),
+            _ => {
+                let home = env::var_os("HOME")
+                    .ok_or_else(|| Error::msg("xtask: neither CARGO_HOME nor HOME is set"))?;
+                PathBuf::from(home).join(".cargo")
+            }
+        };
+        Ok(Self {
+            root,
+            cargo_bin: cargo_home.join("bin"),
+        })
+    }
+
+    /// `wasm-bindgen` from `wasm-bindgen-cli` (version = Cargo.lock's `wasm-bindgen`).
+    pub fn wasm_bindgen(&self) -> PathBuf {
+        self.cargo_bin.join("wasm-bindgen")
+    }
+
+    /// The cargo runner for wasm32 tests (from `wasm-bindgen-cli`).
+    pub fn wasm_bindgen_test_runner(&self) -> PathBuf {
+        self.cargo_bin.join("wasm-bindgen-test-runner")
+    }
+
+    /// `worker-build`, which builds the edge worker.
+    pub fn worker_build(&self) -> PathBuf {
+        self.cargo_bin.join("worker-build")
+    }
+
+    /// `node_modules/.bin`: wrangler, wasm-opt, esbuild.
+    pub fn node_bin(&self) -> PathBuf {
+        self.root.join("node_modules").join(".bin")
+    }
+
+    /// npm `binaryen` 132's wasm-opt (never Debian's: it produces wasm that fails at run time).
+    pub fn wasm_opt(&self) -> PathBuf {
+        self.node_bin().join("wasm-opt")
+    }
+
+    /// The esbuild that wrangler bundles with.
+    pub fn esbuild(&self) -> PathBuf {
+        self.node_bin().join("esbuild")
+    }
+
+    /// wrangler (runs workerd locally).
+    pub fn wrangler(&self) -> PathBuf {
+        self.node_bin().join("wrangler")
+    }
+
+    /// Debian's Chromium (browser tests, Playwright's `executablePath`).
+    pub fn chromium(&self) -> PathBuf {
+        PathBuf::from("/usr/bin/chromium")
+    }
+
+    /// Debian's chromedriver, matching `chromium`.
+    pub fn chromedriver(&self) -> PathBuf {
+        PathBuf::from("/usr/bin/chromedriver")
+    }
+
+    /// The Python venv for ministack (gitignored).
+    pub fn venv(&self) -> PathBuf {
+        self.root.join(".tools").join("venv")
+    }
+
+    /// The venv's Python.
+    pub fn venv_python(&self) -> PathBuf {
+        self.venv().join("bin").join("python")
+    }
+
+    /// The `ministack` launcher inside the venv.
+    pub fn ministack(&self) -> PathBuf {
+        self.venv().join("bin").join("ministack")
+    }
+
+    /// Generated dev keys and secrets (gitignored).
+    pub fn dev_dir(&self) -> PathBuf {
+        self.root.join(".dev")
+    }
+
+    /// The toolchain pinned in `rust-toolchain.toml` (its `channel`).
+    pub fn rust_channel(&self) -> Result<String> {
+        let path = self.root.join("rust-toolchain.toml");
+        let text = read(&path)?;
+        toml_string_value(&text, "channel")
+            .ok_or_else(|| Error::msg(format!("{}: no `channel = \"...\"` line", path.display())))
+    }
+
+    /// The version of the `wasm-bindgen` crate in Cargo.lock; wasm-bindgen-cli must match it exactly.
+    pub fn wasm_bindgen_version(&self) -> Result<String> {
+        let path = self.root.join("Cargo.lock");
+        let text = read(&path)?;
+        let versions = locked_versions(&text, "wasm-bindgen");
+        match versions.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(Error::msg(format!(
+                "{}: no `wasm-bindgen` package",
+                path.display()
+            ))),
+            many => Err(Error::msg(format!(
+                "{}: several `wasm-bindgen` versions ({}); pin one so wasm-bindgen-cli can match it",
+                path.display(),
+                many.join(", ")
+            ))),
+        }
+    }
+
+    /// PATH for child processes: cargo-installed tools and node_modules/.bin first.
+    pub fn path_env(&self) -> OsString {
+        let ours = [self.cargo_bin.clone(), self.node_bin()];
+        let inherited = env::var_os("PATH").unwrap_or_default();
+        let rest: Vec<PathBuf> = env::split_paths(&inherited)
+            .filter(|d| !ours.contains(d))
+            .collect();
+        let dirs = ours.into_iter().chain(rest);
+        env::join_paths(dirs).unwrap_or_else(|_| env::var_os("PATH").unwrap_or_default())
+    }
+
+    /// Environment every child gets, so tools find each other without downloading anything.
+    pub fn child_env(&self) -> Vec<(&'static str, OsString)> {
+        vec![
+            ("PATH", self.path_env()),
+            ("CHROMEDRIVER", self.chromedriver().into_os_string()),
+            ("WASM_BINDGEN_TEST_TIMEOUT", WASM_BINDGEN_TEST_TIMEOUT.into()),
+            // worker-build downloads these from GitHub unless told where they are.
+            ("WASM_BINDGEN_BIN", self.wasm_bindgen().into_os_string()),
+            ("WASM_OPT_BIN", self.wasm_opt().into_os_string()),
+            ("ESBUILD_BIN", self.esbuild().into_os_string()),
+        ]
+    }
+
+    /// A command run in the workspace root with [`Tools::child_env`].
+    ///
+    /// `RUSTUP_TOOLCHAIN` (set by rustup's proxy for `cargo +x xtask`) is removed so that every
+    /// child builds with the toolchain pinned in `rust-toolchain.toml`.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.current_dir(&self.root)
+            .env_remove("RUSTUP_TOOLCHAIN")
+            .env_remove("RUSTUP_TOOLCHAIN_SOURCE")
+            .envs(self.child_env());
+        cmd
+    }
+}
+
+/// Reads a text file, naming it on failure.
+pub fn read(path: &Path) -> Result<String> {
+    fs::read_to_string(path).map_err(|e| Error::msg(format!("cannot read {}: {e}", path.display())))
+}
+
+/// The value of a top-level `key = "value"` line (enough for rust-toolchain.toml).
+fn toml_string_value(text: &str, key: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let (k, v) = line.split_once('=')?;
+        (k.trim() == key).then(|| v.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// Every version of package `name` in a Cargo.lock.
+fn locked_versions(lock: &str, name: &str) -> Vec<String> {
+    let mut versions = Vec::new();
+    let mut in_package = false;
+    for line in lock.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_package = false;
+        }
+        if let Some(n) = line.strip_prefix("name = ") {
+            in_package = n.trim_matches('"') == name;
+        } else if let Some(v) = line.strip_prefix("version = ")
+            && in_package
+        {
+            versions.push(v.trim_matches('"').to_owned());
+        }
+    }
+    versions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_locked_wasm_bindgen_version_only() {
+        let lock = r#"
+[[package]]
+name = "wasm-bindgen-macro"
+version = "0.2.130"
+
+[[package]]
+name = "wasm-bindgen"
+version = "0.2.130"
+source = "registry+x"
+dependencies = [
+ "once_cell",
+]
+
+[[package]]
+name = "wasm-bindgen-futures"
+version = "0.4.50"
+"#;
+        assert_eq!(locked_versions(lock, "wasm-bindgen"), vec!["0.2.130".to_owned()]);
+        assert!(locked_versions(lock, "missing").is_empty());
+    }
+
+    #[test]
+    fn reads_the_toolchain_channel() {
+        let text = "[toolchain]\n# comment\nchannel = \"1.95.0\"\ncomponents = [\"rustfmt\"]\n";
+        assert_eq!(toml_string_value(text, "channel").as_deref(), Some("1.95.0"));
+    }
+}
