@@ -14,7 +14,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("keys/test-only.private.jwks.json", support::private_jwks_json()),
         ("wire/redeem-request.json", support::wire_redeem_request()),
         ("wire/redeem-answer-ok.json", support::wire_redeem_ok()),
-        ("wire/redeem-answer-replayed.json", support::wire_redeem_replayed()),
+        (
+            "wire/redeem-answer-replayed.json",
+            support::wire_redeem_replayed(),
+        ),
     ];
     for (name, value) in files {
         let path = fixtures.join(name);

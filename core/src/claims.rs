@@ -96,7 +96,10 @@ impl Claims {
             }
         }
         let jti_ok = (22..=64).contains(&self.jti.len())
-            && self.jti.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && self
+                .jti
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !jti_ok {
             return err(ErrorKind::InvalidClaim("jti"));
         }
@@ -106,7 +109,11 @@ impl Claims {
         if self.exp - self.iat > HARD_MAX_TTL_SECS {
             return err(ErrorKind::LifetimeTooLong);
         }
-        if self.redirect.as_ref().is_some_and(|r| r.is_empty() || r.len() > crate::redirect::MAX_REDIRECT_LEN) {
+        if self
+            .redirect
+            .as_ref()
+            .is_some_and(|r| r.is_empty() || r.len() > crate::redirect::MAX_REDIRECT_LEN)
+        {
             return err(ErrorKind::InvalidClaim("redirect"));
         }
         Ok(())

@@ -23,12 +23,16 @@ pub struct InsecurePayload {
 /// on anything but three base64url parts, and on a payload that is not a JSON object.
 pub fn insecure_payload(token: &str, max_bytes: usize) -> Result<InsecurePayload, Error> {
     if token.len() > max_bytes {
-        return err(ErrorKind::TooLarge { len: token.len(), max: max_bytes });
+        return err(ErrorKind::TooLarge {
+            len: token.len(),
+            max: max_bytes,
+        });
     }
     let parts: Vec<&str> = token.split('.').collect();
     let [_, payload, _] = parts[..] else {
         return err(ErrorKind::Malformed("expected three dot-separated parts"));
     };
     let bytes = crate::b64::decode(payload).ok_or(ErrorKind::Malformed("payload is not base64url"))?;
-    serde_json::from_slice(&bytes).map_err(|_| ErrorKind::Malformed("payload is not the expected JSON").into())
+    serde_json::from_slice(&bytes)
+        .map_err(|_| ErrorKind::Malformed("payload is not the expected JSON").into())
 }

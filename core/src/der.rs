@@ -127,7 +127,11 @@ mod tests {
         assert_eq!(&out[..4], &[0x04, 0x82, 0x01, 0x2c]);
         assert_eq!(Reader::new(&out).read(OCTET_STRING).unwrap(), &content[..]);
         // Length 5 written in long form is not DER.
-        assert!(Reader::new(&[0x04, 0x81, 0x05, 1, 2, 3, 4, 5]).read(OCTET_STRING).is_none());
+        assert!(
+            Reader::new(&[0x04, 0x81, 0x05, 1, 2, 3, 4, 5])
+                .read(OCTET_STRING)
+                .is_none()
+        );
         // Truncated content.
         assert!(Reader::new(&[0x04, 0x05, 1, 2]).read(OCTET_STRING).is_none());
         // Negative integers are not key material.

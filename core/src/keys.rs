@@ -151,13 +151,22 @@ impl Key {
     /// An Ed25519 key from a 32-byte seed, deriving the public key.
     #[cfg(feature = "rust-crypto")]
     pub fn ed25519_from_seed(kid: impl Into<String>, seed: [u8; 32]) -> Result<Key, KeyError> {
-        let x = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key().to_bytes();
-        Key::new(kid, Material::Ed25519 { x, d: Some(Secret::new(seed.to_vec())) })
+        let x = ed25519_dalek::SigningKey::from_bytes(&seed)
+            .verifying_key()
+            .to_bytes();
+        Key::new(
+            kid,
+            Material::Ed25519 {
+                x,
+                d: Some(Secret::new(seed.to_vec())),
+            },
+        )
     }
 
     /// Parses one JWK (JSON text). `kty` must be `OKP` (crv `Ed25519`) or `RSA`; `alg`, if present, must match.
     pub fn from_jwk(json: &str) -> Result<Key, KeyError> {
-        let value: Value = serde_json::from_str(json).map_err(|e| KeyError(format!("JWK is not JSON: {e}")))?;
+        let value: Value =
+            serde_json::from_str(json).map_err(|e| KeyError(format!("JWK is not JSON: {e}")))?;
         Key::from_jwk_value(&value)
     }
 
@@ -202,7 +211,11 @@ impl Key {
                         qi: Secret::new(field(f.qi, "qi")?),
                     })),
                 };
-                Material::Rsa { n: field(f.n, "n")?, e: field(f.e, "e")?, private }
+                Material::Rsa {
+                    n: field(f.n, "n")?,
+                    e: field(f.e, "e")?,
+                    private,
+                }
             }
             other => return key_err(format!("JWK {kid:?}: key type {other:?} is not supported")),
         };
@@ -210,7 +223,10 @@ impl Key {
         if let Some(alg) = f.alg
             && alg != key.algorithm().as_str()
         {
-            return key_err(format!("JWK {:?}: alg {alg:?} does not match its key type", key.kid));
+            return key_err(format!(
+                "JWK {:?}: alg {alg:?} does not match its key type",
+                key.kid
+            ));
         }
         Ok(key)
     }
@@ -281,8 +297,14 @@ impl Key {
                 map.insert("d".into(), b64::encode(d.expose()).into());
             }
             Material::Rsa { private: Some(p), .. } => {
-                for (name, part) in [("d", &p.d), ("p", &p.p), ("q", &p.q), ("dp", &p.dp), ("dq", &p.dq), ("qi", &p.qi)]
-                {
+                for (name, part) in [
+                    ("d", &p.d),
+                    ("p", &p.p),
+                    ("q", &p.q),
+                    ("dp", &p.dp),
+                    ("dq", &p.dq),
+                    ("qi", &p.qi),
+                ] {
                     map.insert(name.into(), b64::encode(part.expose()).into());
                 }
             }
@@ -330,7 +352,11 @@ impl Key {
                 der::write(der::SEQUENCE, &content, &mut out);
                 Some(Secret::new(out))
             }
-            Material::Rsa { n, e, private: Some(p) } => {
+            Material::Rsa {
+                n,
+                e,
+                private: Some(p),
+            } => {
                 let mut content = Vec::new();
                 der::write_uint(&[0], &mut content);
                 for part in [&n[..], e, p.d.expose(), p.p.expose(), p.q.expose()] {
@@ -351,9 +377,16 @@ impl Key {
     pub fn to_public(&self) -> Key {
         let material = match &self.material {
             Material::Ed25519 { x, .. } => Material::Ed25519 { x: *x, d: None },
-            Material::Rsa { n, e, .. } => Material::Rsa { n: n.clone(), e: e.clone(), private: None },
+            Material::Rsa { n, e, .. } => Material::Rsa {
+                n: n.clone(),
+                e: e.clone(),
+                private: None,
+            },
         };
-        Key { kid: self.kid.clone(), material }
+        Key {
+            kid: self.kid.clone(),
+            material,
+        }
     }
 }
 
@@ -378,7 +411,9 @@ fn ed25519_from_seed_for_pem(kid: String, seed: [u8; 32]) -> Result<Key, KeyErro
 
 #[cfg(not(feature = "rust-crypto"))]
 fn ed25519_from_seed_for_pem(_kid: String, _seed: [u8; 32]) -> Result<Key, KeyError> {
-    key_err("an Ed25519 private key in PEM needs the rust-crypto feature; load it as a JWK with x and d instead")
+    key_err(
+        "an Ed25519 private key in PEM needs the rust-crypto feature; load it as a JWK with x and d instead",
+    )
 }
 
 fn bad(what: &str) -> KeyError {
@@ -390,7 +425,9 @@ fn parse_spki(der: &[u8]) -> Result<Parsed, KeyError> {
     let mut spki = outer.sequence().ok_or_else(|| bad("SubjectPublicKeyInfo"))?;
     let mut alg = spki.sequence().ok_or_else(|| bad("SubjectPublicKeyInfo"))?;
     let oid = alg.read(der::OID).ok_or_else(|| bad("SubjectPublicKeyInfo"))?;
-    let bits = spki.read(der::BIT_STRING).ok_or_else(|| bad("SubjectPublicKeyInfo"))?;
+    let bits = spki
+        .read(der::BIT_STRING)
+        .ok_or_else(|| bad("SubjectPublicKeyInfo"))?;
     if !outer.is_empty() || !spki.is_empty() {
         return Err(bad("SubjectPublicKeyInfo"));
     }
@@ -398,7 +435,9 @@ fn parse_spki(der: &[u8]) -> Result<Parsed, KeyError> {
         return Err(bad("SubjectPublicKeyInfo"));
     };
     if oid == der::OID_ED25519 {
-        let x: [u8; 32] = key.try_into().map_err(|_| KeyError("Ed25519 public key must be 32 bytes".into()))?;
+        let x: [u8; 32] = key
+            .try_into()
+            .map_err(|_| KeyError("Ed25519 public key must be 32 bytes".into()))?;
         Ok(Parsed::Ready(Material::Ed25519 { x, d: None }))
     } else if oid == der::OID_RSA {
         parse_pkcs1_public(key)
@@ -421,7 +460,11 @@ fn parse_pkcs1_public(der: &[u8]) -> Result<Parsed, KeyError> {
 fn parse_pkcs1_private(der: &[u8]) -> Result<Parsed, KeyError> {
     let mut outer = Reader::new(der);
     let mut seq = outer.sequence().ok_or_else(|| bad("RSAPrivateKey"))?;
-    let mut next = || seq.read_uint().map(<[u8]>::to_vec).ok_or_else(|| bad("RSAPrivateKey"));
+    let mut next = || {
+        seq.read_uint()
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| bad("RSAPrivateKey"))
+    };
     let version = next()?;
     if version != [0] {
         return key_err("only two-prime RSA private keys (version 0) are supported");
@@ -436,7 +479,11 @@ fn parse_pkcs1_private(der: &[u8]) -> Result<Parsed, KeyError> {
         dq: Secret::new(dq),
         qi: Secret::new(qi),
     };
-    Ok(Parsed::Ready(Material::Rsa { n, e, private: Some(Box::new(private)) }))
+    Ok(Parsed::Ready(Material::Rsa {
+        n,
+        e,
+        private: Some(Box::new(private)),
+    }))
 }
 
 fn parse_pkcs8(der: &[u8]) -> Result<Parsed, KeyError> {
@@ -450,9 +497,12 @@ fn parse_pkcs8(der: &[u8]) -> Result<Parsed, KeyError> {
     let oid = alg.read(der::OID).ok_or_else(|| bad("PKCS#8"))?;
     let inner = seq.read(der::OCTET_STRING).ok_or_else(|| bad("PKCS#8"))?;
     if oid == der::OID_ED25519 {
-        let seed = Reader::new(inner).read(der::OCTET_STRING).ok_or_else(|| bad("Ed25519 private key"))?;
-        let seed: [u8; 32] =
-            seed.try_into().map_err(|_| KeyError("Ed25519 private key must be 32 bytes".into()))?;
+        let seed = Reader::new(inner)
+            .read(der::OCTET_STRING)
+            .ok_or_else(|| bad("Ed25519 private key"))?;
+        let seed: [u8; 32] = seed
+            .try_into()
+            .map_err(|_| KeyError("Ed25519 private key must be 32 bytes".into()))?;
         Ok(Parsed::Ed25519Seed(seed))
     } else if oid == der::OID_RSA {
         parse_pkcs1_private(inner)
@@ -486,7 +536,10 @@ impl KeySet {
         let value: Value =
             serde_json::from_str(json).map_err(|e| KeyError(format!("key set is not JSON: {e}")))?;
         let keys = match value.get("keys") {
-            Some(Value::Array(items)) => items.iter().map(Key::from_jwk_value).collect::<Result<Vec<_>, _>>()?,
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(Key::from_jwk_value)
+                .collect::<Result<Vec<_>, _>>()?,
             Some(_) => return key_err("\"keys\" must be an array"),
             None => vec![Key::from_jwk_value(&value)?],
         };
@@ -530,7 +583,11 @@ impl KeySet {
 
     /// The full JWK Set with private members. Secret: write it only to protected storage.
     pub fn private_jwks(&self) -> Value {
-        let keys: Vec<Value> = self.keys.iter().map(|k| k.private_jwk().unwrap_or_else(|| k.public_jwk())).collect();
+        let keys: Vec<Value> = self
+            .keys
+            .iter()
+            .map(|k| k.private_jwk().unwrap_or_else(|| k.public_jwk()))
+            .collect();
         json!({"keys": keys})
     }
 }

@@ -57,19 +57,27 @@ impl Policy {
             return err(ErrorKind::Misconfigured("policy issuer is empty".into()));
         }
         if self.audiences.is_empty() || self.audiences.iter().any(String::is_empty) {
-            return err(ErrorKind::Misconfigured("policy needs at least one non-empty audience".into()));
+            return err(ErrorKind::Misconfigured(
+                "policy needs at least one non-empty audience".into(),
+            ));
         }
         if self.max_ttl == 0 || self.max_ttl > HARD_MAX_TTL_SECS {
-            return err(ErrorKind::Misconfigured(format!("max_ttl must be 1..={HARD_MAX_TTL_SECS} s")));
+            return err(ErrorKind::Misconfigured(format!(
+                "max_ttl must be 1..={HARD_MAX_TTL_SECS} s"
+            )));
         }
         if self.leeway > MAX_LEEWAY_SECS {
-            return err(ErrorKind::Misconfigured(format!("leeway must be at most {MAX_LEEWAY_SECS} s")));
+            return err(ErrorKind::Misconfigured(format!(
+                "leeway must be at most {MAX_LEEWAY_SECS} s"
+            )));
         }
         if self.algorithms.is_empty() {
             return err(ErrorKind::Misconfigured("policy allows no algorithm".into()));
         }
         if !(256..=8192).contains(&self.max_token_bytes) {
-            return err(ErrorKind::Misconfigured("max_token_bytes must be 256..=8192".into()));
+            return err(ErrorKind::Misconfigured(
+                "max_token_bytes must be 256..=8192".into(),
+            ));
         }
         Ok(())
     }

@@ -60,7 +60,10 @@ fn check_syntax(target: &str) -> Result<&str, RedirectError> {
     let mut i = 0;
     while let Some(offset) = bytes[i..].iter().position(|&b| b == b'%') {
         let at = i + offset;
-        let decoded = match (bytes.get(at + 1).copied().and_then(hex), bytes.get(at + 2).copied().and_then(hex)) {
+        let decoded = match (
+            bytes.get(at + 1).copied().and_then(hex),
+            bytes.get(at + 2).copied().and_then(hex),
+        ) {
             (Some(h), Some(l)) => h * 16 + l,
             _ => return Err(RedirectError::Encoding),
         };
@@ -88,10 +91,15 @@ fn under_prefix(path: &str, prefix: &str) -> bool {
 /// never match. Returns the target unchanged.
 pub fn check_redirect<'a, S: AsRef<str>>(target: &'a str, allowlist: &[S]) -> Result<&'a str, RedirectError> {
     let path = check_syntax(target)?;
-    let allowed = allowlist.iter().map(AsRef::as_ref).any(|prefix| {
-        matches!(check_syntax(prefix), Ok(p) if p == prefix) && under_prefix(path, prefix)
-    });
-    if allowed { Ok(target) } else { Err(RedirectError::NotAllowed) }
+    let allowed = allowlist
+        .iter()
+        .map(AsRef::as_ref)
+        .any(|prefix| matches!(check_syntax(prefix), Ok(p) if p == prefix) && under_prefix(path, prefix));
+    if allowed {
+        Ok(target)
+    } else {
+        Err(RedirectError::NotAllowed)
+    }
 }
 
 /// Checks an allowlist entry on its own (for configuration loading): a plain path, no query or fragment.

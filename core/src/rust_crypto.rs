@@ -24,12 +24,19 @@ impl SignatureBackend for RustCrypto {
                 .map_err(|e| BackendError(format!("Ed25519 key: {e}")))?,
             Material::Rsa { n, e, .. } => DecodingKey::from_rsa_raw_components(n, e),
         };
-        jsonwebtoken::crypto::verify(&b64::encode(signature), message, &decoding, jwt_alg(key.algorithm()))
-            .map_err(|e| BackendError(format!("verify: {e}")))
+        jsonwebtoken::crypto::verify(
+            &b64::encode(signature),
+            message,
+            &decoding,
+            jwt_alg(key.algorithm()),
+        )
+        .map_err(|e| BackendError(format!("verify: {e}")))
     }
 
     fn sign(&self, key: &Key, message: &[u8]) -> Result<Vec<u8>, BackendError> {
-        let der = key.private_der().ok_or_else(|| BackendError(format!("key {:?} cannot sign", key.kid())))?;
+        let der = key
+            .private_der()
+            .ok_or_else(|| BackendError(format!("key {:?} cannot sign", key.kid())))?;
         let encoding = match key.algorithm() {
             Algorithm::EdDSA => EncodingKey::from_ed_der(der.expose()),
             Algorithm::RS256 => EncodingKey::from_rsa_der(der.expose()),

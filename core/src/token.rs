@@ -45,7 +45,10 @@ impl<'t, 'k> Unverified<'t, 'k> {
     pub fn parse(token: &'t str, keys: &'k KeySet, policy: &Policy) -> Result<Self, Error> {
         policy.check()?;
         if token.len() > policy.max_token_bytes {
-            return err(ErrorKind::TooLarge { len: token.len(), max: policy.max_token_bytes });
+            return err(ErrorKind::TooLarge {
+                len: token.len(),
+                max: policy.max_token_bytes,
+            });
         }
         let mut parts = token.split('.');
         let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
@@ -54,12 +57,13 @@ impl<'t, 'k> Unverified<'t, 'k> {
             return err(ErrorKind::Malformed("expected three dot-separated parts"));
         };
         let header = b64::decode(header_b64).ok_or(ErrorKind::Malformed("header is not base64url"))?;
-        let signature = b64::decode(signature_b64).ok_or(ErrorKind::Malformed("signature is not base64url"))?;
+        let signature =
+            b64::decode(signature_b64).ok_or(ErrorKind::Malformed("signature is not base64url"))?;
         if b64::decode(payload_b64).is_none() {
             return err(ErrorKind::Malformed("payload is not base64url"));
         }
-        let header: Map<String, Value> =
-            serde_json::from_slice(&header).map_err(|_| ErrorKind::Malformed("header is not a JSON object"))?;
+        let header: Map<String, Value> = serde_json::from_slice(&header)
+            .map_err(|_| ErrorKind::Malformed("header is not a JSON object"))?;
         if let Some(name) = FORBIDDEN_HEADERS.iter().find(|h| header.contains_key(**h)) {
             return err(ErrorKind::ForbiddenHeader(name));
         }
@@ -83,7 +87,12 @@ impl<'t, 'k> Unverified<'t, 'k> {
             return err(ErrorKind::BadSignature);
         }
         let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
-        Ok(Unverified { signing_input, payload_b64, signature, key })
+        Ok(Unverified {
+            signing_input,
+            payload_b64,
+            signature,
+            key,
+        })
     }
 
     /// The key the signature must verify with.
@@ -103,14 +112,19 @@ impl<'t, 'k> Unverified<'t, 'k> {
 
     /// Decodes and checks the claims; called only after the backend accepted the signature.
     fn into_verified(self, policy: &Policy, now: u64) -> Result<Verified, Error> {
-        let payload = b64::decode(self.payload_b64).ok_or(ErrorKind::Malformed("payload is not base64url"))?;
+        let payload =
+            b64::decode(self.payload_b64).ok_or(ErrorKind::Malformed("payload is not base64url"))?;
         let object: Map<String, Value> = serde_json::from_slice(&payload)
             .map_err(|_| ErrorKind::Malformed("payload is not a JSON object"))?;
         let raw: RawClaims = serde_json::from_value(Value::Object(object))
             .map_err(|_| ErrorKind::Malformed("a claim has the wrong type"))?;
         let claims = raw.require()?;
         claims.check_policy(policy, now)?;
-        Ok(Verified { claims, kid: self.key.kid().to_string(), alg: self.key.algorithm() })
+        Ok(Verified {
+            claims,
+            kid: self.key.kid().to_string(),
+            alg: self.key.algorithm(),
+        })
     }
 }
 
@@ -201,8 +215,14 @@ pub async fn verify_async<B: AsyncSignatureBackend>(
 /// The signing input for `claims` under the key set's active key.
 fn signing_input<'k>(claims: &Claims, keys: &'k KeySet) -> Result<(String, &'k Key), Error> {
     claims.check_shape()?;
-    let key = keys.signing_key().ok_or_else(|| ErrorKind::Misconfigured("no signing key".into()))?;
-    let header = Header { alg: key.algorithm(), typ: TOKEN_TYPE, kid: key.kid().to_string() };
+    let key = keys
+        .signing_key()
+        .ok_or_else(|| ErrorKind::Misconfigured("no signing key".into()))?;
+    let header = Header {
+        alg: key.algorithm(),
+        typ: TOKEN_TYPE,
+        kid: key.kid().to_string(),
+    };
     let header = serde_json::to_vec(&header).map_err(|e| ErrorKind::Backend(e.to_string()))?;
     let payload = serde_json::to_vec(claims).map_err(|e| ErrorKind::Backend(e.to_string()))?;
     Ok((format!("{}.{}", b64::encode(header), b64::encode(payload)), key))
@@ -211,7 +231,9 @@ fn signing_input<'k>(claims: &Claims, keys: &'k KeySet) -> Result<(String, &'k K
 /// Mints a token for `claims` with the key set's active signing key.
 pub fn mint<B: SignatureBackend>(claims: &Claims, keys: &KeySet, backend: &B) -> Result<String, Error> {
     let (input, key) = signing_input(claims, keys)?;
-    let signature = backend.sign(key, input.as_bytes()).map_err(|e| ErrorKind::Backend(e.0))?;
+    let signature = backend
+        .sign(key, input.as_bytes())
+        .map_err(|e| ErrorKind::Backend(e.0))?;
     Ok(format!("{input}.{}", b64::encode(signature)))
 }
 
@@ -222,6 +244,9 @@ pub async fn mint_async<B: AsyncSignatureBackend>(
     backend: &B,
 ) -> Result<String, Error> {
     let (input, key) = signing_input(claims, keys)?;
-    let signature = backend.sign(key, input.as_bytes()).await.map_err(|e| ErrorKind::Backend(e.0))?;
+    let signature = backend
+        .sign(key, input.as_bytes())
+        .await
+        .map_err(|e| ErrorKind::Backend(e.0))?;
     Ok(format!("{input}.{}", b64::encode(signature)))
 }

@@ -70,11 +70,17 @@ pub struct RedeemAnswer {
 
 impl RedeemAnswer {
     /// The success answer.
-    pub const OK: RedeemAnswer = RedeemAnswer { ok: true, reason: None };
+    pub const OK: RedeemAnswer = RedeemAnswer {
+        ok: true,
+        reason: None,
+    };
 
     /// A refusal with a reason.
     pub fn refused(reason: Reason) -> Self {
-        RedeemAnswer { ok: false, reason: Some(reason) }
+        RedeemAnswer {
+            ok: false,
+            reason: Some(reason),
+        }
     }
 }
 
@@ -99,7 +105,10 @@ pub struct ErrorBody {
 impl ErrorBody {
     /// An error body.
     pub fn new(error: Reason, message: impl Into<String>) -> Self {
-        ErrorBody { error, message: message.into() }
+        ErrorBody {
+            error,
+            message: message.into(),
+        }
     }
 }
 

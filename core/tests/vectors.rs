@@ -20,7 +20,11 @@ fn policy() -> Policy {
     let p = &corpus()["policy"];
     let mut policy = Policy::new(
         p["issuer"].as_str().unwrap(),
-        p["audiences"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()),
+        p["audiences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string()),
     );
     policy.max_ttl = p["max_ttl"].as_u64().unwrap();
     policy.leeway = p["leeway"].as_u64().unwrap();
@@ -54,7 +58,13 @@ fn check(name: &str) {
     let (keys, policy) = (keys(), policy());
     let sync = outcome(verify(token, &keys, &policy, now, &RustCrypto));
     assert_eq!(sync, expect, "case {name} (sync)");
-    let asynchronous = outcome(block_on(verify_async(token, &keys, &policy, now, &Blocking(RustCrypto))));
+    let asynchronous = outcome(block_on(verify_async(
+        token,
+        &keys,
+        &policy,
+        now,
+        &Blocking(RustCrypto),
+    )));
     assert_eq!(asynchronous, expect, "case {name} (async)");
 }
 
@@ -150,7 +160,12 @@ golden!(
 #[test]
 fn every_golden_case_has_a_test() {
     let corpus = corpus();
-    let names: Vec<&str> = corpus["cases"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = corpus["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
     for name in &names {
         assert!(NAMED.contains(name), "golden case {name} has no test");
     }
@@ -160,7 +175,11 @@ fn every_golden_case_has_a_test() {
 #[test]
 fn committed_vectors_match_the_generator() {
     // Ed25519 and RSASSA-PKCS1-v1_5 signatures are deterministic, so regeneration is byte-identical.
-    assert_eq!(CORPUS, support::pretty(&support::corpus_json()), "run the gen-fixtures example");
+    assert_eq!(
+        CORPUS,
+        support::pretty(&support::corpus_json()),
+        "run the gen-fixtures example"
+    );
     assert_eq!(PUBLIC_JWKS, support::pretty(&support::public_jwks_json()));
     assert_eq!(PRIVATE_JWKS, support::pretty(&support::private_jwks_json()));
 }
@@ -168,9 +187,20 @@ fn committed_vectors_match_the_generator() {
 #[test]
 fn valid_token_claims_are_the_minted_ones() {
     let corpus = corpus();
-    let case = corpus["cases"].as_array().unwrap().iter().find(|c| c["name"] == "valid_with_redirect").unwrap();
-    let verified =
-        verify(case["token"].as_str().unwrap(), &keys(), &policy(), support::NOW, &RustCrypto).unwrap();
+    let case = corpus["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "valid_with_redirect")
+        .unwrap();
+    let verified = verify(
+        case["token"].as_str().unwrap(),
+        &keys(),
+        &policy(),
+        support::NOW,
+        &RustCrypto,
+    )
+    .unwrap();
     assert_eq!(verified.kid(), support::ED_KID);
     assert_eq!(verified.claims().username, "alice");
     assert_eq!(verified.claims().redirect.as_deref(), Some("/orders/42"));
@@ -182,8 +212,15 @@ fn a_key_set_without_the_signing_kid_rejects_its_tokens() {
     let corpus = corpus();
     let token = corpus["cases"][0]["token"].as_str().unwrap();
     let only_rsa = KeySet::from_jwks(PRIVATE_JWKS).unwrap();
-    let only_rsa = KeySet::new(only_rsa.keys().iter().filter(|k| k.kid() == support::RSA_KID).cloned().collect())
-        .unwrap();
+    let only_rsa = KeySet::new(
+        only_rsa
+            .keys()
+            .iter()
+            .filter(|k| k.kid() == support::RSA_KID)
+            .cloned()
+            .collect(),
+    )
+    .unwrap();
     let err = verify(token, &only_rsa, &policy(), support::NOW, &RustCrypto).unwrap_err();
     assert_eq!(err.reason().as_str(), "unknown_key");
 }

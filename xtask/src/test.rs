@@ -56,8 +56,19 @@ pub fn steps(tools: &Tools) -> Vec<Step> {
     }
     wasm_clippy.extend(["--target", WASM_TARGET, "--all-targets", "--", "-D", "warnings"]);
 
+    // rustfmt colours its diff even into a pipe; only a person at a terminal wants that.
+    let fmt_color = if io::stdout().is_terminal() {
+        "always"
+    } else {
+        "never"
+    };
+
     vec![
-        Step::new("fmt", "cargo", &["fmt", "--all", "--check"]),
+        Step::new(
+            "fmt",
+            "cargo",
+            &["fmt", "--all", "--check", "--", "--color", fmt_color],
+        ),
         Step::new(
             "clippy-native",
             "cargo",
@@ -305,14 +316,18 @@ fn print_summary(rows: &[Row]) {
     );
     for row in rows {
         total.add(row.counts);
-        let seconds = row.seconds.map_or_else(|| "-".to_owned(), |s| format!("{s:.1}"));
+        let (seconds, passed, failed) = match row.seconds {
+            Some(s) => (
+                format!("{s:.1}"),
+                row.counts.passed.to_string(),
+                row.counts.failed.to_string(),
+            ),
+            None => ("-".to_owned(), "-".to_owned(), "-".to_owned()),
+        };
         println!(
-            "{:<18} {:<8} {:>8} {:>7} {:>7}",
+            "{:<18} {:<8} {seconds:>8} {passed:>7} {failed:>7}",
             row.name,
-            word(&row.status),
-            seconds,
-            row.counts.passed,
-            row.counts.failed
+            word(&row.status)
         );
     }
     println!("{} passed, {} failed", total.passed, total.failed);

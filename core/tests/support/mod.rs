@@ -69,7 +69,10 @@ fn input(header: &Value, payload: &Value) -> String {
 }
 
 fn sign_input(key: &Key, input: &str) -> String {
-    format!("{input}.{}", b64(RustCrypto.sign(key, input.as_bytes()).expect("sign")))
+    format!(
+        "{input}.{}",
+        b64(RustCrypto.sign(key, input.as_bytes()).expect("sign"))
+    )
 }
 
 fn signed(key: &Key, header: &Value, payload: &Value) -> String {
@@ -100,47 +103,170 @@ pub fn cases() -> Vec<Case> {
     let valid_ed = signed(&ed, &header(&ed), &c);
     let valid_rsa = signed(&rsa, &header(&rsa), &c);
     let mut v = Vec::new();
-    let mut add = |name: &'static str, token: String, expect: &'static str| v.push(Case { name, token, expect });
+    let mut add =
+        |name: &'static str, token: String, expect: &'static str| v.push(Case { name, token, expect });
 
     // Valid tokens.
     add("valid_eddsa", valid_ed.clone(), "ok");
     add("valid_rs256", valid_rsa.clone(), "ok");
-    add("valid_with_redirect", signed(&ed, &header(&ed), &with(c.clone(), "redirect", json!("/orders/42"))), "ok");
-    add("valid_expiring_within_leeway", signed(&ed, &header(&ed), &with(with(c.clone(), "exp", json!(NOW - 1)), "iat", json!(NOW - 40))), "ok");
+    add(
+        "valid_with_redirect",
+        signed(
+            &ed,
+            &header(&ed),
+            &with(c.clone(), "redirect", json!("/orders/42")),
+        ),
+        "ok",
+    );
+    add(
+        "valid_expiring_within_leeway",
+        signed(
+            &ed,
+            &header(&ed),
+            &with(with(c.clone(), "exp", json!(NOW - 1)), "iat", json!(NOW - 40)),
+        ),
+        "ok",
+    );
 
     // Algorithm confusion.
     let none_header = json!({"alg": "none", "typ": "handoff+jwt", "kid": ED_KID});
-    add("alg_none", format!("{}.", input(&none_header, &c)), "algorithm_not_allowed");
-    add("alg_none_uppercase", format!("{}.", input(&with(none_header.clone(), "alg", json!("NONE")), &c)), "algorithm_not_allowed");
+    add(
+        "alg_none",
+        format!("{}.", input(&none_header, &c)),
+        "algorithm_not_allowed",
+    );
+    add(
+        "alg_none_uppercase",
+        format!("{}.", input(&with(none_header.clone(), "alg", json!("NONE")), &c)),
+        "algorithm_not_allowed",
+    );
     let hs_rsa = json!({"alg": "HS256", "typ": "handoff+jwt", "kid": RSA_KID});
-    add("hs256_rsa_public_pem_as_secret", hs256(RSA_PUB_PEM.as_bytes(), &input(&hs_rsa, &c)), "algorithm_not_allowed");
+    add(
+        "hs256_rsa_public_pem_as_secret",
+        hs256(RSA_PUB_PEM.as_bytes(), &input(&hs_rsa, &c)),
+        "algorithm_not_allowed",
+    );
     let hs_ed = json!({"alg": "HS256", "typ": "handoff+jwt", "kid": ED_KID});
-    add("hs256_ed25519_public_bytes_as_secret", hs256(&keys.get(ED_KID).unwrap().spki_der(), &input(&hs_ed, &c)), "algorithm_not_allowed");
-    add("rs256_token_for_ed25519_kid", signed(&rsa, &json!({"alg": "RS256", "typ": "handoff+jwt", "kid": ED_KID}), &c), "algorithm_not_allowed");
-    add("eddsa_token_for_rsa_kid", signed(&ed, &json!({"alg": "EdDSA", "typ": "handoff+jwt", "kid": RSA_KID}), &c), "algorithm_not_allowed");
-    add("alg_missing", signed(&ed, &without(header(&ed), "alg"), &c), "algorithm_not_allowed");
+    add(
+        "hs256_ed25519_public_bytes_as_secret",
+        hs256(&keys.get(ED_KID).unwrap().spki_der(), &input(&hs_ed, &c)),
+        "algorithm_not_allowed",
+    );
+    add(
+        "rs256_token_for_ed25519_kid",
+        signed(
+            &rsa,
+            &json!({"alg": "RS256", "typ": "handoff+jwt", "kid": ED_KID}),
+            &c,
+        ),
+        "algorithm_not_allowed",
+    );
+    add(
+        "eddsa_token_for_rsa_kid",
+        signed(
+            &ed,
+            &json!({"alg": "EdDSA", "typ": "handoff+jwt", "kid": RSA_KID}),
+            &c,
+        ),
+        "algorithm_not_allowed",
+    );
+    add(
+        "alg_missing",
+        signed(&ed, &without(header(&ed), "alg"), &c),
+        "algorithm_not_allowed",
+    );
 
     // Key selection.
-    add("unknown_kid", signed(&attacker, &header(&attacker), &c), "unknown_key");
-    add("missing_kid", signed(&ed, &without(header(&ed), "kid"), &c), "unknown_key");
+    add(
+        "unknown_kid",
+        signed(&attacker, &header(&attacker), &c),
+        "unknown_key",
+    );
+    add(
+        "missing_kid",
+        signed(&ed, &without(header(&ed), "kid"), &c),
+        "unknown_key",
+    );
 
     // Key hints in the header are never followed.
     let attacker_jwk = attacker.public_jwk();
-    add("jku_header", signed(&attacker, &with(header(&ed), "jku", json!("https://evil.example/jwks.json")), &c), "forbidden_header");
-    add("x5u_header", signed(&attacker, &with(header(&ed), "x5u", json!("https://evil.example/cert.pem")), &c), "forbidden_header");
-    add("jwk_header", signed(&attacker, &with(header(&ed), "jwk", attacker_jwk), &c), "forbidden_header");
-    add("x5c_header", signed(&attacker, &with(header(&ed), "x5c", json!(["MIIB"])), &c), "forbidden_header");
-    add("crit_header", signed(&ed, &with(header(&ed), "crit", json!(["exp"])), &c), "forbidden_header");
+    add(
+        "jku_header",
+        signed(
+            &attacker,
+            &with(header(&ed), "jku", json!("https://evil.example/jwks.json")),
+            &c,
+        ),
+        "forbidden_header",
+    );
+    add(
+        "x5u_header",
+        signed(
+            &attacker,
+            &with(header(&ed), "x5u", json!("https://evil.example/cert.pem")),
+            &c,
+        ),
+        "forbidden_header",
+    );
+    add(
+        "jwk_header",
+        signed(&attacker, &with(header(&ed), "jwk", attacker_jwk), &c),
+        "forbidden_header",
+    );
+    add(
+        "x5c_header",
+        signed(&attacker, &with(header(&ed), "x5c", json!(["MIIB"])), &c),
+        "forbidden_header",
+    );
+    add(
+        "crit_header",
+        signed(&ed, &with(header(&ed), "crit", json!(["exp"])), &c),
+        "forbidden_header",
+    );
 
     // Signatures.
-    add("stripped_signature", format!("{}.", input(&header(&ed), &c)), "bad_signature");
-    add("truncated_signature_eddsa", edit_part(&valid_ed, 2, |s| { s.pop(); }), "bad_signature");
-    add("truncated_signature_rs256", edit_part(&valid_rsa, 2, |s| s.truncate(128)), "bad_signature");
-    add("flipped_bit_payload_eddsa", edit_part(&valid_ed, 1, |p| flip_in_username(p)), "bad_signature");
-    add("flipped_bit_payload_rs256", edit_part(&valid_rsa, 1, |p| flip_in_username(p)), "bad_signature");
-    add("flipped_bit_signature_eddsa", edit_part(&valid_ed, 2, |s| s[10] ^= 0x01), "bad_signature");
-    add("flipped_bit_signature_rs256", edit_part(&valid_rsa, 2, |s| s[100] ^= 0x01), "bad_signature");
-    add("signed_by_attacker_with_our_kid", signed(&attacker, &header(&ed), &c), "bad_signature");
+    add(
+        "stripped_signature",
+        format!("{}.", input(&header(&ed), &c)),
+        "bad_signature",
+    );
+    add(
+        "truncated_signature_eddsa",
+        edit_part(&valid_ed, 2, |s| {
+            s.pop();
+        }),
+        "bad_signature",
+    );
+    add(
+        "truncated_signature_rs256",
+        edit_part(&valid_rsa, 2, |s| s.truncate(128)),
+        "bad_signature",
+    );
+    add(
+        "flipped_bit_payload_eddsa",
+        edit_part(&valid_ed, 1, |p| flip_in_username(p)),
+        "bad_signature",
+    );
+    add(
+        "flipped_bit_payload_rs256",
+        edit_part(&valid_rsa, 1, |p| flip_in_username(p)),
+        "bad_signature",
+    );
+    add(
+        "flipped_bit_signature_eddsa",
+        edit_part(&valid_ed, 2, |s| s[10] ^= 0x01),
+        "bad_signature",
+    );
+    add(
+        "flipped_bit_signature_rs256",
+        edit_part(&valid_rsa, 2, |s| s[100] ^= 0x01),
+        "bad_signature",
+    );
+    add(
+        "signed_by_attacker_with_our_kid",
+        signed(&attacker, &header(&ed), &c),
+        "bad_signature",
+    );
 
     // Other token types signed with a configured key must not pass (no typ confusion).
     let cognito_id = json!({
@@ -148,28 +274,144 @@ pub fn cases() -> Vec<Case> {
         "iss": ISSUER, "cognito:username": "alice", "username": "alice", "azp": "mobile-client-test",
         "iat": NOW - 10, "exp": NOW + 50, "jti": "AAECAwQFBgcICQoLDA0ODw", "auth_time": NOW - 10,
     });
-    add("cognito_id_token_shape", signed(&rsa, &json!({"kid": RSA_KID, "alg": "RS256"}), &cognito_id), "wrong_type");
+    add(
+        "cognito_id_token_shape",
+        signed(&rsa, &json!({"kid": RSA_KID, "alg": "RS256"}), &cognito_id),
+        "wrong_type",
+    );
     let cognito_access = with(without(cognito_id.clone(), "aud"), "token_use", json!("access"));
-    add("cognito_access_token_shape", signed(&rsa, &json!({"kid": RSA_KID, "alg": "RS256"}), &cognito_access), "wrong_type");
-    add("typ_jwt", signed(&ed, &with(header(&ed), "typ", json!("JWT")), &c), "wrong_type");
-    add("typ_at_jwt", signed(&ed, &with(header(&ed), "typ", json!("at+jwt")), &c), "wrong_type");
+    add(
+        "cognito_access_token_shape",
+        signed(&rsa, &json!({"kid": RSA_KID, "alg": "RS256"}), &cognito_access),
+        "wrong_type",
+    );
+    add(
+        "typ_jwt",
+        signed(&ed, &with(header(&ed), "typ", json!("JWT")), &c),
+        "wrong_type",
+    );
+    add(
+        "typ_at_jwt",
+        signed(&ed, &with(header(&ed), "typ", json!("at+jwt")), &c),
+        "wrong_type",
+    );
 
     // Claims.
-    add("wrong_issuer", signed(&ed, &header(&ed), &with(c.clone(), "iss", json!("https://evil.example"))), "wrong_issuer");
-    add("wrong_audience", signed(&ed, &header(&ed), &with(c.clone(), "aud", json!("some-other-client"))), "wrong_audience");
-    add("audience_array", signed(&ed, &header(&ed), &with(c.clone(), "aud", json!([AUDIENCE]))), "malformed");
-    let expired = with(with(with(c.clone(), "iat", json!(NOW - 100)), "nbf", json!(NOW - 100)), "exp", json!(NOW - 40));
+    add(
+        "wrong_issuer",
+        signed(
+            &ed,
+            &header(&ed),
+            &with(c.clone(), "iss", json!("https://evil.example")),
+        ),
+        "wrong_issuer",
+    );
+    add(
+        "wrong_audience",
+        signed(
+            &ed,
+            &header(&ed),
+            &with(c.clone(), "aud", json!("some-other-client")),
+        ),
+        "wrong_audience",
+    );
+    add(
+        "audience_array",
+        signed(&ed, &header(&ed), &with(c.clone(), "aud", json!([AUDIENCE]))),
+        "malformed",
+    );
+    let expired = with(
+        with(with(c.clone(), "iat", json!(NOW - 100)), "nbf", json!(NOW - 100)),
+        "exp",
+        json!(NOW - 40),
+    );
     add("expired", signed(&ed, &header(&ed), &expired), "expired");
-    add("expired_at_leeway_edge", signed(&ed, &header(&ed), &with(with(with(c.clone(), "iat", json!(NOW - 40)), "nbf", json!(NOW - 40)), "exp", json!(NOW - 2))), "expired");
-    add("nbf_in_future", signed(&ed, &header(&ed), &with(with(c.clone(), "nbf", json!(NOW + 30)), "exp", json!(NOW + 45))), "not_yet_valid");
-    add("iat_in_future", signed(&ed, &header(&ed), &with(with(with(c.clone(), "iat", json!(NOW + 30)), "nbf", json!(NOW + 30)), "exp", json!(NOW + 60))), "not_yet_valid");
-    add("lifetime_above_policy_max", signed(&ed, &header(&ed), &with(c.clone(), "exp", json!(NOW + 290))), "lifetime_too_long");
-    add("lifetime_above_hard_max", signed(&ed, &header(&ed), &with(with(with(c.clone(), "iat", json!(NOW - 10)), "nbf", json!(NOW - 10)), "exp", json!(NOW + 3600))), "lifetime_too_long");
-    add("exp_before_iat", signed(&ed, &header(&ed), &with(with(with(c.clone(), "iat", json!(NOW + 1)), "nbf", json!(NOW + 1)), "exp", json!(NOW))), "invalid_claim");
-    add("jti_too_short", signed(&ed, &header(&ed), &with(c.clone(), "jti", json!("abc"))), "invalid_claim");
-    add("empty_username", signed(&ed, &header(&ed), &with(c.clone(), "username", json!(""))), "invalid_claim");
-    add("exp_as_string", signed(&ed, &header(&ed), &with(c.clone(), "exp", json!("9999999999"))), "malformed");
-    add("exp_negative", signed(&ed, &header(&ed), &with(c.clone(), "exp", json!(-1))), "malformed");
+    add(
+        "expired_at_leeway_edge",
+        signed(
+            &ed,
+            &header(&ed),
+            &with(
+                with(with(c.clone(), "iat", json!(NOW - 40)), "nbf", json!(NOW - 40)),
+                "exp",
+                json!(NOW - 2),
+            ),
+        ),
+        "expired",
+    );
+    add(
+        "nbf_in_future",
+        signed(
+            &ed,
+            &header(&ed),
+            &with(with(c.clone(), "nbf", json!(NOW + 30)), "exp", json!(NOW + 45)),
+        ),
+        "not_yet_valid",
+    );
+    add(
+        "iat_in_future",
+        signed(
+            &ed,
+            &header(&ed),
+            &with(
+                with(with(c.clone(), "iat", json!(NOW + 30)), "nbf", json!(NOW + 30)),
+                "exp",
+                json!(NOW + 60),
+            ),
+        ),
+        "not_yet_valid",
+    );
+    add(
+        "lifetime_above_policy_max",
+        signed(&ed, &header(&ed), &with(c.clone(), "exp", json!(NOW + 290))),
+        "lifetime_too_long",
+    );
+    add(
+        "lifetime_above_hard_max",
+        signed(
+            &ed,
+            &header(&ed),
+            &with(
+                with(with(c.clone(), "iat", json!(NOW - 10)), "nbf", json!(NOW - 10)),
+                "exp",
+                json!(NOW + 3600),
+            ),
+        ),
+        "lifetime_too_long",
+    );
+    add(
+        "exp_before_iat",
+        signed(
+            &ed,
+            &header(&ed),
+            &with(
+                with(with(c.clone(), "iat", json!(NOW + 1)), "nbf", json!(NOW + 1)),
+                "exp",
+                json!(NOW),
+            ),
+        ),
+        "invalid_claim",
+    );
+    add(
+        "jti_too_short",
+        signed(&ed, &header(&ed), &with(c.clone(), "jti", json!("abc"))),
+        "invalid_claim",
+    );
+    add(
+        "empty_username",
+        signed(&ed, &header(&ed), &with(c.clone(), "username", json!(""))),
+        "invalid_claim",
+    );
+    add(
+        "exp_as_string",
+        signed(&ed, &header(&ed), &with(c.clone(), "exp", json!("9999999999"))),
+        "malformed",
+    );
+    add(
+        "exp_negative",
+        signed(&ed, &header(&ed), &with(c.clone(), "exp", json!(-1))),
+        "malformed",
+    );
     for (name, claim) in [
         ("missing_jti", "jti"),
         ("missing_sub", "sub"),
@@ -180,24 +422,88 @@ pub fn cases() -> Vec<Case> {
         ("missing_iat", "iat"),
         ("missing_azp", "azp"),
     ] {
-        add(name, signed(&ed, &header(&ed), &without(c.clone(), claim)), "missing_claim");
+        add(
+            name,
+            signed(&ed, &header(&ed), &without(c.clone(), claim)),
+            "missing_claim",
+        );
     }
 
     // Size and encoding.
     let big = with(c.clone(), "padding", json!("x".repeat(4200)));
-    add("token_over_4kib", signed(&ed, &header(&ed), &big), "token_too_large");
-    add("bad_base64url_header", valid_ed.replacen(|ch: char| ch.is_ascii_alphanumeric(), "*", 1), "malformed");
-    add("bad_base64url_header_padding", { let (h, rest) = valid_ed.split_once('.').unwrap(); format!("{h}=.{rest}") }, "malformed");
-    add("bad_base64url_payload", sign_input(&ed, &format!("{}.eyJ+!", b64(header(&ed).to_string()))), "malformed");
+    add(
+        "token_over_4kib",
+        signed(&ed, &header(&ed), &big),
+        "token_too_large",
+    );
+    add(
+        "bad_base64url_header",
+        valid_ed.replacen(|ch: char| ch.is_ascii_alphanumeric(), "*", 1),
+        "malformed",
+    );
+    add(
+        "bad_base64url_header_padding",
+        {
+            let (h, rest) = valid_ed.split_once('.').unwrap();
+            format!("{h}=.{rest}")
+        },
+        "malformed",
+    );
+    add(
+        "bad_base64url_payload",
+        sign_input(&ed, &format!("{}.eyJ+!", b64(header(&ed).to_string()))),
+        "malformed",
+    );
     add("bad_base64url_signature", format!("{}$", valid_ed), "malformed");
-    add("standard_base64_signature", { let (input, sig) = valid_ed.rsplit_once('.').unwrap(); let bytes = handoff_core::base64url::decode(sig).unwrap(); use base64::Engine; format!("{input}.{}", base64::engine::general_purpose::STANDARD.encode(bytes)) }, "malformed");
-    add("bad_json_header", sign_input(&ed, &format!("{}.{}", b64("{\"alg\":\"EdDSA\","), b64(c.to_string()))), "malformed");
-    add("header_not_object", sign_input(&ed, &format!("{}.{}", b64("[1,2]"), b64(c.to_string()))), "malformed");
-    add("bad_json_payload", sign_input(&ed, &format!("{}.{}", b64(header(&ed).to_string()), b64("{\"iss\":"))), "malformed");
-    add("payload_not_object", sign_input(&ed, &format!("{}.{}", b64(header(&ed).to_string()), b64("\"alice\""))), "malformed");
+    add(
+        "standard_base64_signature",
+        {
+            let (input, sig) = valid_ed.rsplit_once('.').unwrap();
+            let bytes = handoff_core::base64url::decode(sig).unwrap();
+            use base64::Engine;
+            format!(
+                "{input}.{}",
+                base64::engine::general_purpose::STANDARD.encode(bytes)
+            )
+        },
+        "malformed",
+    );
+    add(
+        "bad_json_header",
+        sign_input(
+            &ed,
+            &format!("{}.{}", b64("{\"alg\":\"EdDSA\","), b64(c.to_string())),
+        ),
+        "malformed",
+    );
+    add(
+        "header_not_object",
+        sign_input(&ed, &format!("{}.{}", b64("[1,2]"), b64(c.to_string()))),
+        "malformed",
+    );
+    add(
+        "bad_json_payload",
+        sign_input(
+            &ed,
+            &format!("{}.{}", b64(header(&ed).to_string()), b64("{\"iss\":")),
+        ),
+        "malformed",
+    );
+    add(
+        "payload_not_object",
+        sign_input(
+            &ed,
+            &format!("{}.{}", b64(header(&ed).to_string()), b64("\"alice\"")),
+        ),
+        "malformed",
+    );
     add("extra_dots", format!("{valid_ed}.AAAA"), "malformed");
     add("extra_dot_inside", valid_ed.replacen('.', "..", 1), "malformed");
-    add("two_parts", valid_ed.rsplit_once('.').unwrap().0.to_string(), "malformed");
+    add(
+        "two_parts",
+        valid_ed.rsplit_once('.').unwrap().0.to_string(),
+        "malformed",
+    );
     add("empty", String::new(), "malformed");
     v
 }
@@ -211,8 +517,10 @@ fn flip_in_username(payload: &mut [u8]) {
 
 /// The golden file: policy, public keys and cases.
 pub fn corpus_json() -> Value {
-    let cases: Vec<Value> =
-        cases().into_iter().map(|c| json!({"name": c.name, "expect": c.expect, "token": c.token})).collect();
+    let cases: Vec<Value> = cases()
+        .into_iter()
+        .map(|c| json!({"name": c.name, "expect": c.expect, "token": c.token}))
+        .collect();
     json!({
         "note": "TEST-ONLY vectors. Generated by `cargo run -p handoff-core --features rust-crypto --example gen-fixtures`; do not edit.",
         "now": NOW,
@@ -240,7 +548,11 @@ pub fn pretty(v: &Value) -> String {
 
 /// Golden `/v1/redeem` request as the trigger sends it (the token is the `valid_eddsa` case).
 pub fn wire_redeem_request() -> Value {
-    let token = cases().into_iter().find(|c| c.name == "valid_eddsa").unwrap().token;
+    let token = cases()
+        .into_iter()
+        .find(|c| c.name == "valid_eddsa")
+        .unwrap()
+        .token;
     json!({
         "token": token,
         "sub": "7d3c0a4e-52b1-4c8e-9f0a-1b2c3d4e5f60",
