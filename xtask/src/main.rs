@@ -7,6 +7,7 @@
 mod bench;
 mod cmd;
 mod demo;
+mod layering;
 mod results;
 mod setup;
 mod stack;
@@ -29,6 +30,7 @@ commands:
   demo               (not built yet)
   stack up|down      (not built yet)
   bench              (not built yet)
+  check-layering     core has no I/O, runtime or platform dependency; adapters depend only on core
   help               this text";
 
 fn main() -> ExitCode {
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
             [flag] if flag == "--no-setup" => with_tools(|tools| exit(test::run(tools, true))),
             _ => usage_error(&format!("unknown `test` arguments `{}`", rest.join(" "))),
         },
+        "check-layering" => layering::run(),
         "demo" => demo::run(rest),
         "stack" => stack::run(rest),
         "bench" => bench::run(rest),

@@ -75,6 +75,7 @@ pub fn steps(tools: &Tools) -> Vec<Step> {
             &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
         ),
         Step::new("clippy-wasm32", "cargo", &wasm_clippy),
+        Step::new("layering", "cargo", &["xtask", "check-layering"]),
         // xtask's own unit tests run too: the summary parser is tested code.
         Step::new("test-native", "cargo", &["test", "--workspace"]),
         // Runs under node through wasm-bindgen-test-runner (the wasm32 runner in .cargo/config.toml).
