@@ -1,2 +1,21 @@
-//! Handoff's Cognito auth-challenge triggers (skeleton; the Lambda lands with the Cognito issue).
+//! handoff-triggers: Cognito's Define, Create and Verify auth-challenge triggers for Handoff, in one Lambda binary.
+//!
+//! Every decision is a plain function over the trigger event ([`event`]): [`define`] decides the next step of
+//! the custom-auth flow, [`create`] builds the challenge, [`verify`] asks the edge (through the [`Redeemer`]
+//! trait) whether the answer is a valid, unburned handoff token. [`handler`] dispatches on `triggerSource` and
+//! writes the `response` into the event; `main.rs` only wires it to the Lambda runtime. Everything fails closed.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod create;
+pub mod define;
+pub mod event;
+pub mod handler;
+pub mod http;
+pub mod log;
+pub mod verify;
+
+pub use config::Config;
+pub use handler::{TriggerError, handle};
+pub use verify::{RedeemError, Redeemer};

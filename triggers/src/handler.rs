@@ -1,0 +1,105 @@
+//! Dispatch on `triggerSource`: parse the event, decide, write `response` into the event, produce a log record.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::create::{self, NONCE_BYTES};
+use crate::event::{self, Event};
+use crate::verify::{self, Redeemer};
+use crate::{define, log};
+
+/// What a handler needs from the outside world.
+pub struct Context<'a> {
+    /// The edge client; `None` when the configuration is missing or invalid (Verify then refuses).
+    pub redeemer: Option<&'a dyn Redeemer>,
+    /// Fresh random bytes for Create's nonce.
+    pub random: &'a dyn Fn() -> Result<[u8; NONCE_BYTES], String>,
+    /// Verify's time budget for the edge ([`verify::BUDGET`] in production).
+    pub budget: Duration,
+}
+
+/// Why the trigger answers with an error (Cognito then fails the sign-in with UserLambdaValidationException).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TriggerError {
+    /// The event is not a JSON object with a known `triggerSource`.
+    UnknownTrigger(String),
+    /// Create was asked for a challenge Define never asks for.
+    UnexpectedChallenge,
+    /// The operating system gave no random bytes.
+    NoRandomness(String),
+}
+
+impl std::fmt::Display for TriggerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TriggerError::UnknownTrigger(source) => write!(f, "unsupported triggerSource {source:?}"),
+            TriggerError::UnexpectedChallenge => {
+                f.write_str("CreateAuthChallenge for a challenge other than CUSTOM_CHALLENGE")
+            }
+            TriggerError::NoRandomness(e) => write!(f, "no randomness for the challenge nonce: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for TriggerError {}
+
+/// Handles one event: the event with its `response` filled in, or an error; in both cases the log record.
+pub fn handle(mut raw: Value, ctx: &Context<'_>) -> (Result<Value, TriggerError>, Value) {
+    let event: Event = serde_json::from_value(raw.clone()).unwrap_or_default();
+    let source = event.trigger_source.clone().unwrap_or_default();
+    let mut record = json!({
+        "level": "info",
+        "trigger": source,
+        "user_pool_id": event.user_pool_id,
+        "client_id": event.client_id(),
+        "user_not_found": event.user_not_found(),
+    });
+    let response = match source.as_str() {
+        event::DEFINE => {
+            let decision = define::decide(&event);
+            record["decision"] = decision.code().into();
+            record["rounds"] = event.request().session.as_ref().map_or(0, Vec::len).into();
+            Ok(decision.response())
+        }
+        event::CREATE => match (ctx.random)() {
+            Err(e) => Err(TriggerError::NoRandomness(e)),
+            Ok(bytes) => create::respond(&event, &create::nonce(bytes)).map_err(|refusal| {
+                record["reason"] = refusal.code().into();
+                TriggerError::UnexpectedChallenge
+            }),
+        },
+        event::VERIFY => {
+            let started = Instant::now();
+            let outcome = verify::verify(&event, ctx.redeemer, started, ctx.budget);
+            record["answer_correct"] = outcome.answer_correct.into();
+            record["reason"] = outcome.reason.clone().into();
+            record["answer_fp"] = outcome.answer_fp.clone().into();
+            record["attempts"] = outcome.attempts.into();
+            record["error"] = outcome.error.clone().into();
+            record["ms"] = (started.elapsed().as_millis() as u64).into();
+            Ok(outcome.response())
+        }
+        _ => Err(TriggerError::UnknownTrigger(source.clone())),
+    };
+    let result = match (response, raw.as_object_mut()) {
+        (Ok(response), Some(object)) => {
+            object.insert("response".into(), response);
+            Ok(raw)
+        }
+        (Ok(_), None) => Err(TriggerError::UnknownTrigger(source)),
+        (Err(e), _) => Err(e),
+    };
+    if let Err(e) = &result {
+        record["level"] = "error".into();
+        record["error"] = e.to_string().into();
+    }
+    (result, record)
+}
+
+/// [`handle`], then write the log record.
+pub fn handle_and_log(raw: Value, ctx: &Context<'_>) -> Result<Value, TriggerError> {
+    let (result, record) = handle(raw, ctx);
+    log::emit(&record);
+    result
+}

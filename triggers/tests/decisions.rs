@@ -1,0 +1,388 @@
+//! Trigger decisions over the event fixtures in `tests/fixtures/cognito/`, with a fake edge.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use aws_lambda_events::event::cognito::{
+    CognitoEventUserPoolsCreateAuthChallenge, CognitoEventUserPoolsDefineAuthChallenge,
+    CognitoEventUserPoolsVerifyAuthChallenge,
+};
+use handoff_core::Reason;
+use handoff_core::wire::{RedeemAnswer, RedeemRequest};
+use handoff_triggers::create::NONCE_BYTES;
+use handoff_triggers::handler::{Context, TriggerError, handle};
+use handoff_triggers::{RedeemError, Redeemer};
+use serde_json::Value;
+
+fn fixture_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
+}
+
+fn event(name: &str) -> Value {
+    let path = fixture_dir().join("cognito").join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// A scripted edge: answers in order, records what it was asked.
+struct FakeEdge {
+    answers: Mutex<Vec<Result<RedeemAnswer, RedeemError>>>,
+    asked: Mutex<Vec<RedeemRequest>>,
+}
+
+impl FakeEdge {
+    fn new(answers: Vec<Result<RedeemAnswer, RedeemError>>) -> Self {
+        FakeEdge {
+            answers: Mutex::new(answers),
+            asked: Mutex::new(Vec::new()),
+        }
+    }
+    fn asked(&self) -> Vec<RedeemRequest> {
+        self.asked.lock().unwrap().clone()
+    }
+}
+
+impl Redeemer for FakeEdge {
+    fn redeem(&self, request: &RedeemRequest, _deadline: Instant) -> Result<RedeemAnswer, RedeemError> {
+        self.asked.lock().unwrap().push(request.clone());
+        let mut answers = self.answers.lock().unwrap();
+        if answers.is_empty() {
+            Err(RedeemError::Transport("no scripted answer".into()))
+        } else {
+            answers.remove(0)
+        }
+    }
+}
+
+fn random() -> Result<[u8; NONCE_BYTES], String> {
+    Ok([42; NONCE_BYTES])
+}
+
+fn run(name: &str, edge: Option<&FakeEdge>) -> (Result<Value, TriggerError>, Value) {
+    let ctx = Context {
+        redeemer: edge.map(|e| e as &dyn Redeemer),
+        random: &random,
+        budget: Duration::from_secs(2),
+    };
+    handle(event(name), &ctx)
+}
+
+fn define(name: &str) -> Value {
+    let (out, _) = run(name, None);
+    let out = out.unwrap();
+    // Whatever AWS's types can read, our answer keeps readable; the request part is echoed unchanged.
+    // (They cannot read ministack's pending round, `challengeResult: null`: the reason event.rs is tolerant.)
+    if serde_json::from_value::<CognitoEventUserPoolsDefineAuthChallenge>(event(name)).is_ok() {
+        let _: CognitoEventUserPoolsDefineAuthChallenge = serde_json::from_value(out.clone()).unwrap();
+    }
+    assert_eq!(out["request"], event(name)["request"]);
+    out["response"].clone()
+}
+
+fn assert_challenge(response: &Value) {
+    assert_eq!(response["challengeName"], "CUSTOM_CHALLENGE");
+    assert_eq!(response["issueTokens"], false);
+    assert_eq!(response["failAuthentication"], false);
+}
+
+fn assert_fail(response: &Value) {
+    assert_eq!(response["issueTokens"], false);
+    assert_eq!(response["failAuthentication"], true);
+}
+
+#[test]
+fn define_starts_with_one_custom_challenge() {
+    assert_challenge(&define("define-empty-session.json"));
+}
+
+#[test]
+fn define_issues_tokens_after_one_correct_custom_challenge() {
+    let response = define("define-one-success.json");
+    assert_eq!(response["issueTokens"], true);
+    assert_eq!(response["failAuthentication"], false);
+}
+
+#[test]
+fn define_fails_after_a_wrong_answer_and_never_offers_a_second_attempt() {
+    assert_fail(&define("define-one-failure.json"));
+}
+
+#[test]
+fn define_gives_an_unknown_user_the_same_first_step_as_a_known_one() {
+    // Outwardly identical to a real user with a bad token: challenge first, failure after the answer.
+    assert_eq!(
+        define("define-user-not-found.json"),
+        define("define-empty-session.json")
+    );
+}
+
+#[test]
+fn define_never_issues_tokens_to_an_unknown_user() {
+    assert_fail(&define("define-user-not-found-after-round.json"));
+}
+
+#[test]
+fn define_fails_on_a_challenge_it_never_asked_for() {
+    assert_fail(&define("define-unexpected-challenge.json"));
+}
+
+#[test]
+fn define_fails_on_a_second_round_even_if_it_succeeded() {
+    assert_fail(&define("define-two-rounds.json"));
+}
+
+#[test]
+fn define_fails_on_a_pending_round() {
+    assert_fail(&define("define-pending-round.json"));
+}
+
+#[test]
+fn define_logs_its_decision() {
+    let (_, record) = run("define-one-failure.json", None);
+    assert_eq!(record["decision"], "challenge_failed");
+    assert_eq!(record["trigger"], "DefineAuthChallenge_Authentication");
+}
+
+#[test]
+fn create_asks_for_the_handoff_token_with_a_private_nonce() {
+    let (out, _) = run("create.json", None);
+    let out = out.unwrap();
+    let _: CognitoEventUserPoolsCreateAuthChallenge = serde_json::from_value(out.clone()).unwrap();
+    let response = &out["response"];
+    assert_eq!(
+        response["publicChallengeParameters"],
+        serde_json::json!({"handoff": "jwt"})
+    );
+    assert_eq!(response["challengeMetadata"], "HANDOFF_JWT");
+    let nonce = response["privateChallengeParameters"]["nonce"].as_str().unwrap();
+    assert_eq!(nonce, handoff_core::base64url::encode([42; NONCE_BYTES]));
+    assert!(handoff_core::base64url::decode(nonce).unwrap().len() * 8 >= 128);
+}
+
+#[test]
+fn create_gives_an_unknown_user_the_same_shape_of_challenge() {
+    let known = run("create.json", None).0.unwrap();
+    let unknown = run("create-user-not-found.json", None).0.unwrap();
+    assert_eq!(known["response"], unknown["response"]);
+}
+
+#[test]
+fn create_refuses_other_challenges() {
+    let (out, record) = run("create-unexpected-challenge.json", None);
+    assert_eq!(out.unwrap_err(), TriggerError::UnexpectedChallenge);
+    assert_eq!(record["level"], "error");
+}
+
+#[test]
+fn create_fails_without_randomness() {
+    let no_random = || -> Result<[u8; NONCE_BYTES], String> { Err("entropy pool closed".into()) };
+    let ctx = Context {
+        redeemer: None,
+        random: &no_random,
+        budget: Duration::from_secs(2),
+    };
+    assert!(matches!(
+        handle(event("create.json"), &ctx).0,
+        Err(TriggerError::NoRandomness(_))
+    ));
+}
+
+#[test]
+fn create_draws_a_fresh_nonce_each_time() {
+    let cell = std::cell::Cell::new(0u8);
+    let rnd = || -> Result<[u8; NONCE_BYTES], String> {
+        cell.set(cell.get() + 1);
+        Ok([cell.get(); NONCE_BYTES])
+    };
+    let ctx = Context {
+        redeemer: None,
+        random: &rnd,
+        budget: Duration::from_secs(2),
+    };
+    let a = handle(event("create.json"), &ctx).0.unwrap();
+    let b = handle(event("create.json"), &ctx).0.unwrap();
+    assert_eq!(cell.get(), 2);
+    assert_ne!(
+        a["response"]["privateChallengeParameters"],
+        b["response"]["privateChallengeParameters"]
+    );
+}
+
+fn verify(name: &str, edge: Option<&FakeEdge>) -> (bool, Value) {
+    let (out, record) = run(name, edge);
+    let out = out.unwrap();
+    let parsed: CognitoEventUserPoolsVerifyAuthChallenge = serde_json::from_value(out.clone()).unwrap();
+    assert_eq!(
+        parsed.response.answer_correct,
+        out["response"]["answerCorrect"].as_bool().unwrap()
+    );
+    (parsed.response.answer_correct, record)
+}
+
+#[test]
+fn verify_sends_the_golden_redeem_request_and_accepts_ok() {
+    let edge = FakeEdge::new(vec![Ok(RedeemAnswer::OK)]);
+    let (correct, record) = verify("verify.json", Some(&edge));
+    assert!(correct);
+    let golden: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture_dir().join("wire/redeem-request.json")).unwrap(),
+    )
+    .unwrap();
+    let asked = edge.asked();
+    assert_eq!(asked.len(), 1);
+    assert_eq!(serde_json::to_value(&asked[0]).unwrap(), golden);
+    assert_eq!(record["answer_correct"], true);
+    assert_eq!(record["attempts"], 1);
+}
+
+#[test]
+fn verify_logs_a_fingerprint_and_never_the_answer_or_nonce() {
+    let edge = FakeEdge::new(vec![Ok(RedeemAnswer::refused(Reason::Replayed))]);
+    let (correct, record) = verify("verify.json", Some(&edge));
+    assert!(!correct);
+    let token = event("verify.json")["request"]["challengeAnswer"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let line = record.to_string();
+    assert!(!line.contains(&token));
+    assert!(!line.contains("n0nce-0123456789abcdef"));
+    assert_eq!(record["answer_fp"], handoff_core::fingerprint(&token));
+    assert_eq!(record["reason"], "replayed");
+}
+
+#[test]
+fn verify_refuses_when_the_edge_refuses() {
+    for reason in [
+        Reason::Replayed,
+        Reason::Expired,
+        Reason::WrongUser,
+        Reason::BadSignature,
+    ] {
+        let edge = FakeEdge::new(vec![Ok(RedeemAnswer::refused(reason))]);
+        let (correct, record) = verify("verify.json", Some(&edge));
+        assert!(!correct);
+        assert_eq!(record["reason"], reason.as_str());
+    }
+}
+
+#[test]
+fn verify_refuses_on_every_edge_failure_without_retrying_non_connection_errors() {
+    for err in [
+        RedeemError::Timeout,
+        RedeemError::Status(500),
+        RedeemError::Status(401),
+        RedeemError::Garbage("not json".into()),
+        RedeemError::Transport("reset".into()),
+    ] {
+        let edge = FakeEdge::new(vec![Err(err.clone()), Ok(RedeemAnswer::OK)]);
+        let (correct, record) = verify("verify.json", Some(&edge));
+        assert!(!correct, "{err:?}");
+        assert_eq!(edge.asked().len(), 1, "{err:?} must not be retried");
+        assert_eq!(record["reason"], err.code());
+    }
+}
+
+#[test]
+fn verify_retries_a_connection_error_once_with_the_same_nonce() {
+    let edge = FakeEdge::new(vec![
+        Err(RedeemError::Connect("refused".into())),
+        Ok(RedeemAnswer::OK),
+    ]);
+    let (correct, record) = verify("verify.json", Some(&edge));
+    assert!(correct);
+    let asked = edge.asked();
+    assert_eq!(asked.len(), 2);
+    assert_eq!(asked[0].nonce, asked[1].nonce);
+    assert_eq!(record["attempts"], 2);
+}
+
+#[test]
+fn verify_retries_at_most_once() {
+    let edge = FakeEdge::new(vec![
+        Err(RedeemError::Connect("refused".into())),
+        Err(RedeemError::Connect("refused".into())),
+        Ok(RedeemAnswer::OK),
+    ]);
+    let (correct, record) = verify("verify.json", Some(&edge));
+    assert!(!correct);
+    assert_eq!(edge.asked().len(), 2);
+    assert_eq!(record["reason"], "edge_unreachable");
+}
+
+#[test]
+fn verify_refuses_without_asking_the_edge_when_the_event_is_incomplete() {
+    for (name, reason) in [
+        ("verify-missing-sub.json", "missing_sub"),
+        ("verify-missing-nonce.json", "missing_nonce"),
+        ("verify-missing-client-id.json", "missing_client_id"),
+        ("verify-non-string-answer.json", "malformed"),
+        ("verify-empty-answer.json", "malformed"),
+        ("verify-user-not-found.json", "user_not_found"),
+    ] {
+        let edge = FakeEdge::new(vec![Ok(RedeemAnswer::OK)]);
+        let (correct, record) = verify(name, Some(&edge));
+        assert!(!correct, "{name}");
+        assert!(edge.asked().is_empty(), "{name} must not reach the edge");
+        assert_eq!(record["reason"], reason, "{name}");
+    }
+}
+
+#[test]
+fn verify_refuses_an_oversized_answer() {
+    let mut raw = event("verify.json");
+    raw["request"]["challengeAnswer"] = "a".repeat(5000).into();
+    let edge = FakeEdge::new(vec![Ok(RedeemAnswer::OK)]);
+    let ctx = Context {
+        redeemer: Some(&edge),
+        random: &random,
+        budget: Duration::from_secs(2),
+    };
+    let (out, record) = handle(raw, &ctx);
+    assert_eq!(out.unwrap()["response"]["answerCorrect"], false);
+    assert_eq!(record["reason"], "token_too_large");
+    assert!(edge.asked().is_empty());
+}
+
+#[test]
+fn verify_refuses_when_not_configured() {
+    let (correct, record) = verify("verify.json", None);
+    assert!(!correct);
+    assert_eq!(record["reason"], "misconfigured");
+}
+
+#[test]
+fn unknown_trigger_sources_are_errors() {
+    let mut raw = event("define-one-success.json");
+    raw["triggerSource"] = "PreSignUp_SignUp".into();
+    let ctx = Context {
+        redeemer: None,
+        random: &random,
+        budget: Duration::from_secs(2),
+    };
+    assert!(matches!(
+        handle(raw, &ctx).0,
+        Err(TriggerError::UnknownTrigger(_))
+    ));
+    assert!(matches!(
+        handle(Value::String("x".into()), &ctx).0,
+        Err(TriggerError::UnknownTrigger(_))
+    ));
+}
+
+#[test]
+fn config_requires_https_except_on_loopback_and_hides_the_secret() {
+    use handoff_triggers::Config;
+    assert!(Config::new("https://edge.example/", "s").is_ok());
+    assert_eq!(
+        Config::new("https://edge.example/", "s").unwrap().edge_url,
+        "https://edge.example"
+    );
+    assert!(Config::new("http://127.0.0.1:8787", "s").is_ok());
+    assert!(Config::new("http://localhost", "s").is_ok());
+    assert!(Config::new("http://edge.example", "s").is_err());
+    assert!(Config::new("http://127.0.0.1.evil.example", "s").is_err());
+    assert!(Config::new("https://edge.example", " ").is_err());
+    let debug = format!("{:?}", Config::new("https://edge.example", "topsecret").unwrap());
+    assert!(!debug.contains("topsecret"));
+}
