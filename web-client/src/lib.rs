@@ -1,1 +1,26 @@
-//! Handoff's landing page (skeleton; the page lands with the landing-page issue).
+//! handoff-web: the landing page that turns a handoff link into a Cognito session in the browser, and the same
+//! sign-in as a small wasm-bindgen API (`completeHandoff`) for web apps that do not use Leptos.
+//!
+//! Plain logic lives in plain modules, tested natively: [`fragment`] (reading `#handoff=`), [`link`] (the local
+//! checks on the unverified token), [`cognito`] (the two JSON 1.1 calls and what their errors mean), [`session`]
+//! (Amplify v6's localStorage keys), [`flow`] (the sign-in with retries) and [`outcome`] (steps and screens).
+//! The browser glue (`browser`), the JS API (`api`) and the Leptos page (`page`) exist on wasm32 only.
+#![deny(missing_docs)]
+
+pub mod cognito;
+pub mod config;
+pub mod flow;
+pub mod fragment;
+pub mod link;
+pub mod outcome;
+pub mod session;
+
+#[cfg(target_arch = "wasm32")]
+pub mod api;
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
+#[cfg(all(target_arch = "wasm32", feature = "page"))]
+pub mod page;
+
+pub use config::Config;
+pub use outcome::{Failure, Step};

@@ -1,0 +1,198 @@
+//! The local checks on a token, before any request: it must parse, name a user, be meant for this web client,
+//! not have expired by the page's clock, and name an allowed redirect. Nothing here is trusted: the edge verifies
+//! the token during sign-in; these checks only spare a round trip and keep the redirect honest.
+
+use handoff_core::dangerous::insecure_payload;
+use handoff_core::{MAX_LEEWAY_SECS, check_redirect};
+
+use crate::config::Config;
+use crate::outcome::Failure;
+
+/// Longest token the page accepts (the edge's default policy limit).
+pub const MAX_TOKEN_BYTES: usize = 4096;
+
+/// A token that passed the local checks.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Link {
+    /// The token: the challenge answer. A secret until burned.
+    pub token: String,
+    /// The Cognito username from the (unverified) payload.
+    pub username: String,
+    /// Where to land: the token's redirect if it passed the allowlist, else the configured default.
+    pub redirect: String,
+    /// The token's expiry (seconds since the epoch).
+    pub exp: u64,
+}
+
+impl Link {
+    /// Runs the local checks. `now` is the page's clock in seconds since the epoch.
+    pub fn check(token: &str, config: &Config, now: u64) -> Result<Link, Failure> {
+        let payload = insecure_payload(token, MAX_TOKEN_BYTES).map_err(|_| Failure::Invalid)?;
+        let username = payload
+            .username
+            .filter(|u| !u.is_empty() && u.len() <= 128)
+            .ok_or(Failure::Invalid)?;
+        let exp = payload.exp.ok_or(Failure::Invalid)?;
+        // A token for another web client cannot sign in here; a token without `aud` is left to the edge.
+        if payload.aud.as_ref().is_some_and(|aud| *aud != config.client_id) {
+            return Err(Failure::Invalid);
+        }
+        // The redirect is checked before the expiry: a forged redirect is "invalid" whatever its age.
+        let redirect = match payload.redirect {
+            Some(target) => check_redirect(&target, &config.redirect_allowlist)
+                .map_err(|_| Failure::Invalid)?
+                .to_owned(),
+            None => config.default_redirect().to_owned(),
+        };
+        let link = Link {
+            token: token.to_owned(),
+            username,
+            redirect,
+            exp,
+        };
+        if link.expired(now) {
+            return Err(Failure::Expired);
+        }
+        Ok(link)
+    }
+
+    /// Whether the token has expired at `now`, with the same leeway the edge may grant.
+    pub fn expired(&self, now: u64) -> bool {
+        now > self.exp.saturating_add(MAX_LEEWAY_SECS)
+    }
+}
+
+// The token is a secret until it is burned: never print it.
+impl std::fmt::Debug for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Link")
+            .field("token", &handoff_core::fingerprint(&self.token))
+            .field("username", &self.username)
+            .field("redirect", &self.redirect)
+            .field("exp", &self.exp)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use handoff_core::base64url;
+
+    pub const NOW: u64 = 1_800_000_000;
+
+    /// An unsigned token with the given payload (the page never checks signatures).
+    pub fn token(payload: serde_json::Value) -> String {
+        let header = base64url::encode(br#"{"alg":"EdDSA","typ":"handoff+jwt","kid":"k1"}"#);
+        let payload = base64url::encode(payload.to_string().as_bytes());
+        format!("{header}.{payload}.{}", base64url::encode([7; 64]))
+    }
+
+    pub fn config() -> Config {
+        Config::from_json(
+            &serde_json::json!({
+                "region": "eu-west-1",
+                "userPoolId": "eu-west-1_AbC123",
+                "clientId": "web",
+                "redirectAllowlist": ["/orders", "/"],
+                "defaultRedirect": "/home",
+            })
+            .to_string(),
+        )
+        .unwrap()
+    }
+
+    pub fn claims() -> serde_json::Value {
+        serde_json::json!({"username": "alice", "aud": "web", "exp": NOW + 60, "redirect": "/orders/42"})
+    }
+
+    #[test]
+    fn accepts_a_good_token() {
+        let t = token(claims());
+        let link = Link::check(&t, &config(), NOW).unwrap();
+        assert_eq!(link.username, "alice");
+        assert_eq!(link.redirect, "/orders/42");
+        assert_eq!(link.token, t);
+    }
+
+    #[test]
+    fn default_redirect_when_absent() {
+        let mut c = claims();
+        c.as_object_mut().unwrap().remove("redirect");
+        assert_eq!(Link::check(&token(c), &config(), NOW).unwrap().redirect, "/home");
+    }
+
+    #[test]
+    fn redirect_outside_the_allowlist_is_invalid() {
+        let mut config = config();
+        config.redirect_allowlist = vec!["/orders".into()];
+        config.default_redirect = Some("/orders".into());
+        for bad in [
+            "/admin",
+            "//evil.example",
+            "/\\evil",
+            "https://evil.example/",
+            "/orders/%2e%2e/admin",
+            "/orders42",
+        ] {
+            let mut c = claims();
+            c["redirect"] = bad.into();
+            assert_eq!(
+                Link::check(&token(c), &config, NOW),
+                Err(Failure::Invalid),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn expiry_by_the_page_clock_with_leeway() {
+        let t = token(claims());
+        assert!(Link::check(&t, &config(), NOW + 60 + MAX_LEEWAY_SECS).is_ok());
+        assert_eq!(
+            Link::check(&t, &config(), NOW + 61 + MAX_LEEWAY_SECS),
+            Err(Failure::Expired)
+        );
+        // A forged redirect is invalid even when the token is old.
+        let mut c = claims();
+        c["redirect"] = "//evil".into();
+        assert_eq!(
+            Link::check(&token(c), &config(), NOW + 999),
+            Err(Failure::Invalid)
+        );
+    }
+
+    #[test]
+    fn malformed_or_incomplete_tokens_are_invalid() {
+        let mut no_user = claims();
+        no_user.as_object_mut().unwrap().remove("username");
+        let mut empty_user = claims();
+        empty_user["username"] = "".into();
+        let mut no_exp = claims();
+        no_exp.as_object_mut().unwrap().remove("exp");
+        let mut other_app = claims();
+        other_app["aud"] = "another-client".into();
+        let mut wrong_type = claims();
+        wrong_type["exp"] = "soon".into();
+        for t in [
+            token(no_user),
+            token(empty_user),
+            token(no_exp),
+            token(other_app),
+            token(wrong_type),
+            "a.b".into(),
+            "a.!!!.c".into(),
+            format!("{}.{}.x", base64url::encode(b"{}"), base64url::encode(b"[1]")),
+            "x".repeat(MAX_TOKEN_BYTES + 1),
+        ] {
+            assert_eq!(Link::check(&t, &config(), NOW), Err(Failure::Invalid));
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let link = Link::check(&token(claims()), &config(), NOW).unwrap();
+        let shown = format!("{link:?}");
+        assert!(!shown.contains(&link.token[20..40]), "{shown}");
+    }
+}

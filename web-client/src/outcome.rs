@@ -1,0 +1,109 @@
+//! What the user sees: the progress steps and the one screen per failure, with their words. The page cannot see
+//! the edge's reason code (Cognito only says "not authorized"), so each screen claims only what the page knows.
+
+/// A step of the sign-in, shown while it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    /// Reading the link (local checks, no network).
+    Checking,
+    /// `InitiateAuth`.
+    Contacting,
+    /// `RespondToAuthChallenge`: the edge verifies and burns the token.
+    Verifying,
+    /// Storing the session and going to the web app.
+    SigningIn,
+}
+
+impl Step {
+    /// Every step, in order.
+    pub const ALL: [Step; 4] = [Step::Checking, Step::Contacting, Step::Verifying, Step::SigningIn];
+
+    /// A stable code (`completeHandoff`'s `onProgress` argument, `data-step` in the page).
+    pub const fn code(self) -> &'static str {
+        match self {
+            Step::Checking => "checking",
+            Step::Contacting => "contacting",
+            Step::Verifying => "verifying",
+            Step::SigningIn => "signing_in",
+        }
+    }
+
+    /// The words shown for the step.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Step::Checking => "Checking your link",
+            Step::Contacting => "Contacting the sign-in service",
+            Step::Verifying => "Verifying your link",
+            Step::SigningIn => "Signing you in",
+        }
+    }
+}
+
+/// Why the sign-in did not happen: one screen each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The token's `exp` has passed by the page's clock (checked before any request, and again after a refusal).
+    Expired,
+    /// Cognito refused the answer although the token had not expired: already used, revoked, or forged. The page
+    /// cannot tell which, so it does not pretend to.
+    Unusable,
+    /// Known locally: no token, a token that does not parse, is meant for another app, or names a redirect outside
+    /// the allowlist. Nothing was sent.
+    Invalid,
+    /// The sign-in service could not be reached, or stayed busy after the retries. Retrying may help.
+    Network,
+    /// The service answered in a way that means it is set up wrong (configuration, user pool, triggers).
+    Misconfigured,
+}
+
+impl Failure {
+    /// A stable code (`completeHandoff`'s `error`, `data-failure` in the page).
+    pub const fn code(self) -> &'static str {
+        match self {
+            Failure::Expired => "expired",
+            Failure::Unusable => "unusable",
+            Failure::Invalid => "invalid",
+            Failure::Network => "network",
+            Failure::Misconfigured => "misconfigured",
+        }
+    }
+
+    /// The screen's heading.
+    pub const fn title(self) -> &'static str {
+        match self {
+            Failure::Expired => "This link has expired",
+            Failure::Unusable => "This link can't be used anymore",
+            Failure::Invalid => "This link isn't valid",
+            Failure::Network => "We couldn't reach the sign-in service",
+            Failure::Misconfigured => "Sign-in isn't working right now",
+        }
+    }
+
+    /// The screen's explanation and what to do next.
+    pub const fn message(self) -> &'static str {
+        match self {
+            Failure::Expired => {
+                "Sign-in links work for a short time only. Go back to the app and open the web version again to get \
+                 a new link."
+            }
+            Failure::Unusable => {
+                "Each sign-in link works once. This one has already been used or was cancelled. Go back to the app \
+                 and open the web version again to get a new link."
+            }
+            Failure::Invalid => {
+                "The link is incomplete or damaged, so nothing was sent. Go back to the app and open the web version \
+                 again."
+            }
+            Failure::Network => "Check your connection, then try again.",
+            Failure::Misconfigured => {
+                "The sign-in service is not set up correctly. This is not a problem with your link or your device. \
+                 Please sign in another way."
+            }
+        }
+    }
+
+    /// Whether the screen offers "Try again".
+    pub const fn can_retry(self) -> bool {
+        matches!(self, Failure::Network)
+    }
+}

@@ -1,0 +1,145 @@
+//! The session hand-off: the localStorage entries under which Amplify v6 (and amazon-cognito-identity-js) look
+//! for a signed-in user, so a web app on the same origin finds the user signed in without knowing Handoff.
+
+use serde::Deserialize;
+
+use crate::cognito::Tokens;
+
+/// The key prefix Amplify uses (followed by `.<clientId>`).
+pub const KEY_PREFIX: &str = "CognitoIdentityServiceProvider";
+
+/// Amplify's `signInDetails.authFlowType` for a custom-auth sign-in without SRP.
+pub const AUTH_FLOW_TYPE: &str = "CUSTOM_WITHOUT_SRP";
+
+/// The `(key, value)` pairs to store, in order (`LastAuthUser` last, so a reader never sees it before the tokens).
+/// `username` is Cognito's canonical username (`ChallengeParameters.USERNAME`, else the one sent); `now_ms` is
+/// the page's clock, for Amplify's `clockDrift` (`iat * 1000 - now`).
+pub fn storage_entries(
+    client_id: &str,
+    username: &str,
+    tokens: &Tokens,
+    now_ms: f64,
+) -> Vec<(String, String)> {
+    let user = format!("{KEY_PREFIX}.{client_id}.{username}");
+    let mut entries = vec![(format!("{user}.accessToken"), tokens.access_token.clone())];
+    if let Some(id) = &tokens.id_token {
+        entries.push((format!("{user}.idToken"), id.clone()));
+    }
+    if let Some(refresh) = &tokens.refresh_token {
+        entries.push((format!("{user}.refreshToken"), refresh.clone()));
+    }
+    entries.push((
+        format!("{user}.clockDrift"),
+        clock_drift(&tokens.access_token, now_ms).to_string(),
+    ));
+    let details = serde_json::json!({"loginId": username, "authFlowType": AUTH_FLOW_TYPE});
+    entries.push((format!("{user}.signInDetails"), details.to_string()));
+    entries.push((
+        format!("{KEY_PREFIX}.{client_id}.LastAuthUser"),
+        username.to_owned(),
+    ));
+    entries
+}
+
+/// The keys a previous user of this client left behind (removed before storing a different user).
+pub fn user_keys(client_id: &str, username: &str) -> Vec<String> {
+    [
+        "accessToken",
+        "idToken",
+        "refreshToken",
+        "clockDrift",
+        "signInDetails",
+    ]
+    .iter()
+    .map(|k| format!("{KEY_PREFIX}.{client_id}.{username}.{k}"))
+    .collect()
+}
+
+/// The `LastAuthUser` key of a client.
+pub fn last_user_key(client_id: &str) -> String {
+    format!("{KEY_PREFIX}.{client_id}.LastAuthUser")
+}
+
+/// Milliseconds between the access token's `iat` (Cognito's clock) and the page's clock; 0 if unreadable.
+fn clock_drift(access_token: &str, now_ms: f64) -> i64 {
+    #[derive(Deserialize)]
+    struct Iat {
+        iat: u64,
+    }
+    let iat = access_token
+        .split('.')
+        .nth(1)
+        .and_then(handoff_core::base64url::decode)
+        .and_then(|payload| serde_json::from_slice::<Iat>(&payload).ok());
+    match iat {
+        Some(Iat { iat }) => (iat as f64 * 1000.0 - now_ms).round() as i64,
+        None => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use handoff_core::base64url;
+
+    fn jwt(payload: &str) -> String {
+        format!(
+            "{}.{}.sig",
+            base64url::encode(b"{}"),
+            base64url::encode(payload.as_bytes())
+        )
+    }
+
+    #[test]
+    fn entries_are_amplifys_keys() {
+        let tokens = Tokens {
+            access_token: jwt(r#"{"iat":1800000000,"username":"alice"}"#),
+            id_token: Some("ID".into()),
+            refresh_token: Some("RT".into()),
+            expires_in: Some(3600),
+        };
+        let entries = storage_entries("web", "alice", &tokens, 1_800_000_000_250.0);
+        let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "CognitoIdentityServiceProvider.web.alice.accessToken",
+                "CognitoIdentityServiceProvider.web.alice.idToken",
+                "CognitoIdentityServiceProvider.web.alice.refreshToken",
+                "CognitoIdentityServiceProvider.web.alice.clockDrift",
+                "CognitoIdentityServiceProvider.web.alice.signInDetails",
+                "CognitoIdentityServiceProvider.web.LastAuthUser",
+            ]
+        );
+        assert_eq!(entries[0].1, tokens.access_token);
+        assert_eq!(entries[3].1, "-250");
+        let details: serde_json::Value = serde_json::from_str(&entries[4].1).unwrap();
+        assert_eq!(
+            details,
+            serde_json::json!({"loginId": "alice", "authFlowType": "CUSTOM_WITHOUT_SRP"})
+        );
+        assert_eq!(entries[5].1, "alice");
+    }
+
+    #[test]
+    fn optional_tokens_and_unreadable_iat() {
+        let tokens = Tokens {
+            access_token: "opaque".into(),
+            ..Tokens::default()
+        };
+        let entries = storage_entries("web", "bob", &tokens, 5.0);
+        assert_eq!(entries.len(), 4);
+        assert_eq!(
+            entries[1],
+            (
+                "CognitoIdentityServiceProvider.web.bob.clockDrift".into(),
+                "0".into()
+            )
+        );
+        assert_eq!(user_keys("web", "bob").len(), 5);
+        assert_eq!(
+            last_user_key("web"),
+            "CognitoIdentityServiceProvider.web.LastAuthUser"
+        );
+    }
+}
