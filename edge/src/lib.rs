@@ -1,2 +1,36 @@
-//! Handoff's edge worker (skeleton; the worker itself lands with the edge issue).
+//! Handoff's edge worker: issues handoff tokens to signed-in mobile users, redeems (verifies and burns) them
+//! for the Verify trigger, revokes them, and serves the public keys.
+//!
+//! The pure parts (configuration, the ledger state machine, request validation, the secret check, logs) build
+//! and are tested natively; the worker itself (`worker` module, Durable Object, WebCrypto) exists on wasm32.
 #![forbid(unsafe_code)]
+
+pub mod cognito_jwks;
+pub mod config;
+pub mod error;
+pub mod ledger;
+pub mod log;
+pub mod minting;
+pub mod request;
+pub mod secret;
+
+#[cfg(target_arch = "wasm32")]
+mod durable;
+#[cfg(target_arch = "wasm32")]
+mod handlers;
+#[cfg(target_arch = "wasm32")]
+mod http;
+#[cfg(target_arch = "wasm32")]
+mod webcrypto;
+
+/// The worker's entry point: every request goes through [`handlers::handle`], which always answers (JSON
+/// errors included), so workers-rs's own error page is never used.
+#[cfg(target_arch = "wasm32")]
+#[worker::event(fetch)]
+async fn fetch(
+    req: worker::Request,
+    env: worker::Env,
+    _ctx: worker::Context,
+) -> worker::Result<worker::Response> {
+    Ok(handlers::handle(req, env).await)
+}

@@ -1,0 +1,362 @@
+//! The worker's configuration: `[vars]` and secrets from the environment, parsed and checked once. Any bad
+//! value makes the worker answer `misconfigured` (500) with a generic message; the details (which variable,
+//! never a secret's value) go to the logs only.
+
+use handoff_core::{AccessPolicy, KeySet, Policy, Secret, check_allowlist_entry};
+
+use crate::ledger::Limits;
+
+/// Default token lifetime, in seconds.
+pub const DEFAULT_TTL_SECS: u64 = 60;
+/// Default issues per user per minute.
+pub const DEFAULT_ISSUES_PER_MINUTE: u32 = 5;
+/// Default live (issued, unused, unexpired) tokens per user.
+pub const DEFAULT_MAX_LIVE_TOKENS: u32 = 3;
+/// Most redeem secrets accepted at once: the current one and the one being rotated out.
+pub const MAX_REDEEM_SECRETS: usize = 2;
+/// Shortest redeem secret accepted (placeholders and typos fail loudly).
+pub const MIN_REDEEM_SECRET_LEN: usize = 16;
+
+/// A configuration problem, for the logs. Names the variable; never contains a secret's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "configuration: {}", self.0)
+    }
+}
+
+/// Everything the worker needs, checked.
+pub struct Config {
+    /// `ISSUER`: the `iss` of minted tokens (this edge's public URL).
+    pub issuer: String,
+    /// `WEB_ORIGIN`: the web app's origin, e.g. `https://app.example.com`.
+    pub web_origin: String,
+    /// `LANDING_PATH`: the landing page path on the web origin, e.g. `/handoff`.
+    pub landing_path: String,
+    /// `AUDIENCES`: the web app client ids; the first is the `aud` of minted tokens.
+    pub audiences: Vec<String>,
+    /// `MOBILE_CLIENT_IDS`: app clients whose access tokens may ask for handoffs.
+    pub mobile_client_ids: Vec<String>,
+    /// `COGNITO_ISSUER`: the user pool's issuer.
+    pub cognito_issuer: String,
+    /// `COGNITO_JWKS_URL`: where the pool's public keys are.
+    pub cognito_jwks_url: String,
+    /// `REDIRECT_ALLOWLIST`: path prefixes a handoff may land on (empty: no redirect allowed).
+    pub redirect_allowlist: Vec<String>,
+    /// `TOKEN_TTL_SECS`: lifetime of minted tokens.
+    pub token_ttl: u64,
+    /// `RATE_ISSUES_PER_MINUTE`, `RATE_MAX_LIVE_TOKENS`.
+    pub limits: Limits,
+    /// `BENCH_ROUTES`: serve the benchmark routes (local measurements only).
+    pub bench_routes: bool,
+    /// `SIGNING_JWKS` (secret): the edge's keys; the first private key signs.
+    pub signing_keys: KeySet,
+    /// Verification policy for handoff tokens, derived from the above.
+    pub policy: Policy,
+    /// Verification policy for Cognito access tokens, derived from the above.
+    pub access_policy: AccessPolicy,
+    redeem_secrets: Vec<Secret>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("issuer", &self.issuer)
+            .field("audiences", &self.audiences)
+            .field("mobile_client_ids", &self.mobile_client_ids)
+            .field("token_ttl", &self.token_ttl)
+            .field(
+                "signing_kids",
+                &self
+                    .signing_keys
+                    .keys()
+                    .iter()
+                    .map(|k| k.kid())
+                    .collect::<Vec<_>>(),
+            )
+            .field("redeem_secrets", &"***")
+            .finish_non_exhaustive()
+    }
+}
+
+fn bad<T>(message: impl Into<String>) -> Result<T, ConfigError> {
+    Err(ConfigError(message.into()))
+}
+
+/// A non-empty comma-separated list (items trimmed, empty items dropped).
+fn list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn http_url(name: &str, value: &str) -> Result<(), ConfigError> {
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"));
+    match rest {
+        Some(rest) if !rest.is_empty() && !rest.contains(char::is_whitespace) => Ok(()),
+        _ => bad(format!("{name} must be an http(s) URL")),
+    }
+}
+
+fn number<T: std::str::FromStr + PartialOrd + Copy>(
+    name: &str,
+    value: Option<String>,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ConfigError> {
+    let parsed = match value {
+        None => default,
+        Some(text) => match text.trim().parse() {
+            Ok(n) => n,
+            Err(_) => return bad(format!("{name} is not a number")),
+        },
+    };
+    if !range.contains(&parsed) {
+        return bad(format!("{name} is out of range"));
+    }
+    Ok(parsed)
+}
+
+impl Config {
+    /// Reads every variable through `get` (vars and secrets alike) and checks it.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let required = |name: &str| match get(name) {
+            Some(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
+            _ => bad(format!("{name} is not set")),
+        };
+        let issuer = required("ISSUER")?;
+        http_url("ISSUER", &issuer)?;
+        let web_origin = required("WEB_ORIGIN")?;
+        http_url("WEB_ORIGIN", &web_origin)?;
+        let after_scheme = web_origin.split_once("://").map_or("", |(_, rest)| rest);
+        if after_scheme.contains(['/', '?', '#']) {
+            return bad("WEB_ORIGIN must be an origin (scheme, host, port), without a path");
+        }
+        let landing_path = required("LANDING_PATH")?;
+        if !landing_path.starts_with('/')
+            || landing_path.starts_with("//")
+            || landing_path.contains(['#', '?'])
+        {
+            return bad("LANDING_PATH must be an absolute path without query or fragment");
+        }
+        let audiences = list(&required("AUDIENCES")?);
+        let mobile_client_ids = list(&required("MOBILE_CLIENT_IDS")?);
+        if audiences.is_empty() || mobile_client_ids.is_empty() {
+            return bad("AUDIENCES and MOBILE_CLIENT_IDS need at least one client id each");
+        }
+        let cognito_issuer = required("COGNITO_ISSUER")?;
+        http_url("COGNITO_ISSUER", &cognito_issuer)?;
+        let cognito_jwks_url = required("COGNITO_JWKS_URL")?;
+        http_url("COGNITO_JWKS_URL", &cognito_jwks_url)?;
+        let redirect_allowlist = list(&get("REDIRECT_ALLOWLIST").unwrap_or_default());
+        if let Some(entry) = redirect_allowlist
+            .iter()
+            .find(|e| check_allowlist_entry(e).is_err())
+        {
+            return bad(format!(
+                "REDIRECT_ALLOWLIST entry {entry:?} is not a plain absolute path"
+            ));
+        }
+        let token_ttl = number(
+            "TOKEN_TTL_SECS",
+            get("TOKEN_TTL_SECS"),
+            DEFAULT_TTL_SECS,
+            1..=handoff_core::HARD_MAX_TTL_SECS,
+        )?;
+        let limits = Limits {
+            issues_per_minute: number(
+                "RATE_ISSUES_PER_MINUTE",
+                get("RATE_ISSUES_PER_MINUTE"),
+                DEFAULT_ISSUES_PER_MINUTE,
+                1..=10_000,
+            )?,
+            max_live_tokens: number(
+                "RATE_MAX_LIVE_TOKENS",
+                get("RATE_MAX_LIVE_TOKENS"),
+                DEFAULT_MAX_LIVE_TOKENS,
+                1..=10_000,
+            )?,
+        };
+        let bench_routes = match get("BENCH_ROUTES").as_deref().map(str::trim) {
+            None | Some("") | Some("false") => false,
+            Some("true") => true,
+            Some(_) => return bad("BENCH_ROUTES must be true or false"),
+        };
+        // Secrets: never echo their content, not even in a parse error.
+        let signing_keys = KeySet::from_jwks(&required("SIGNING_JWKS")?)
+            .map_err(|_| ConfigError("SIGNING_JWKS is not a valid JWK Set".into()))?;
+        if signing_keys.signing_key().is_none() {
+            return bad("SIGNING_JWKS has no private key to sign with");
+        }
+        let redeem_secrets: Vec<Secret> = list(&required("REDEEM_SECRETS")?)
+            .into_iter()
+            .map(|s| Secret::new(s.into_bytes()))
+            .collect();
+        if redeem_secrets.len() > MAX_REDEEM_SECRETS {
+            return bad(format!(
+                "REDEEM_SECRETS holds more than {MAX_REDEEM_SECRETS} secrets"
+            ));
+        }
+        if redeem_secrets
+            .iter()
+            .any(|s| s.expose().len() < MIN_REDEEM_SECRET_LEN)
+        {
+            return bad(format!(
+                "every REDEEM_SECRETS entry needs at least {MIN_REDEEM_SECRET_LEN} characters"
+            ));
+        }
+        // A secret the Authorization header cannot carry (RFC 6750 token68) could never be presented.
+        let token68 = |b: &u8| b.is_ascii_alphanumeric() || b"-._~+/=".contains(b);
+        if redeem_secrets.iter().any(|s| !s.expose().iter().all(token68)) {
+            return bad("REDEEM_SECRETS entries may use only letters, digits and -._~+/=");
+        }
+
+        let policy = Policy {
+            max_ttl: token_ttl,
+            ..Policy::new(issuer.clone(), audiences.clone())
+        };
+        policy.check().map_err(|e| ConfigError(e.to_string()))?;
+        let access_policy = AccessPolicy::new(cognito_issuer.clone(), mobile_client_ids.clone());
+        access_policy.check().map_err(|e| ConfigError(e.to_string()))?;
+        Ok(Config {
+            issuer,
+            web_origin,
+            landing_path,
+            audiences,
+            mobile_client_ids,
+            cognito_issuer,
+            cognito_jwks_url,
+            redirect_allowlist,
+            token_ttl,
+            limits,
+            bench_routes,
+            signing_keys,
+            policy,
+            access_policy,
+            redeem_secrets,
+        })
+    }
+
+    /// The accepted redeem secrets (one, or two during a rotation).
+    pub fn redeem_secrets(&self) -> &[Secret] {
+        &self.redeem_secrets
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    pub(crate) const SIGNING_JWKS: &str =
+        include_str!("../../tests/fixtures/keys/test-only.private.jwks.json");
+
+    pub(crate) fn vars() -> HashMap<&'static str, String> {
+        HashMap::from([
+            ("ISSUER", "https://edge.handoff.test".to_string()),
+            ("WEB_ORIGIN", "https://app.handoff.test".into()),
+            ("LANDING_PATH", "/handoff".into()),
+            ("AUDIENCES", "web-client-test, web-client-other".into()),
+            ("MOBILE_CLIENT_IDS", "mobile-client-test".into()),
+            (
+                "COGNITO_ISSUER",
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TEST".into(),
+            ),
+            ("COGNITO_JWKS_URL", "http://127.0.0.1:9/jwks.json".into()),
+            ("REDIRECT_ALLOWLIST", "/orders,/account/".into()),
+            ("SIGNING_JWKS", SIGNING_JWKS.into()),
+            (
+                "REDEEM_SECRETS",
+                "first-secret-0123456789,second-secret-0123456789".into(),
+            ),
+        ])
+    }
+
+    pub(crate) fn load(vars: &HashMap<&'static str, String>) -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn a_complete_environment_loads_with_defaults() {
+        let config = load(&vars()).unwrap();
+        assert_eq!(config.audiences, ["web-client-test", "web-client-other"]);
+        assert_eq!(config.redirect_allowlist, ["/orders", "/account/"]);
+        assert_eq!(config.token_ttl, DEFAULT_TTL_SECS);
+        assert_eq!(config.policy.max_ttl, DEFAULT_TTL_SECS);
+        assert_eq!(
+            config.limits,
+            Limits {
+                issues_per_minute: 5,
+                max_live_tokens: 3
+            }
+        );
+        assert!(!config.bench_routes);
+        assert_eq!(config.redeem_secrets().len(), 2);
+        assert!(config.signing_keys.signing_key().is_some());
+    }
+
+    #[test]
+    fn every_bad_value_is_refused_without_echoing_secrets() {
+        let cases: &[(&str, &str)] = &[
+            ("ISSUER", ""),
+            ("ISSUER", "edge.handoff.test"),
+            ("WEB_ORIGIN", "https://app.handoff.test/path"),
+            ("LANDING_PATH", "handoff"),
+            ("LANDING_PATH", "//evil.example"),
+            ("AUDIENCES", " , "),
+            ("COGNITO_JWKS_URL", "file:///etc/passwd"),
+            ("REDIRECT_ALLOWLIST", "/ok,//evil.example"),
+            ("TOKEN_TTL_SECS", "301"),
+            ("TOKEN_TTL_SECS", "sixty"),
+            ("RATE_ISSUES_PER_MINUTE", "0"),
+            ("BENCH_ROUTES", "yes"),
+            (
+                "SIGNING_JWKS",
+                "{\"keys\": [{\"kty\": \"oct\", \"k\": \"c2VjcmV0LXZhbHVl\"}]}",
+            ),
+            ("REDEEM_SECRETS", "short"),
+            ("REDEEM_SECRETS", "a secret with spaces in it"),
+            (
+                "REDEEM_SECRETS",
+                "aaaaaaaaaaaaaaaaaaaa,bbbbbbbbbbbbbbbbbbbb,cccccccccccccccccccc",
+            ),
+        ];
+        for (name, value) in cases {
+            let mut vars = vars();
+            vars.insert(name, value.to_string());
+            let err = load(&vars).expect_err(name);
+            assert!(err.0.contains(name), "{name}: {err}");
+            if matches!(*name, "SIGNING_JWKS" | "REDEEM_SECRETS") {
+                assert!(!err.0.contains(value), "{name}: the error echoes the secret");
+            }
+        }
+        let mut missing = vars();
+        missing.remove("REDEEM_SECRETS");
+        assert!(load(&missing).is_err());
+    }
+
+    #[test]
+    fn a_public_only_key_set_cannot_sign() {
+        let mut vars = vars();
+        vars.insert(
+            "SIGNING_JWKS",
+            include_str!("../../tests/fixtures/keys/test-only.public.jwks.json").into(),
+        );
+        assert!(load(&vars).unwrap_err().0.contains("no private key"));
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let config = load(&vars()).unwrap();
+        let text = format!("{config:?}");
+        assert!(!text.contains("first-secret"));
+        assert!(!text.contains("\"d\""));
+    }
+}

@@ -1,0 +1,59 @@
+//! `POST /bench/verify` (only with `BENCH_ROUTES=true`, local measurements): mints one token with the
+//! configured key of the asked algorithm, then verifies it `n` times in this request with the full policy.
+//! workerd's clock does not advance during pure computation, so the caller times the request from outside
+//! (n = 1000 against n = 0).
+
+use handoff_core::{Algorithm, JTI_RANDOM_BYTES, KeySet, Reason, mint_async, verify_async};
+use worker::{Request, Response};
+
+use super::{Ctx, json_body};
+use crate::error::ApiError;
+use crate::http;
+use crate::webcrypto::{WebCrypto, random_bytes};
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BenchRequest {
+    alg: Algorithm,
+    n: u32,
+}
+
+/// Runs the verify loop.
+pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, ApiError> {
+    let BenchRequest { alg, n } = json_body(req, false).await?;
+    let config = ctx.config.clone();
+    let not_configured = ApiError::new(
+        Reason::BadRequest,
+        "no signing key of that algorithm is configured",
+    );
+    let key = config
+        .signing_keys
+        .keys()
+        .iter()
+        .find(|k| k.algorithm() == alg && k.can_sign())
+        .ok_or(not_configured)?;
+    let keys = KeySet::new(config.signing_keys.keys().to_vec())
+        .and_then(|k| k.with_signing_kid(key.kid()))
+        .map_err(|_| ApiError::internal())?;
+    let user = handoff_core::AccessClaims {
+        sub: "bench-sub".into(),
+        username: "bench".into(),
+        client_id: config.mobile_client_ids[0].clone(),
+        exp: 0,
+    };
+    let random = random_bytes::<JTI_RANDOM_BYTES>().map_err(|_| ApiError::internal())?;
+    let claims = crate::minting::handoff_claims(&config, &user, ctx.now, random, None);
+    let token = mint_async(&claims, &keys, &WebCrypto)
+        .await
+        .map_err(|_| ApiError::internal())?;
+    let mut ok = 0u32;
+    for _ in 0..n.min(100_000) {
+        if verify_async(&token, &keys, &config.policy, ctx.now, &WebCrypto)
+            .await
+            .is_ok()
+        {
+            ok += 1;
+        }
+    }
+    Ok(http::json(200, &serde_json::json!({"n": n, "ok": ok})))
+}

@@ -1,0 +1,10 @@
+//! `GET /healthz`: liveness only (no dependency is called).
+
+use worker::Response;
+
+use crate::http;
+
+/// `200 {"ok": true}`.
+pub fn handle() -> Response {
+    http::json(200, &serde_json::json!({"ok": true}))
+}

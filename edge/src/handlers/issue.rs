@@ -1,0 +1,73 @@
+//! `POST /v1/handoffs`: a signed-in mobile user asks for a handoff token.
+//! Access token -> body `{"redirect"?}` -> redirect allowlist -> ledger record (rate limits) -> sign with the
+//! active key -> `201 {token, url, expires_in}`.
+
+use handoff_core::wire::{IssueAnswer, IssueRequest};
+use handoff_core::{JTI_RANDOM_BYTES, Reason, check_redirect, mint_async};
+use worker::{Request, Response};
+
+use super::{Ctx, access_token, json_body};
+use crate::durable;
+use crate::error::ApiError;
+use crate::http;
+use crate::ledger::{LedgerRequest, LedgerResponse};
+use crate::minting::{handoff_claims, landing_url};
+use crate::webcrypto::{WebCrypto, random_bytes};
+
+/// Issues a token.
+pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, ApiError> {
+    let user = access_token(req, ctx).await?;
+    let body: IssueRequest = json_body(req, true).await?;
+    let config = ctx.config.clone();
+    let redirect = match body.redirect {
+        None => None,
+        Some(target) => match check_redirect(&target, &config.redirect_allowlist) {
+            Ok(_) => Some(target),
+            Err(e) => {
+                ctx.log.detail = Some(e.to_string());
+                return Err(ApiError::new(
+                    Reason::BadRedirect,
+                    "the redirect target is not allowed",
+                ));
+            }
+        },
+    };
+    let random = random_bytes::<JTI_RANDOM_BYTES>().map_err(|e| {
+        ctx.log.detail = Some(e.0);
+        ApiError::internal()
+    })?;
+    let claims = handoff_claims(&config, &user, ctx.now, random, redirect);
+
+    let record = LedgerRequest::Issue {
+        jti: claims.jti.clone(),
+        exp: claims.exp,
+        now: ctx.now,
+        limits: config.limits,
+    };
+    match durable::call(ctx.env, &user.sub, &record).await {
+        Ok(LedgerResponse::Recorded) => {}
+        Ok(LedgerResponse::RateLimited { retry_after }) => return Err(ApiError::rate_limited(retry_after)),
+        Ok(other) => {
+            ctx.log.detail = Some(format!("ledger answered {other:?} to an issue"));
+            return Err(ApiError::internal());
+        }
+        Err(e) => {
+            ctx.log.detail = Some(format!("ledger: {e}"));
+            return Err(ApiError::unavailable());
+        }
+    }
+
+    let token = mint_async(&claims, &config.signing_keys, &WebCrypto)
+        .await
+        .map_err(|e| {
+            ctx.log.detail = Some(e.to_string());
+            ApiError::internal()
+        })?;
+    ctx.log.token(&token);
+    let answer = IssueAnswer {
+        url: landing_url(&config, &token),
+        token,
+        expires_in: config.token_ttl,
+    };
+    Ok(http::json(201, &answer))
+}

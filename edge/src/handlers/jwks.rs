@@ -1,0 +1,11 @@
+//! `GET /.well-known/jwks.json`: the public half of every configured key (active and older ones).
+
+use worker::Response;
+
+use super::Ctx;
+use crate::http;
+
+/// `200` with the public JWK Set.
+pub fn handle(ctx: &Ctx<'_>) -> Response {
+    http::json(200, &ctx.config.signing_keys.public_jwks())
+}

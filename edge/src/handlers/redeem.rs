@@ -1,0 +1,142 @@
+//! `POST /v1/redeem`: the Verify trigger asks whether a sign-in may use a token, and burns it.
+//!
+//! Order: redeem secret (constant time) -> body -> KV fast reject -> full verification (WebCrypto) -> the
+//! redeemer must be the token's user -> atomic burn in the user's Durable Object (the source of truth) ->
+//! KV burn record. Refusals of the token answer `200 {"ok": false, "reason"}`; request errors answer 4xx.
+//!
+//! The KV check runs before verification to spare a signature check on replays, so it needs the `jti` before
+//! the token is verified: it is read unverified ([`unverified_jti`]) and used only as a lookup key. The record
+//! holds the digest of the nonce that burned the token; a different nonce is refused as `replayed`, the same
+//! nonce goes on to full verification and the ledger. A forged token can at worst learn that a `jti` is burned
+//! (the attacker sent that `jti`), never pass.
+
+use handoff_core::wire::{RedeemAnswer, RedeemRequest};
+use handoff_core::{MAX_CLAIM_LEN, Reason, verify_async};
+use worker::{Request, Response};
+
+use super::{Ctx, json_body};
+use crate::durable;
+use crate::error::ApiError;
+use crate::http;
+use crate::ledger::{LedgerRequest, LedgerResponse, RETAIN_SECS, RedeemOutcome, nonce_digest};
+use crate::request::{bearer, unverified_jti};
+use crate::secret::matches_any;
+use crate::webcrypto::WebCrypto;
+
+/// The KV namespace of burn records.
+const BURNS: &str = "BURNS";
+/// KV's smallest accepted expiration TTL.
+const KV_MIN_TTL_SECS: u64 = 60;
+/// Longest accepted nonce, in bytes.
+const MAX_NONCE_LEN: usize = 512;
+
+fn burn_key(jti: &str) -> String {
+    format!("burned:{jti}")
+}
+
+/// Redeems a token.
+pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, ApiError> {
+    let header = http::header(req, "authorization");
+    let presented = bearer(header.as_deref())?;
+    if !matches_any(presented, ctx.config.redeem_secrets()) {
+        return Err(ApiError::new(Reason::Unauthorized, "the redeem secret is wrong"));
+    }
+    let body: RedeemRequest = json_body(req, false).await?;
+    ctx.log.token(&body.token);
+    let fields = [&body.sub, &body.username, &body.client_id];
+    if body.nonce.is_empty()
+        || body.nonce.len() > MAX_NONCE_LEN
+        || fields.iter().any(|f| f.is_empty() || f.len() > MAX_CLAIM_LEN)
+    {
+        return Err(ApiError::new(
+            Reason::BadRequest,
+            "a field of the body is empty or too long",
+        ));
+    }
+    match redeem(&body, ctx).await? {
+        Ok(()) => Ok(http::json(200, &RedeemAnswer::OK)),
+        Err(reason) => {
+            ctx.log.reason = Some(reason);
+            Ok(http::json(200, &RedeemAnswer::refused(reason)))
+        }
+    }
+}
+
+/// The redeem itself: `Ok(Ok(()))` burned, `Ok(Err(reason))` refused, `Err` a request or service error.
+async fn redeem(body: &RedeemRequest, ctx: &mut Ctx<'_>) -> Result<Result<(), Reason>, ApiError> {
+    let nonce = nonce_digest(&body.nonce);
+    let kv = ctx.env.kv(BURNS).ok();
+    if let (Some(kv), Some(jti)) = (&kv, unverified_jti(&body.token)) {
+        match kv.get(&burn_key(&jti)).text().await {
+            Ok(Some(burned_by)) if burned_by != nonce => return Ok(Err(Reason::Replayed)),
+            Ok(_) => {}
+            // KV is only a shortcut: the ledger decides.
+            Err(e) => ctx.log.detail = Some(format!("KV read: {e}")),
+        }
+    }
+
+    let config = ctx.config.clone();
+    let verified = match verify_async(
+        &body.token,
+        &config.signing_keys,
+        &config.policy,
+        ctx.now,
+        &WebCrypto,
+    )
+    .await
+    {
+        Ok(verified) => verified,
+        Err(e) => {
+            return match e.reason() {
+                Reason::Misconfigured | Reason::Internal => {
+                    ctx.log.detail = Some(e.to_string());
+                    Err(if e.reason() == Reason::Misconfigured {
+                        ApiError::misconfigured()
+                    } else {
+                        ApiError::internal()
+                    })
+                }
+                reason => Ok(Err(reason)),
+            };
+        }
+    };
+    if let Err(e) = verified.check_redeemer(&body.sub, &body.username, &body.client_id) {
+        return Ok(Err(e.reason()));
+    }
+
+    let claims = verified.claims();
+    let burn = LedgerRequest::Redeem {
+        jti: claims.jti.clone(),
+        nonce: nonce.clone(),
+        now: ctx.now,
+    };
+    let outcome = match durable::call(ctx.env, &claims.sub, &burn).await {
+        Ok(LedgerResponse::Redeem { result }) => result,
+        Ok(other) => {
+            ctx.log.detail = Some(format!("ledger answered {other:?} to a redeem"));
+            return Err(ApiError::internal());
+        }
+        Err(e) => {
+            ctx.log.detail = Some(format!("ledger: {e}"));
+            return Err(ApiError::unavailable());
+        }
+    };
+    if outcome == RedeemOutcome::Burned
+        && let Some(kv) = kv
+    {
+        // The audit record and fast reject; written after the burn, kept as long as the ledger keeps the entry.
+        let ttl = claims
+            .exp
+            .saturating_add(RETAIN_SECS)
+            .saturating_sub(ctx.now)
+            .max(KV_MIN_TTL_SECS);
+        let written = match kv.put(&burn_key(&claims.jti), nonce) {
+            Ok(put) => put.expiration_ttl(ttl).execute().await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = written {
+            ctx.log.detail = Some(format!("KV write: {e}"));
+        }
+    }
+    Ok(outcome.result())
+}

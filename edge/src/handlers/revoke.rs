@@ -1,0 +1,32 @@
+//! `POST /v1/revoke`: the signed-in user drops every live handoff token (e.g. on sign-out). No body, or `{}`.
+
+use handoff_core::wire::RevokeAnswer;
+use worker::{Request, Response};
+
+use super::{Ctx, access_token, json_body};
+use crate::durable;
+use crate::error::ApiError;
+use crate::http;
+use crate::ledger::{LedgerRequest, LedgerResponse};
+
+/// The revoke body: nothing (unknown fields are still refused).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeRequest {}
+
+/// Revokes the caller's live tokens.
+pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, ApiError> {
+    let user = access_token(req, ctx).await?;
+    let RevokeRequest {} = json_body(req, true).await?;
+    match durable::call(ctx.env, &user.sub, &LedgerRequest::Revoke { now: ctx.now }).await {
+        Ok(LedgerResponse::Revoked { count }) => Ok(http::json(200, &RevokeAnswer { revoked: count })),
+        Ok(other) => {
+            ctx.log.detail = Some(format!("ledger answered {other:?} to a revoke"));
+            Err(ApiError::internal())
+        }
+        Err(e) => {
+            ctx.log.detail = Some(format!("ledger: {e}"));
+            Err(ApiError::unavailable())
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! HTTP plumbing on workers-rs: reading a body under the cap (streamed, whatever `Content-Length` claims)
+//! and building JSON answers. Error answers are `{"error", "message"}` with the reason's status, plus
+//! `Retry-After` or `Allow` where the status calls for it.
+
+use futures_util::StreamExt;
+use handoff_core::wire::MAX_BODY_BYTES;
+use serde::Serialize;
+use worker::{Headers, Request, Response, ResponseBuilder};
+
+use crate::error::ApiError;
+use crate::request::{append_chunk, declared_length};
+
+/// A request header, if present and readable.
+pub fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+/// Reads the whole body, refusing anything over [`MAX_BODY_BYTES`] as soon as it is known to be too big.
+pub async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
+    declared_length(header(req, "content-length").as_deref())?;
+    if req.inner().body().is_none() {
+        return Ok(Vec::new());
+    }
+    let mut stream = req.stream().map_err(|_| ApiError::internal())?;
+    let mut body = Vec::with_capacity(512.min(MAX_BODY_BYTES));
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk
+            .map_err(|_| ApiError::new(handoff_core::Reason::BadRequest, "the body could not be read"))?;
+        append_chunk(&mut body, &chunk)?;
+    }
+    Ok(body)
+}
+
+/// A JSON answer with `status`. Answers are never cached: they carry tokens or per-request outcomes.
+pub fn json<T: Serialize>(status: u16, value: &T) -> Response {
+    json_with(status, value, &[])
+}
+
+/// A JSON answer with extra headers.
+fn json_with<T: Serialize>(status: u16, value: &T, extra: &[(&str, &str)]) -> Response {
+    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+    let headers = Headers::new();
+    // Setting a well-formed header on a fresh Headers object cannot fail.
+    let _ = headers.set("content-type", "application/json");
+    let _ = headers.set("cache-control", "no-store");
+    for (name, value) in extra {
+        let _ = headers.set(name, value);
+    }
+    ResponseBuilder::new()
+        .with_status(status)
+        .with_headers(headers)
+        .fixed(body)
+}
+
+/// The JSON error answer for `error`.
+pub fn error(error: &ApiError) -> Response {
+    let retry_after = error.retry_after.map(|s| s.to_string());
+    let mut extra = Vec::new();
+    if let Some(seconds) = &retry_after {
+        extra.push(("retry-after", seconds.as_str()));
+    }
+    if let Some(allow) = error.allow {
+        extra.push(("allow", allow));
+    }
+    json_with(error.status(), &error.body(), &extra)
+}

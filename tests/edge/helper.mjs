@@ -1,0 +1,256 @@
+// Test harness for the edge worker in real workerd: builds the worker once (if missing or stale), serves a
+// test Cognito JWK Set on loopback, signs Cognito-shaped access tokens with the TEST-ONLY RSA key, and starts
+// and stops `wrangler dev` processes with per-test configuration. Everything binds 127.0.0.1.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { createPrivateKey, createPublicKey, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir, homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SignJWT } from 'jose';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const EDGE = join(ROOT, 'edge');
+const SHIM = join(EDGE, 'build', 'worker', 'shim.mjs');
+const BIN = join(ROOT, 'node_modules', '.bin');
+const KEYS = join(ROOT, 'tests', 'fixtures', 'keys');
+
+/** The TEST-ONLY handoff keys and the golden corpus's issuer and audiences. */
+export const FIXTURE = {
+  privateJwks: readFileSync(join(KEYS, 'test-only.private.jwks.json'), 'utf8'),
+  edPem: readFileSync(join(KEYS, 'test-only-ed25519.pem'), 'utf8'),
+  rsaPem: readFileSync(join(KEYS, 'test-only-rsa.pem'), 'utf8'),
+  edKid: 'test-ed25519-2026',
+  rsaKid: 'test-rsa-2026',
+  issuer: 'https://edge.handoff.test',
+  audiences: ['web-client-test', 'web-client-other'],
+  mobileClient: 'mobile-client-test',
+};
+
+export const SECRETS = { current: 'test-redeem-secret-current-0001', previous: 'test-redeem-secret-previous-0002' };
+
+function newestMtime(path) {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
+}
+
+/** worker-build's environment: local tools only (it would download them otherwise). */
+export function buildEnv() {
+  const cargoBin = join(process.env.CARGO_HOME || join(homedir(), '.cargo'), 'bin');
+  return {
+    ...process.env,
+    PATH: `${cargoBin}:${BIN}:${process.env.PATH}`,
+    WASM_BINDGEN_BIN: process.env.WASM_BINDGEN_BIN || join(cargoBin, 'wasm-bindgen'),
+    WASM_OPT_BIN: join(BIN, 'wasm-opt'),
+    ESBUILD_BIN: join(BIN, 'esbuild'),
+  };
+}
+
+/** Builds the worker (release) if its output is missing or older than its sources. */
+export function ensureBuilt() {
+  const sources = [join(EDGE, 'src'), join(EDGE, 'Cargo.toml'), join(ROOT, 'core', 'src'), join(ROOT, 'Cargo.lock')];
+  if (existsSync(SHIM) && statSync(SHIM).mtimeMs >= Math.max(...sources.map(newestMtime))) return;
+  const cargoBin = join(process.env.CARGO_HOME || join(homedir(), '.cargo'), 'bin');
+  const result = spawnSync(join(cargoBin, 'worker-build'), ['--release'], { cwd: EDGE, env: buildEnv(), stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`worker-build failed (${result.status})`);
+}
+
+/** A free loopback port (bound and released; good enough for tests that start one server at a time). */
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * A fake Cognito user pool on loopback: its JWK Set (the TEST-ONLY RSA key) and a signer of access tokens.
+ * `fetches` counts JWK Set downloads.
+ */
+export async function startCognito() {
+  const key = createPrivateKey(FIXTURE.rsaPem);
+  const jwk = { ...createPublicKey(key).export({ format: 'jwk' }), kid: 'test-pool-rsa', alg: 'RS256', use: 'sig' };
+  const state = { fetches: 0 };
+  const server = createServer((req, res) => {
+    if (req.url === '/pool/.well-known/jwks.json') {
+      state.fetches += 1;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: [jwk] }));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const issuer = `${base}/pool`;
+  return {
+    issuer,
+    jwksUrl: `${issuer}/.well-known/jwks.json`,
+    state,
+    /** A new user's identity. */
+    user(name = 'user') {
+      return { sub: randomUUID(), username: `${name}-${randomBytes(4).toString('hex')}` };
+    },
+    /** A Cognito-shaped access token for `user`; `claims` override or (undefined) remove members. */
+    async accessToken(user, claims = {}, header = {}) {
+      const now = Math.floor(Date.now() / 1000);
+      const payload = {
+        sub: user.sub,
+        iss: issuer,
+        version: 2,
+        client_id: FIXTURE.mobileClient,
+        origin_jti: randomUUID(),
+        event_id: randomUUID(),
+        token_use: 'access',
+        scope: 'aws.cognito.signin.user.admin',
+        auth_time: now,
+        iat: now,
+        exp: now + 3600,
+        jti: randomUUID(),
+        username: user.username,
+        ...claims,
+      };
+      for (const [k, v] of Object.entries(payload)) if (v === undefined) delete payload[k];
+      return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: 'test-pool-rsa', ...header }).sign(key);
+    },
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
+
+/** The worker configuration for tests: the golden corpus's keys, issuer and audiences. */
+export function testVars(cognito, overrides = {}) {
+  return {
+    ISSUER: FIXTURE.issuer,
+    WEB_ORIGIN: 'https://app.handoff.test',
+    LANDING_PATH: '/handoff',
+    AUDIENCES: FIXTURE.audiences.join(','),
+    MOBILE_CLIENT_IDS: FIXTURE.mobileClient,
+    COGNITO_ISSUER: cognito.issuer,
+    COGNITO_JWKS_URL: cognito.jwksUrl,
+    REDIRECT_ALLOWLIST: '/orders,/account',
+    TOKEN_TTL_SECS: '60',
+    RATE_ISSUES_PER_MINUTE: '5',
+    RATE_MAX_LIVE_TOKENS: '3',
+    BENCH_ROUTES: 'false',
+    SIGNING_JWKS: JSON.stringify(JSON.parse(FIXTURE.privateJwks)),
+    REDEEM_SECRETS: `${SECRETS.current},${SECRETS.previous}`,
+    ...overrides,
+  };
+}
+
+/** A fresh temp directory. */
+export function tempDir(prefix = 'handoff-edge-') {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * Starts `wrangler dev` on a free loopback port with `vars`, persisting to `persistTo` (fresh temp dir by
+ * default). The worker config is edge/wrangler.toml copied into a temp dir with an absolute `main`, so a
+ * developer's edge/.dev.vars never leaks into tests. Returns { url, stop(), output(), persistTo }.
+ */
+export async function startWorker({ vars, persistTo = tempDir('handoff-persist-'), configPath, cwd } = {}) {
+  ensureBuilt();
+  const work = tempDir('handoff-wrangler-');
+  let config = configPath;
+  if (!config) {
+    const toml = readFileSync(join(EDGE, 'wrangler.toml'), 'utf8').replace(
+      /^main = .*$/m,
+      `main = ${JSON.stringify(SHIM)}`,
+    );
+    config = join(work, 'wrangler.toml');
+    writeFileSync(config, toml);
+  }
+  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const args = [
+    'dev', '--config', config, '--local', '--ip', '127.0.0.1', '--port', String(port),
+    '--inspector-port', String(inspectorPort), '--persist-to', persistTo,
+    '--show-interactive-dev-session=false', '--log-level', 'log',
+  ];
+  for (const [k, v] of Object.entries(vars || {})) args.push('--var', `${k}:${v}`);
+  const child = spawn(join(BIN, 'wrangler'), args, {
+    cwd: cwd || work,
+    env: {
+      ...process.env,
+      CI: 'true',
+      WRANGLER_SEND_METRICS: 'false',
+      WRANGLER_SEND_ERROR_REPORTS: 'false',
+      CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+      XDG_CONFIG_HOME: join(work, 'config'),
+      WRANGLER_LOG_PATH: join(work, 'logs'),
+      NO_COLOR: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const exited = new Promise((r) => child.on('exit', r));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      await res.arrayBuffer();
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`wrangler dev did not answer within 60 s:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    url,
+    persistTo,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) {
+        // Our own child's process group: wrangler and the workerd it started.
+        try { process.kill(-child.pid, 'SIGINT'); } catch { /* already gone */ }
+        const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+/** POSTs JSON (or a raw string/Buffer body) and returns { status, headers, text, json }. */
+export async function post(url, body, { auth, contentType = 'application/json', headers = {} } = {}) {
+  const h = { ...headers };
+  if (contentType) h['content-type'] = contentType;
+  if (auth !== undefined) h.authorization = auth;
+  const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  const res = await fetch(url, { method: 'POST', headers: h, body: payload });
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+/** Signs a handoff token with the TEST-ONLY keys (EdDSA by default), for attack cases minted at test time. */
+export async function signHandoff(claims, { alg = 'EdDSA', kid, typ = 'handoff+jwt', pem } = {}) {
+  const key = createPrivateKey(pem || (alg === 'EdDSA' ? FIXTURE.edPem : FIXTURE.rsaPem));
+  const header = { alg, typ, kid: kid || (alg === 'EdDSA' ? FIXTURE.edKid : FIXTURE.rsaKid) };
+  return new SignJWT(claims).setProtectedHeader(header).sign(key);
+}
+
+/** Claims like the worker mints, for `user`, valid now. */
+export function handoffClaims(user, overrides = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    iss: FIXTURE.issuer, aud: FIXTURE.audiences[0], sub: user.sub, username: user.username,
+    azp: FIXTURE.mobileClient, iat: now, nbf: now, exp: now + 60, jti: randomBytes(16).toString('base64url'),
+    ...overrides,
+  };
+  for (const [k, v] of Object.entries(claims)) if (v === undefined) delete claims[k];
+  return claims;
+}
