@@ -1,0 +1,131 @@
+//! What the landing page does, without a browser: read the token from the link's `#handoff=` fragment, start
+//! Cognito's CUSTOM_AUTH for the username in the (unverified) token, answer the one custom challenge with the
+//! token. The edge, through the Verify trigger, decides.
+
+use handoff_core::dangerous::insecure_payload;
+use handoff_core::wire::FRAGMENT_PARAM;
+
+use crate::cognito::{self, Client, Tokens, Transport};
+
+/// Largest token accepted from a link (the edge and core refuse larger ones anyway).
+pub const MAX_TOKEN_BYTES: usize = 4096;
+
+/// A handoff link, taken apart. Nothing here is verified.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Link {
+    /// The token from the fragment.
+    pub token: String,
+    /// The Cognito username the token claims.
+    pub username: String,
+    /// Where the web app would land (unchecked).
+    pub redirect: Option<String>,
+}
+
+impl std::fmt::Debug for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Link")
+            .field("token", &handoff_core::fingerprint(&self.token))
+            .field("username", &self.username)
+            .field("redirect", &self.redirect)
+            .finish()
+    }
+}
+
+/// Why a redeem did not sign in.
+#[derive(Debug)]
+pub enum FlowError {
+    /// The link carries no readable token.
+    BadLink(String),
+    /// Cognito (or the edge behind its trigger) said no, or could not be reached.
+    Cognito(cognito::Error),
+    /// Cognito answered something the flow never expects.
+    Protocol(String),
+}
+
+impl std::fmt::Display for FlowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FlowError::BadLink(m) => write!(f, "not a handoff link: {m}"),
+            FlowError::Cognito(e) => e.fmt(f),
+            FlowError::Protocol(m) => write!(f, "unexpected sign-in step: {m}"),
+        }
+    }
+}
+
+impl From<cognito::Error> for FlowError {
+    fn from(e: cognito::Error) -> Self {
+        FlowError::Cognito(e)
+    }
+}
+
+/// Reads the token from a link's fragment (`...#handoff=<token>`, other fragment parameters ignored).
+pub fn parse_link(url: &str) -> Result<Link, FlowError> {
+    let (_, fragment) = url
+        .split_once('#')
+        .ok_or_else(|| FlowError::BadLink("the URL has no #fragment".into()))?;
+    let token = fragment
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(FRAGMENT_PARAM)?.strip_prefix('='))
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| FlowError::BadLink(format!("the fragment has no {FRAGMENT_PARAM}= parameter")))?;
+    let payload = insecure_payload(token, MAX_TOKEN_BYTES).map_err(|e| FlowError::BadLink(e.to_string()))?;
+    let username = payload
+        .username
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| FlowError::BadLink("the token names no username".into()))?;
+    Ok(Link {
+        token: token.to_owned(),
+        username,
+        redirect: payload.redirect,
+    })
+}
+
+/// Signs in to `web_client_id` with the link's token: `InitiateAuth` (CUSTOM_AUTH), then one
+/// `RespondToAuthChallenge`. `progress` hears each step.
+pub fn redeem<T: Transport>(
+    client: &Client<T>,
+    web_client_id: &str,
+    link: &Link,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Tokens, FlowError> {
+    progress(&format!("starting custom sign-in for {:?}", link.username));
+    let started = client.custom_auth(web_client_id, &link.username)?;
+    if started.authentication_result.is_some() {
+        return Err(FlowError::Protocol(
+            "Cognito issued tokens without asking for the handoff token".into(),
+        ));
+    }
+    if started.challenge_name.as_deref() != Some("CUSTOM_CHALLENGE") {
+        return Err(FlowError::Protocol(format!(
+            "expected CUSTOM_CHALLENGE, got {:?}",
+            started.challenge_name
+        )));
+    }
+    let session = started
+        .session
+        .ok_or_else(|| FlowError::Protocol("the challenge has no Session".into()))?;
+    // Real Cognito names the user it resolved (it may differ from what was sent, e.g. an alias); answer as that.
+    let username = started
+        .challenge_parameters
+        .get("USERNAME")
+        .cloned()
+        .unwrap_or_else(|| link.username.clone());
+    progress("answering the challenge with the handoff token");
+    let answered = client.answer_custom_challenge(web_client_id, &username, &session, &link.token)?;
+    match answered.authentication_result {
+        Some(tokens) => {
+            progress("signed in");
+            Ok(tokens)
+        }
+        None => Err(FlowError::Protocol(format!(
+            "Cognito asked for another challenge ({:?}); a handoff link gets one attempt",
+            answered.challenge_name
+        ))),
+    }
+}
+
+/// The claims of a JWT, decoded WITHOUT verification (for display only).
+pub fn unverified_claims(jwt: &str) -> Option<serde_json::Value> {
+    let payload = jwt.split('.').nth(1)?;
+    serde_json::from_slice(&handoff_core::base64url::decode(payload)?).ok()
+}

@@ -1,0 +1,13 @@
+//! handoff-cli: the reference "mobile app" client (sign in, ask the edge for a handoff link, redeem a link the
+//! way the landing page does) and the operator's tool (signing keys, local Cognito provisioning).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod cognito;
+pub mod edge;
+pub mod files;
+pub mod flow;
+pub mod keys;
+pub mod provision;
+pub mod settings;
+pub mod state;
