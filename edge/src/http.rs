@@ -26,10 +26,23 @@ pub async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
     while let Some(chunk) = stream.next().await {
         let chunk = chunk
             .map_err(|_| ApiError::new(handoff_core::Reason::BadRequest, "the body could not be read"))?;
-        append_chunk(&mut body, &chunk)?;
+        if let Err(too_large) = append_chunk(&mut body, &chunk) {
+            // Without a length the runtime cannot skip the unread rest of a chunked body: the connection
+            // would break for the next request. Discard a bounded amount more, then answer regardless.
+            let mut drained = 0usize;
+            while drained < MAX_DRAIN_BYTES
+                && let Some(Ok(chunk)) = stream.next().await
+            {
+                drained += chunk.len();
+            }
+            return Err(too_large);
+        }
     }
     Ok(body)
 }
+
+/// Most bytes read and discarded after a chunked body exceeded the cap.
+const MAX_DRAIN_BYTES: usize = 64 * 1024;
 
 /// A JSON answer with `status`. Answers are never cached: they carry tokens or per-request outcomes.
 pub fn json<T: Serialize>(status: u16, value: &T) -> Response {

@@ -152,6 +152,13 @@ pub fn json_body<T: DeserializeOwned>(body: &[u8], empty_ok: bool) -> Result<T, 
     } else {
         body
     };
+    // serde also builds structs from arrays (`["/x"]`); the API takes objects only.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::new(
+            Reason::BadRequest,
+            "the body must be a JSON object",
+        ));
+    }
     serde_json::from_slice(body).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => ApiError::new(
             Reason::BadRequest,
@@ -277,6 +284,11 @@ mod tests {
         );
         assert!(json_body::<IssueRequest>(b"", false).is_err());
         assert!(json_body::<IssueRequest>(br#"{"redirect":"/x","extra":true}"#, true).is_err());
+        assert!(
+            json_body::<IssueRequest>(b"[]", true).is_err(),
+            "serde would accept a sequence"
+        );
+        assert!(json_body::<IssueRequest>(br#"["/x"]"#, true).is_err());
     }
 
     #[test]

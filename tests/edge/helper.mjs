@@ -152,11 +152,13 @@ export function tempDir(prefix = 'handoff-edge-') {
 
 /**
  * Starts `wrangler dev` on a free loopback port with `vars`, persisting to `persistTo` (fresh temp dir by
- * default). The worker config is edge/wrangler.toml copied into a temp dir with an absolute `main`, so a
+ * default, removed on stop). The worker config is edge/wrangler.toml copied into a temp dir with an absolute `main`, so a
  * developer's edge/.dev.vars never leaks into tests. Returns { url, stop(), output(), persistTo }.
  */
-export async function startWorker({ vars, persistTo = tempDir('handoff-persist-'), configPath, cwd } = {}) {
+export async function startWorker({ vars, persistTo, configPath, cwd } = {}) {
   ensureBuilt();
+  const ownPersist = !persistTo;
+  if (ownPersist) persistTo = tempDir('handoff-persist-');
   const work = tempDir('handoff-wrangler-');
   let config = configPath;
   if (!config) {
@@ -185,6 +187,8 @@ export async function startWorker({ vars, persistTo = tempDir('handoff-persist-'
       XDG_CONFIG_HOME: join(work, 'config'),
       WRANGLER_LOG_PATH: join(work, 'logs'),
       NO_COLOR: '1',
+      // No banner, so no update check against the package registry.
+      WRANGLER_HIDE_BANNER: 'true',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -219,6 +223,7 @@ export async function startWorker({ vars, persistTo = tempDir('handoff-persist-'
         clearTimeout(timer);
       }
       rmSync(work, { recursive: true, force: true });
+      if (ownPersist) rmSync(persistTo, { recursive: true, force: true });
     },
   };
 }
@@ -227,7 +232,7 @@ export async function startWorker({ vars, persistTo = tempDir('handoff-persist-'
 export async function post(url, body, { auth, contentType = 'application/json', headers = {} } = {}) {
   const h = { ...headers };
   if (contentType) h['content-type'] = contentType;
-  if (auth !== undefined) h.authorization = auth;
+  if (auth !== undefined && auth !== null) h.authorization = auth;
   const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   const res = await fetch(url, { method: 'POST', headers: h, body: payload });
   const text = await res.text();
