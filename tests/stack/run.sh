@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Cross-process tests on the local stack, with the stack's own lifecycle checked around them:
+# up, up again (a no-op), the tests, down, down again, down with nothing up. Leaves nothing running.
+#
+#   tests/stack/run.sh
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+passed=0; failed=0
+check() { # name, command...
+    local name="$1"; shift
+    if "$@"; then passed=$((passed + 1)); echo "stack-test: ok   $name"; else failed=$((failed + 1)); echo "stack-test: FAIL $name"; fi
+}
+up_twice() { cargo xtask stack up >/dev/null && cargo xtask stack up | grep -q "already up"; }
+tests() { cargo test -q -p handoff-cli --test stack -- --ignored --test-threads 1; }
+down_leaves_nothing() {
+    local state; state="$(cat .stack/state 2>/dev/null)"
+    local pgids; pgids="$(cut -d' ' -f2 .stack/pids 2>/dev/null)"
+    cargo xtask stack down >/dev/null || return 1
+    [[ ! -e .stack/env && ! -e .stack/pids && ( -z "$state" || ! -e "$state" ) ]] || return 1
+    for g in $pgids; do
+        # Any non-zombie process left in a group the stack started is a leak.
+        for stat in /proc/[0-9]*/stat; do
+            read -r line < "$stat" 2>/dev/null || continue
+            rest="${line##*) }"; set -- $rest
+            [[ "$3" == "$g" && "$1" != "Z" ]] && { echo "left running: $line"; return 1; }
+        done
+    done
+    return 0
+}
+down_again() { cargo xtask stack down | grep -q "nothing to stop"; }
+
+check "stack up, then up again is a no-op" up_twice
+check "cross-process tests" tests
+check "stack down leaves no process and no state" down_leaves_nothing
+check "stack down twice says there is nothing to stop" down_again
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
