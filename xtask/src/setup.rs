@@ -219,7 +219,11 @@ fn npm_packages(tools: &Tools) -> Result<()> {
     })
 }
 
-/// Step 6: a Python venv in `.tools/venv` with ministack.
+/// ministack signs Cognito tokens with RS256 only when `cryptography` is importable; without it, it serves a
+/// dummy key set no verifier accepts (the edge refuses every access token).
+const CRYPTOGRAPHY_VERSION: &str = "50.0.2";
+
+/// Step 6: a Python venv in `.tools/venv` with ministack (and `cryptography`, which it needs to sign tokens).
 fn python_venv(tools: &Tools) -> Result<()> {
     const STEP: &str = "ministack";
     let venv = tools.venv();
@@ -228,6 +232,7 @@ fn python_venv(tools: &Tools) -> Result<()> {
         cmd::probe(tools.command(tools.venv_python()).arg("--version")).is_some()
             && tools.ministack().is_file()
             && has_dist_info(&venv, "ministack", MINISTACK_VERSION)
+            && has_dist_info(&venv, "cryptography", CRYPTOGRAPHY_VERSION)
     };
     if installed() {
         present(STEP, MINISTACK_VERSION);
@@ -241,7 +246,8 @@ fn python_venv(tools: &Tools) -> Result<()> {
         }
         let mut pip = tools.command(tools.venv_python());
         pip.args(["-m", "pip", "install", "--disable-pip-version-check", "--quiet"])
-            .arg(format!("ministack=={MINISTACK_VERSION}"));
+            .arg(format!("ministack=={MINISTACK_VERSION}"))
+            .arg(format!("cryptography=={CRYPTOGRAPHY_VERSION}"));
         cmd::run(STEP, &mut pip)?;
         if installed() {
             Ok(())
