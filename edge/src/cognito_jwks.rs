@@ -87,8 +87,10 @@ mod cache {
     }
 
     async fn fetch(url: &str) -> Result<String, String> {
-        let url = worker::Url::parse(url).map_err(|_| "pool JWKS URL does not parse".to_string())?;
-        let mut response = worker::Fetch::Url(url)
+        // A request from the URL string: parsing it with the `url` crate would pull IDNA tables into the wasm.
+        let request = worker::Request::new(url, worker::Method::Get)
+            .map_err(|_| "pool JWKS URL is invalid".to_string())?;
+        let mut response = worker::Fetch::Request(request)
             .send()
             .await
             .map_err(|_| "pool JWKS fetch failed".to_string())?;

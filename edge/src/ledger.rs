@@ -40,7 +40,7 @@ pub fn nonce_digest(nonce: &str) -> String {
 
 /// What became of one token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum TokenState {
     /// Issued, not used.
     Live,
@@ -59,7 +59,6 @@ pub struct Entry {
     /// The token's `exp`.
     pub exp: u64,
     /// Its state.
-    #[serde(flatten)]
     pub state: TokenState,
 }
 
@@ -72,9 +71,10 @@ pub struct Ledger {
     pub issued: Vec<u64>,
 }
 
-/// One operation, as sent from the worker to the user's Durable Object.
+/// One operation, as sent from the worker to the user's Durable Object. Enums here are externally tagged
+/// (serde's default): internally tagged ones buffer through serde's `Content`, which costs ~40 KB of wasm.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum LedgerRequest {
     /// Record a new token, subject to the limits.
     Issue {
@@ -105,7 +105,7 @@ pub enum LedgerRequest {
 
 /// The answer to a [`LedgerRequest`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum LedgerResponse {
     /// Issue: recorded.
     Recorded,
@@ -445,7 +445,7 @@ mod tests {
             now: NOW,
         };
         let text = serde_json::to_string(&request).unwrap();
-        assert!(text.contains("\"op\":\"redeem\""));
+        assert!(text.starts_with("{\"redeem\":{"), "{text}");
         assert_eq!(serde_json::from_str::<LedgerRequest>(&text).unwrap(), request);
         let response = LedgerResponse::Redeem {
             result: RedeemOutcome::Replayed,
