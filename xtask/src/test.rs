@@ -20,7 +20,7 @@ use crate::tools::{Tools, WASM_TARGET};
 /// Crates checked by clippy on wasm32 (the ones that ship as wasm).
 const WASM_CLIPPY_PACKAGES: &[&str] = &["handoff-core", "handoff-edge", "handoff-web"];
 /// Directories searched (recursively) for `*.test.mjs` files run by `node --test`.
-const NODE_TEST_DIRS: &[&str] = &["tests/node"];
+const NODE_TEST_DIRS: &[&str] = &["tests/node", "tests/edge"];
 
 /// One step of the test command.
 pub struct Step {
@@ -85,6 +85,9 @@ pub fn steps(tools: &Tools) -> Vec<Step> {
             "cargo",
             &["test", "-p", "handoff-core", "--target", WASM_TARGET, "--tests"],
         ),
+        // The edge worker (worker-build --release), rebuilt only when its sources changed; the
+        // workerd tests under tests/edge start `wrangler dev` on it.
+        Step::new("build-edge", "node", &["tests/edge/build.mjs"]),
         node_tests(tools),
     ]
 }
