@@ -89,6 +89,8 @@ pub fn steps(tools: &Tools) -> Vec<Step> {
         // workerd tests under tests/edge start `wrangler dev` on it.
         Step::new("build-edge", "node", &["tests/edge/build.mjs"]),
         node_tests(tools),
+        // Cross-process: stack up (ministack + trigger bootstrap + edge), the CLI flow tests, stack down.
+        Step::new("test-stack", "bash", &["tests/stack/run.sh"]),
     ]
 }
 
