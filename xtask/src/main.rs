@@ -28,7 +28,7 @@ commands:
   test [--no-setup]  setup, then fmt, clippy (native + wasm32), native tests, core's wasm32 tests
                      under node, node --test; prints a summary ending in `N passed, M failed`
   demo               (not built yet)
-  stack up|down      (not built yet)
+  stack up|down|status  local stack in the background (ministack + trigger + edge + site), .stack/env
   bench              (not built yet)
   check-layering     core has no I/O, runtime or platform dependency; adapters depend only on core
   help               this text";
