@@ -3,6 +3,7 @@
 //! with no other await in between, so concurrent redeems of one token are serialized: exactly one burns it.
 //! An alarm drops expired entries.
 
+use std::cell::Cell;
 use std::time::Duration;
 
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
@@ -24,6 +25,8 @@ fn now_secs() -> u64 {
 #[durable_object]
 pub struct Ledger {
     state: State,
+    /// Whether this instance knows a cleanup alarm is pending (saves two storage calls per issue).
+    alarm_pending: Cell<bool>,
 }
 
 impl Ledger {
@@ -41,6 +44,9 @@ impl Ledger {
 
     /// Makes sure an alarm will clean up after the entries just written.
     async fn schedule_cleanup(&self, ledger: &ledger::Ledger, now: u64) -> Result<()> {
+        if self.alarm_pending.get() {
+            return Ok(());
+        }
         let storage = self.state.storage();
         if storage.get_alarm().await?.is_none()
             && let Some(at) = ledger.next_cleanup()
@@ -49,13 +55,17 @@ impl Ledger {
                 .set_alarm(Duration::from_secs(at.saturating_sub(now).max(1)))
                 .await?;
         }
+        self.alarm_pending.set(true);
         Ok(())
     }
 }
 
 impl DurableObject for Ledger {
     fn new(state: State, _env: Env) -> Self {
-        Ledger { state }
+        Ledger {
+            state,
+            alarm_pending: Cell::new(false),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -75,6 +85,7 @@ impl DurableObject for Ledger {
     }
 
     async fn alarm(&self) -> Result<Response> {
+        self.alarm_pending.set(false);
         let now = now_secs();
         let mut ledger = self.load().await?;
         ledger.cleanup(now);
@@ -87,6 +98,7 @@ impl DurableObject for Ledger {
                     .storage()
                     .set_alarm(Duration::from_secs(at.saturating_sub(now).max(1)))
                     .await?;
+                self.alarm_pending.set(true);
             }
         }
         Response::empty()

@@ -29,13 +29,18 @@ thread_local! {
         .map(JsCast::unchecked_into)
         .expect("workerd always provides crypto");
     static KEYS: RefCell<Vec<Imported>> = const { RefCell::new(Vec::new()) };
+    // Built once: every verify would otherwise cross into JS several times just to describe the algorithm.
+    static SUBTLE: SubtleCrypto = CRYPTO.with(Crypto::subtle);
+    static ED25519: Object = object(&[("name", "Ed25519".into())]);
+    static RSASSA_SHA256: Object =
+        object(&[("name", "RSASSA-PKCS1-v1_5".into()), ("hash", "SHA-256".into())]);
 }
 
 /// Most imported keys kept per isolate (signing keys, older verification keys, the pool's keys).
 const MAX_CACHED_KEYS: usize = 32;
 
 fn subtle() -> SubtleCrypto {
-    CRYPTO.with(Crypto::subtle)
+    SUBTLE.with(Clone::clone)
 }
 
 fn js_err(what: &str) -> impl Fn(JsValue) -> BackendError + '_ {
@@ -62,8 +67,8 @@ fn object(pairs: &[(&str, JsValue)]) -> Object {
 
 fn algorithm(alg: Algorithm) -> Object {
     match alg {
-        Algorithm::EdDSA => object(&[("name", "Ed25519".into())]),
-        Algorithm::RS256 => object(&[("name", "RSASSA-PKCS1-v1_5".into()), ("hash", "SHA-256".into())]),
+        Algorithm::EdDSA => ED25519.with(Clone::clone),
+        Algorithm::RS256 => RSASSA_SHA256.with(Clone::clone),
     }
 }
 
