@@ -4,8 +4,10 @@
 //! a backend checks the signature; only then are the claims decoded and checked. The claims of a token are
 //! reachable only through [`Verified`], which only [`verify`] and [`verify_async`] construct.
 
-use serde::Serialize;
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
 
 use crate::backend::{AsyncSignatureBackend, SignatureBackend};
 use crate::claims::{Claims, RawClaims};
@@ -33,9 +35,42 @@ pub struct Header {
 #[derive(Debug)]
 pub struct Unverified<'t, 'k> {
     signing_input: &'t str,
-    payload_b64: &'t str,
+    payload: Vec<u8>,
     signature: Vec<u8>,
     key: &'k Key,
+}
+
+/// The header as it arrives. Forbidden members are only detected, never read.
+#[derive(Deserialize)]
+struct RawHeader<'a> {
+    #[serde(borrow, default)]
+    alg: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    typ: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    kid: Option<Cow<'a, str>>,
+    #[serde(default)]
+    jku: Option<IgnoredAny>,
+    #[serde(default)]
+    x5u: Option<IgnoredAny>,
+    #[serde(default)]
+    jwk: Option<IgnoredAny>,
+    #[serde(default)]
+    x5c: Option<IgnoredAny>,
+    #[serde(default)]
+    crit: Option<IgnoredAny>,
+}
+
+impl RawHeader<'_> {
+    /// The first forbidden member present, in [`FORBIDDEN_HEADERS`] order.
+    fn forbidden(&self) -> Option<&'static str> {
+        let present = [&self.jku, &self.x5u, &self.jwk, &self.x5c, &self.crit];
+        FORBIDDEN_HEADERS
+            .iter()
+            .zip(present)
+            .find(|(_, p)| p.is_some())
+            .map(|(name, _)| *name)
+    }
 }
 
 impl<'t, 'k> Unverified<'t, 'k> {
@@ -59,25 +94,22 @@ impl<'t, 'k> Unverified<'t, 'k> {
         let header = b64::decode(header_b64).ok_or(ErrorKind::Malformed("header is not base64url"))?;
         let signature =
             b64::decode(signature_b64).ok_or(ErrorKind::Malformed("signature is not base64url"))?;
-        if b64::decode(payload_b64).is_none() {
-            return err(ErrorKind::Malformed("payload is not base64url"));
-        }
-        let header: Map<String, Value> = serde_json::from_slice(&header)
-            .map_err(|_| ErrorKind::Malformed("header is not a JSON object"))?;
-        if let Some(name) = FORBIDDEN_HEADERS.iter().find(|h| header.contains_key(**h)) {
+        // Decoded now (so encoding errors are found before any crypto), parsed only after the signature check.
+        let payload = b64::decode(payload_b64).ok_or(ErrorKind::Malformed("payload is not base64url"))?;
+        let header: RawHeader<'_> = serde_json::from_slice(&header)
+            .map_err(|_| ErrorKind::Malformed("header is not the expected JSON"))?;
+        if let Some(name) = header.forbidden() {
             return err(ErrorKind::ForbiddenHeader(name));
         }
-        if header.get("typ").and_then(Value::as_str) != Some(TOKEN_TYPE) {
+        if header.typ.as_deref() != Some(TOKEN_TYPE) {
             return err(ErrorKind::WrongType);
         }
-        let key = match header.get("kid") {
-            Some(Value::String(kid)) => keys.get(kid).ok_or(ErrorKind::UnknownKey)?,
-            _ => return err(ErrorKind::UnknownKey),
+        let key = match header.kid.as_deref() {
+            Some(kid) => keys.get(kid).ok_or(ErrorKind::UnknownKey)?,
+            None => return err(ErrorKind::UnknownKey),
         };
-        let alg = match header.get("alg") {
-            Some(Value::String(alg)) => alg.as_str(),
-            Some(_) => return err(ErrorKind::Malformed("alg is not a string")),
-            None => return err(ErrorKind::AlgorithmNotAllowed(String::new())),
+        let Some(alg) = header.alg.as_deref() else {
+            return err(ErrorKind::AlgorithmNotAllowed(String::new()));
         };
         let key_alg = key.algorithm();
         if alg != key_alg.as_str() || !policy.algorithms.contains(&key_alg) {
@@ -89,7 +121,7 @@ impl<'t, 'k> Unverified<'t, 'k> {
         let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
         Ok(Unverified {
             signing_input,
-            payload_b64,
+            payload,
             signature,
             key,
         })
@@ -110,14 +142,11 @@ impl<'t, 'k> Unverified<'t, 'k> {
         &self.signature
     }
 
-    /// Decodes and checks the claims; called only after the backend accepted the signature.
+    /// Parses and checks the claims; called only after the backend accepted the signature.
     fn into_verified(self, policy: &Policy, now: u64) -> Result<Verified, Error> {
-        let payload =
-            b64::decode(self.payload_b64).ok_or(ErrorKind::Malformed("payload is not base64url"))?;
-        let object: Map<String, Value> = serde_json::from_slice(&payload)
-            .map_err(|_| ErrorKind::Malformed("payload is not a JSON object"))?;
-        let raw: RawClaims = serde_json::from_value(Value::Object(object))
-            .map_err(|_| ErrorKind::Malformed("a claim has the wrong type"))?;
+        // Anything but a JSON object of the expected member types is malformed.
+        let raw: RawClaims = serde_json::from_slice(&self.payload)
+            .map_err(|_| ErrorKind::Malformed("payload is not a JSON object of the expected claims"))?;
         let claims = raw.require()?;
         claims.check_policy(policy, now)?;
         Ok(Verified {

@@ -151,6 +151,8 @@ golden!(
     header_not_object,
     bad_json_payload,
     payload_not_object,
+    duplicate_claim,
+    duplicate_header_member,
     extra_dots,
     extra_dot_inside,
     two_parts,

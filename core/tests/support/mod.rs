@@ -497,6 +497,24 @@ pub fn cases() -> Vec<Case> {
         ),
         "malformed",
     );
+    // Duplicate members: parsers disagree on which one wins, so neither may.
+    let dup_claims = c
+        .to_string()
+        .replacen('{', &format!("{{\"aud\":\"{OTHER_AUDIENCE}\","), 1);
+    add(
+        "duplicate_claim",
+        sign_input(
+            &ed,
+            &format!("{}.{}", b64(header(&ed).to_string()), b64(dup_claims)),
+        ),
+        "malformed",
+    );
+    let dup_header = header(&ed).to_string().replacen('{', "{\"alg\":\"none\",", 1);
+    add(
+        "duplicate_header_member",
+        sign_input(&ed, &format!("{}.{}", b64(dup_header), b64(c.to_string()))),
+        "malformed",
+    );
     add("extra_dots", format!("{valid_ed}.AAAA"), "malformed");
     add("extra_dot_inside", valid_ed.replacen('.', "..", 1), "malformed");
     add(
