@@ -43,6 +43,18 @@ pub fn take_token() -> Result<String, Failure> {
     fragment.token.map_err(|_| Failure::Invalid)
 }
 
+/// The global through which `boot.js` hands over the fragment it scrubbed.
+pub const BOOT_FRAGMENT_GLOBAL: &str = "handoffFragment";
+
+/// Takes (reads and deletes) the fragment `boot.js` left in `window.handoffFragment`, if any.
+pub fn take_boot_fragment() -> Option<String> {
+    let global = js_sys::global();
+    let key = JsValue::from_str(BOOT_FRAGMENT_GLOBAL);
+    let value = Reflect::get(&global, &key).ok()?.as_string();
+    let _ = Reflect::delete_property(global.unchecked_ref::<js_sys::Object>(), &key);
+    value.filter(|hash| !hash.is_empty())
+}
+
 /// The text of the inline `<script type="application/json" id="handoff-config">` block, if the page has one.
 pub fn config_text() -> Option<String> {
     web_sys::window()?

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::browser;
 use crate::config::{Config, ConfigError};
+use crate::fragment::Fragment;
 use crate::outcome::{Failure, Step};
 
 /// What the page shows.
@@ -46,13 +47,19 @@ impl From<&Config> for Links {
     }
 }
 
-/// The page's entry point: scrubs the fragment first, then reads the configuration and mounts the app. Does
-/// nothing on a page without a `#handoff-config` block.
+/// The page's entry point. `boot.js` has already taken the fragment out of the address bar and history (before
+/// the wasm was even requested) and left it in `window.handoffFragment`, which is read once and deleted. The
+/// location is scrubbed again in case the page was started another way. Does nothing on a page without a
+/// `#handoff-config` block.
 pub fn start() {
     let Some(text) = browser::config_text() else {
         return;
     };
-    let token = browser::take_token();
+    let from_location = browser::take_token();
+    let token = match browser::take_boot_fragment() {
+        Some(hash) => Fragment::parse(&hash).token.map_err(|_| Failure::Invalid),
+        None => from_location,
+    };
     let config = Config::from_json(&text);
     if let Some(loading) = document().get_element_by_id("handoff-loading") {
         loading.remove();

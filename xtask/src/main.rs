@@ -13,6 +13,7 @@ mod setup;
 mod stack;
 mod test;
 mod tools;
+mod web;
 
 use std::process::ExitCode;
 
@@ -30,6 +31,7 @@ commands:
   demo               (not built yet)
   stack up|down|status  local stack in the background (ministack + trigger + edge + site), .stack/env
   bench              (not built yet)
+  build-web [--config FILE]  landing page + npm package (pkg/) + static site (target/web/site/)
   check-layering     core has no I/O, runtime or platform dependency; adapters depend only on core
   help               this text";
 
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
         "demo" => demo::run(rest),
         "stack" => stack::run(rest),
         "bench" => bench::run(rest),
+        "build-web" => web::run(rest),
         other => usage_error(&format!("unknown command `{other}`")),
     }
 }

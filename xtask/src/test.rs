@@ -20,7 +20,7 @@ use crate::tools::{Tools, WASM_TARGET};
 /// Crates checked by clippy on wasm32 (the ones that ship as wasm).
 const WASM_CLIPPY_PACKAGES: &[&str] = &["handoff-core", "handoff-edge", "handoff-web"];
 /// Directories searched (recursively) for `*.test.mjs` files run by `node --test`.
-const NODE_TEST_DIRS: &[&str] = &["tests/node", "tests/edge"];
+const NODE_TEST_DIRS: &[&str] = &["tests/node", "tests/edge", "tests/browser"];
 
 /// One step of the test command.
 pub struct Step {
@@ -88,6 +88,12 @@ pub fn steps(tools: &Tools) -> Vec<Step> {
         // The edge worker (worker-build --release), rebuilt only when its sources changed; the
         // workerd tests under tests/edge start `wrangler dev` on it.
         Step::new("build-edge", "node", &["tests/edge/build.mjs"]),
+        Step::new(
+            "test-wasm32-web",
+            "cargo",
+            &["test", "-p", "handoff-web", "--target", WASM_TARGET, "--tests"],
+        ),
+        Step::new("build-web", "cargo", &["xtask", "build-web"]),
         node_tests(tools),
         // Cross-process: stack up (ministack + trigger bootstrap + edge), the CLI flow tests, stack down.
         Step::new("test-stack", "bash", &["tests/stack/run.sh"]),

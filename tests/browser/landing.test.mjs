@@ -1,0 +1,241 @@
+// The landing page in Debian's Chromium (playwright-core), one test per behaviour.
+//
+// Cognito here is the loopback stand-in of cognito-standin.mjs, which answers like real Cognito: it proves the
+// PAGE's behaviour (scrub before any request, no Referer, exactly two POSTs, the Amplify keys, the screens).
+// The real-stack versions (ministack + trigger bootstrap + edge, driven through `.stack/env`) come when
+// `cargo xtask stack up` exists.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { jwt, startCognito } from './cognito-standin.mjs';
+import {
+  CLIENT_ID,
+  Landing,
+  RECORD_FETCH_URLS,
+  handoffToken,
+  launchChromium,
+  siteConfig,
+  startSite,
+} from './support.mjs';
+
+const PREFIX = `CognitoIdentityServiceProvider.${CLIENT_ID}`;
+
+describe('landing page', () => {
+  let cognito;
+  let site;
+  let browser;
+
+  before(async () => {
+    cognito = await startCognito({ clientId: CLIENT_ID });
+    site = await startSite(siteConfig(cognito.endpoint));
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+    await cognito?.close();
+  });
+
+  /** A fresh page (new tab, storage cleared) with the fetch recorder installed. */
+  async function freshPage() {
+    const page = await browser.context.newPage();
+    await page.addInitScript(RECORD_FETCH_URLS);
+    return page;
+  }
+
+  async function clearStorage(page) {
+    await page.goto(`${site.url}/app/app.js`);
+    await page.evaluate(() => {
+      localStorage.clear();
+      sessionStorage.clear();
+    });
+  }
+
+  test('the site sends the security headers and wasm as application/wasm', async () => {
+    const landing = await fetch(`${site.url}/handoff`);
+    assert.equal(landing.status, 200);
+    assert.equal(landing.headers.get('referrer-policy'), 'no-referrer');
+    assert.equal(landing.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(
+      landing.headers.get('content-security-policy'),
+      `default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ${new URL(cognito.endpoint).origin}; ` +
+        "style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
+    );
+    const html = await landing.text();
+    assert.match(html, /<noscript>/);
+    assert.doesNotMatch(html, /<script>(?!\s*<\/script>)/, 'no inline script');
+    assert.doesNotMatch(html, /https?:\/\/(?!127\.0\.0\.1)/, 'no third-party asset');
+    const config = JSON.parse(html.match(/id="handoff-config">([^<]*)</)[1]);
+    assert.equal(config.cognitoEndpoint, cognito.endpoint);
+    const wasm = await fetch(`${site.url}/handoff/handoff_bg.wasm`);
+    assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+    assert.equal(wasm.headers.get('referrer-policy'), 'no-referrer');
+  });
+
+  test('happy path: scrubs first, two POSTs without Referer, Amplify keys, lands on the redirect', async () => {
+    const page = await freshPage();
+    await clearStorage(page);
+    const cspViolations = [];
+    page.on('console', (m) => m.text().includes('Content Security Policy') && cspViolations.push(m.text()));
+    cognito.reset();
+    const token = handoffToken({ redirect: '/orders/42' });
+    const landing = new Landing(page, site);
+    await landing.open(token);
+    await page.waitForURL(`${site.url}/orders/42`, { timeout: 15_000 });
+    await page.locator('body[data-user="u-alice"]').waitFor();
+    assert.equal(await page.locator('#who').textContent(), 'Signed in as u-alice');
+
+    const posts = cognito.posts();
+    assert.deepEqual(
+      posts.map((r) => r.target),
+      ['AWSCognitoIdentityProviderService.InitiateAuth', 'AWSCognitoIdentityProviderService.RespondToAuthChallenge'],
+    );
+    assert.equal(posts[0].body.AuthParameters.USERNAME, 'alice');
+    assert.equal(posts[1].body.ChallengeResponses.USERNAME, 'u-alice', 'USERNAME from ChallengeParameters');
+    assert.equal(posts[1].body.ChallengeResponses.ANSWER, token);
+    assert.ok(cognito.preflights().length <= 1, `at most one CORS preflight, got ${cognito.preflights().length}`);
+    for (const r of cognito.state.requests) assert.equal(r.referer, null, `${r.method} ${r.target} sent a Referer`);
+
+    const hrefs = await page.evaluate(() => JSON.parse(sessionStorage.getItem('__fetchHrefs') ?? '[]'));
+    const cognitoFetches = hrefs.length;
+    assert.ok(cognitoFetches >= 2, `fetch calls recorded: ${cognitoFetches}`);
+    for (const href of hrefs) assert.ok(!href.includes('handoff='), `fetch while the URL held the token: ${href}`);
+    assert.ok(!page.url().includes(token));
+
+    const keys = await page.evaluate(() => Object.keys(localStorage).sort());
+    assert.deepEqual(keys, [
+      `${PREFIX}.LastAuthUser`,
+      `${PREFIX}.u-alice.accessToken`,
+      `${PREFIX}.u-alice.clockDrift`,
+      `${PREFIX}.u-alice.idToken`,
+      `${PREFIX}.u-alice.refreshToken`,
+      `${PREFIX}.u-alice.signInDetails`,
+    ]);
+    const details = JSON.parse(await page.evaluate((k) => localStorage.getItem(k), `${PREFIX}.u-alice.signInDetails`));
+    assert.deepEqual(details, { loginId: 'u-alice', authFlowType: 'CUSTOM_WITHOUT_SRP' });
+    await landing.screenshot('signed-in-app');
+    assert.deepEqual(cspViolations, []);
+
+    // The landing entry was replaced: going back never shows the token.
+    await page.goBack().catch(() => {});
+    assert.ok(!page.url().includes('handoff='), page.url());
+    await page.close();
+  });
+
+  test('replay shows "can\'t be used anymore" with both ways out', async () => {
+    const page = await freshPage();
+    const token = handoffToken();
+    await new Landing(page, site).open(token);
+    await page.waitForURL(/\/orders\/42$/, { timeout: 15_000 });
+    const again = new Landing(page, site);
+    await again.open(token);
+    const failure = await again.failure();
+    assert.equal(failure.code, 'unusable');
+    assert.equal(failure.title, "This link can't be used anymore");
+    assert.equal(failure.status, failure.title, 'the live region announces the failure');
+    assert.equal(failure.back, 'handoffdemo://home');
+    assert.equal(failure.other, '/signin');
+    assert.equal(failure.retry, 0);
+    assert.ok(!page.url().includes('handoff='));
+    await again.screenshot('error-already-used');
+    await page.close();
+  });
+
+  test('a forged signature is refused by the service: "can\'t be used anymore", never signed in', async () => {
+    const page = await freshPage();
+    await clearStorage(page);
+    const [header, payload] = handoffToken().split('.');
+    const forged = `${header}.${payload}.${Buffer.alloc(64, 9).toString('base64url')}`;
+    const landing = new Landing(page, site);
+    await landing.open(forged);
+    assert.equal((await landing.failure()).code, 'unusable');
+    assert.deepEqual(await page.evaluate(() => Object.keys(localStorage)), []);
+    await page.close();
+  });
+
+  const localFailures = [
+    ['expired', () => handoffToken({ iat: 1_700_000_000, nbf: 1_700_000_000, exp: 1_700_000_060 }), 'expired', 'This link has expired'],
+    ['tampered (payload not JSON)', () => `${handoffToken().split('.')[0]}.bm90IGpzb24.c2ln`, 'invalid', "This link isn't valid"],
+    ['for another web client', () => handoffToken({ aud: 'someotherclient' }), 'invalid', "This link isn't valid"],
+    ['redirect outside the allowlist', () => handoffToken({ redirect: '//evil.example/x' }), 'invalid', "This link isn't valid"],
+    ['redirect to another path prefix', () => handoffToken({ redirect: '/admin' }), 'invalid', "This link isn't valid"],
+    ['no token at all', () => '', 'invalid', "This link isn't valid"],
+  ];
+  for (const [name, make, code, title] of localFailures) {
+    test(`${name}: "${code}" screen, nothing sent to Cognito`, async () => {
+      const page = await freshPage();
+      cognito.reset();
+      const landing = new Landing(page, site);
+      await landing.open(make());
+      const failure = await landing.failure();
+      assert.equal(failure.code, code);
+      assert.equal(failure.title, title);
+      assert.equal(failure.back, 'handoffdemo://home');
+      assert.equal(failure.other, '/signin');
+      assert.equal(cognito.state.requests.length, 0, 'no request to Cognito');
+      assert.equal(new URL(page.url()).pathname, '/handoff', 'never followed a redirect');
+      assert.ok(!page.url().includes('handoff='));
+      if (code === 'expired') await landing.screenshot('error-expired');
+      await page.close();
+    });
+  }
+
+  test('a failing trigger (edge down) shows the service error', async () => {
+    const page = await freshPage();
+    cognito.state.failTrigger = true;
+    try {
+      const landing = new Landing(page, site);
+      await landing.open(handoffToken());
+      const failure = await landing.failure();
+      assert.equal(failure.code, 'misconfigured');
+      assert.equal(failure.title, "Sign-in isn't working right now");
+      assert.equal(failure.retry, 0);
+    } finally {
+      cognito.state.failTrigger = false;
+      await page.close();
+    }
+  });
+
+  test('network failure: retried with backoff, then "Try again" signs in', async () => {
+    const page = await freshPage();
+    cognito.reset();
+    cognito.state.dropConnections = true;
+    const landing = new Landing(page, site);
+    await landing.open(handoffToken());
+    const failure = await landing.failure();
+    cognito.state.dropConnections = false;
+    assert.equal(failure.code, 'network');
+    assert.equal(failure.retry, 1);
+    // Each attempt is a preflight the stand-in dropped: 1 try + 3 retries (Chromium may retry a reset once more).
+    const attempts = cognito.state.requests.length;
+    assert.ok(attempts >= 4 && attempts <= 8, `attempts: ${attempts}`);
+    await page.locator('button.retry').click();
+    await page.waitForURL(/\/orders\/42$/, { timeout: 15_000 });
+    await page.locator('body[data-user="u-alice"]').waitFor();
+    await page.close();
+  });
+
+  test('plain JavaScript: completeHandoff() from the npm package signs in', async () => {
+    const page = await freshPage();
+    await clearStorage(page);
+    cognito.reset();
+    await page.goto(`${site.url}/api-demo/#handoff=${handoffToken({ redirect: '/account/settings' })}`);
+    await page.waitForURL(`${site.url}/account/settings`, { timeout: 15_000 });
+    await page.locator('body[data-user="u-alice"]').waitFor();
+    assert.equal(cognito.posts().length, 2);
+    await page.close();
+  });
+
+  test('plain JavaScript: completeHandoff() resolves with the failure, never rejects', async () => {
+    const page = await freshPage();
+    cognito.reset();
+    await page.goto(`${site.url}/api-demo/#handoff=${jwt({ username: 'alice', aud: CLIENT_ID, exp: 1 })}`);
+    await page.locator('#result[data-failure="expired"]').waitFor({ timeout: 15_000 });
+    assert.equal(await page.locator('#status').textContent(), 'This link has expired');
+    assert.equal(cognito.state.requests.length, 0);
+    assert.ok(!page.url().includes('handoff='));
+    await page.close();
+  });
+});

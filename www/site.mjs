@@ -1,0 +1,149 @@
+// Assembling the static site (called by `cargo xtask build-web`) and the helpers the server shares with it:
+// inlining the configuration, the `_headers` file (Referrer-Policy, CSP, nosniff), and size measurement.
+//
+//   node www/site.mjs assemble --out DIR --page DIR --pkg DIR --config FILE
+//   node www/site.mjs sizes FILE...
+
+import { cp, mkdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
+import { dirname, join, basename } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
+
+const WWW = dirname(fileURLToPath(import.meta.url));
+
+/** Parses a `_headers` file: `/path` (or `/*`) lines, then indented `Name: value` lines. */
+export function parseHeaders(text) {
+  const rules = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim() || line.trim().startsWith('#')) continue;
+    if (!/^\s/.test(line)) {
+      rules.push({ pattern: line.trim(), headers: {} });
+    } else if (rules.length) {
+      const at = line.indexOf(':');
+      if (at > 0) rules.at(-1).headers[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+    }
+  }
+  return rules;
+}
+
+/** The origin of Cognito's endpoint, for the CSP's connect-src. */
+export function endpointOrigin(config) {
+  const endpoint = config.cognitoEndpoint ?? `https://cognito-idp.${config.region}.amazonaws.com/`;
+  return new URL(endpoint).origin;
+}
+
+/** Inlines `config` into every `#handoff-config` block of `html` (`<`, `>`, `&` escaped: it cannot close the block). */
+export function inlineConfig(html, config) {
+  const json = JSON.stringify(config).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+  return html
+    .replace('@HANDOFF_CONFIG@', () => json)
+    .replace(
+      /(<script type="application\/json" id="handoff-config">)[\s\S]*?(<\/script>)/g,
+      (_, open, close) => `${open}${json}${close}`,
+    );
+}
+
+/** The site's security headers for a configuration. */
+export function headersFile(config) {
+  const csp = [
+    "default-src 'none'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    // 'self': the page's own wasm is fetched (instantiateStreaming), and fetch() is governed by connect-src.
+    `connect-src 'self' ${endpointOrigin(config)}`,
+    "style-src 'self'",
+    "img-src 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'none'",
+  ].join('; ');
+  return [
+    '# Security headers for every path (Cloudflare Pages / Netlify `_headers` format; www/serve.mjs applies it too).',
+    '/*',
+    '  Referrer-Policy: no-referrer',
+    `  Content-Security-Policy: ${csp}`,
+    '  X-Content-Type-Options: nosniff',
+    '  Cross-Origin-Opener-Policy: same-origin',
+    '',
+  ].join('\n');
+}
+
+function checkConfig(config) {
+  for (const key of ['region', 'clientId']) {
+    if (typeof config[key] !== 'string' || !config[key]) throw new Error(`config: \`${key}\` is required`);
+  }
+  if (!Array.isArray(config.redirectAllowlist)) throw new Error('config: `redirectAllowlist` must be an array');
+  endpointOrigin(config);
+}
+
+/**
+ * Builds the site in `out`: `/handoff` (landing page), `/` (demo web app), `/api-demo/` (plain-JS page using the
+ * npm package), `/pkg/` (the npm package's browser files), `_headers`.
+ */
+export async function assemble({ out, page, pkg, config }) {
+  checkConfig(config);
+  await rm(out, { recursive: true, force: true });
+  const html = async (from, to) => {
+    await mkdir(dirname(to), { recursive: true });
+    await writeFile(to, inlineConfig(await readFile(from, 'utf8'), config));
+  };
+  const copy = async (from, to) => {
+    await mkdir(dirname(to), { recursive: true });
+    await cp(from, to);
+  };
+  await html(join(WWW, 'landing/index.html'), join(out, 'handoff/index.html'));
+  for (const f of ['boot.js', 'landing.css']) await copy(join(WWW, 'landing', f), join(out, 'handoff', f));
+  for (const f of ['handoff.js', 'handoff_bg.wasm']) await copy(join(page, f), join(out, 'handoff', f));
+  await html(join(WWW, 'app/index.html'), join(out, 'index.html'));
+  await copy(join(WWW, 'app/app.js'), join(out, 'app/app.js'));
+  await html(join(WWW, 'api-demo/index.html'), join(out, 'api-demo/index.html'));
+  await copy(join(WWW, 'api-demo/api-demo.js'), join(out, 'api-demo/api-demo.js'));
+  for (const f of ['handoff_web.js', 'handoff_web_bg.wasm']) await copy(join(pkg, f), join(out, 'pkg', f));
+  await writeFile(join(out, '_headers'), headersFile(config));
+}
+
+/** Raw, gzip (level 9) and brotli (quality 11) sizes of `files`, in bytes. */
+export async function sizes(files) {
+  const rows = [];
+  for (const file of files) {
+    const body = await readFile(file);
+    rows.push({
+      file,
+      raw: body.length,
+      gzip: gzipSync(body, { level: 9 }).length,
+      brotli: brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    });
+  }
+  return rows;
+}
+
+function printSizes(rows) {
+  const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+  const total = { file: 'total', raw: 0, gzip: 0, brotli: 0 };
+  console.log(`${'file'.padEnd(28)} ${'raw'.padStart(10)} ${'gzip'.padStart(10)} ${'brotli'.padStart(10)}`);
+  for (const row of [...rows, total]) {
+    if (row !== total) for (const k of ['raw', 'gzip', 'brotli']) total[k] += row[k];
+    console.log(`${basename(row.file).padEnd(28)} ${kb(row.raw).padStart(10)} ${kb(row.gzip).padStart(10)} ${kb(row.brotli).padStart(10)}`);
+  }
+}
+
+async function main([command, ...argv]) {
+  if (command === 'sizes') {
+    printSizes(await sizes(argv));
+    return;
+  }
+  if (command !== 'assemble') throw new Error('usage: node www/site.mjs assemble|sizes ...');
+  const args = {};
+  for (let i = 0; i < argv.length; i += 2) args[argv[i].replace(/^--/, '')] = argv[i + 1];
+  for (const key of ['out', 'page', 'pkg', 'config']) if (!args[key]) throw new Error(`assemble needs --${key}`);
+  await stat(args.config);
+  const config = JSON.parse(await readFile(args.config, 'utf8'));
+  await assemble({ ...args, config });
+  console.log(`site assembled in ${args.out}`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2)).catch((err) => {
+    console.error(`error: ${err.message}`);
+    process.exit(1);
+  });
+}
