@@ -67,6 +67,22 @@ export function headersFile(config) {
   ].join('\n');
 }
 
+/** Bundles a browser module with esbuild (minified ESM, no source map, nothing loaded from elsewhere). */
+async function bundle(entry, outfile) {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    minify: true,
+    target: 'es2022',
+    platform: 'browser',
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+}
+
 function checkConfig(config) {
   for (const key of ['region', 'clientId']) {
     if (typeof config[key] !== 'string' || !config[key]) throw new Error(`config: \`${key}\` is required`);
@@ -94,7 +110,7 @@ export async function assemble({ out, page, pkg, config }) {
   for (const f of ['boot.js', 'landing.css']) await copy(join(WWW, 'landing', f), join(out, 'handoff', f));
   for (const f of ['handoff.js', 'handoff_bg.wasm']) await copy(join(page, f), join(out, 'handoff', f));
   await html(join(WWW, 'app/index.html'), join(out, 'index.html'));
-  await copy(join(WWW, 'app/app.js'), join(out, 'app/app.js'));
+  await bundle(join(WWW, 'app/app.js'), join(out, 'app/app.js'));
   await html(join(WWW, 'api-demo/index.html'), join(out, 'api-demo/index.html'));
   await copy(join(WWW, 'api-demo/api-demo.js'), join(out, 'api-demo/api-demo.js'));
   for (const f of ['handoff_web.js', 'handoff_web_bg.wasm']) await copy(join(pkg, f), join(out, 'pkg', f));

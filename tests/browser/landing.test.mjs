@@ -86,6 +86,8 @@ describe('landing page', () => {
     await page.waitForURL(`${site.url}/orders/42`, { timeout: 15_000 });
     await page.locator('body[data-user="u-alice"]').waitFor();
     assert.equal(await page.locator('#who').textContent(), 'Signed in as u-alice');
+    // Shown by the real aws-amplify v6 (getCurrentUser + fetchAuthSession) in the demo app.
+    assert.match(await page.locator('#details').textContent(), /CUSTOM_WITHOUT_SRP/);
 
     const posts = cognito.posts();
     assert.deepEqual(

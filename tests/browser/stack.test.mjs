@@ -99,6 +99,8 @@ describe('landing page on the real local stack', () => {
     await page.locator('body[data-user]').waitFor({ timeout: 20_000 });
     const shown = await page.locator('#who').textContent();
     assert.match(shown, /^Signed in as /);
+    // Shown by the real aws-amplify v6 (getCurrentUser + fetchAuthSession) in the demo app.
+    assert.match(await page.locator('#details').textContent(), /CUSTOM_WITHOUT_SRP/);
     assert.ok(!page.url().includes('handoff='));
     assert.ok(!(await page.evaluate(() => location.href)).includes(link.token));
     const posts = toCognito.filter((r) => r.method === 'POST');

@@ -23,7 +23,9 @@ if (!result.ok) {
   const section = document.getElementById('result');
   section.className = 'failure';
   section.dataset.failure = result.error;
+  const title = document.createElement('h1');
+  title.textContent = result.title;
   const message = document.createElement('p');
   message.textContent = result.message;
-  section.append(message);
+  section.append(title, message);
 }
