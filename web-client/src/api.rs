@@ -3,7 +3,6 @@
 //! the promise never rejects.
 
 use js_sys::{Function, JSON, Reflect};
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use crate::browser;
@@ -54,14 +53,6 @@ export type HandoffResult =
   | { ok: false; error: HandoffError; title: string; message: string; retry: boolean };
 "#;
 
-#[derive(Deserialize)]
-struct Options {
-    #[serde(flatten)]
-    config: Config,
-    #[serde(default)]
-    navigate: Option<bool>,
-}
-
 /// Completes a handoff: reads (and scrubs) the token, signs in to Cognito, stores the session where Amplify v6
 /// finds it and, unless `navigate: false`, goes to the redirect target.
 #[wasm_bindgen(js_name = completeHandoff, unchecked_return_type = "HandoffResult")]
@@ -84,8 +75,11 @@ async fn run(options: &JsValue) -> Result<(String, String), Failure> {
         .ok()
         .and_then(|t| t.as_string())
         .ok_or(Failure::Misconfigured)?;
-    let Options { config, navigate } = serde_json::from_str(&text).map_err(|_| Failure::Misconfigured)?;
-    config.check().map_err(|_| Failure::Misconfigured)?;
+    // Config ignores unknown members, so the options object parses as it is.
+    let config = Config::from_json(&text).map_err(|_| Failure::Misconfigured)?;
+    let navigate = Reflect::get(options, &"navigate".into())
+        .ok()
+        .and_then(|n| n.as_bool());
     let token = token?;
     let on_progress: Option<Function> = Reflect::get(options, &"onProgress".into())
         .ok()
@@ -103,13 +97,23 @@ async fn run(options: &JsValue) -> Result<(String, String), Failure> {
 }
 
 fn result_value(result: Result<(String, String), Failure>) -> JsValue {
-    let json = match result {
-        Ok((username, redirect)) => {
-            serde_json::json!({"ok": true, "username": username, "redirect": redirect})
-        }
-        Err(f) => serde_json::json!({
-            "ok": false, "error": f.code(), "title": f.title(), "message": f.message(), "retry": f.can_retry()
-        }),
+    let object = js_sys::Object::new();
+    let set = |key: &str, value: JsValue| {
+        let _ = Reflect::set(&object, &key.into(), &value);
     };
-    JSON::parse(&json.to_string()).unwrap_or(JsValue::NULL)
+    match result {
+        Ok((username, redirect)) => {
+            set("ok", true.into());
+            set("username", username.into());
+            set("redirect", redirect.into());
+        }
+        Err(f) => {
+            set("ok", false.into());
+            set("error", f.code().into());
+            set("title", f.title().into());
+            set("message", f.message().into());
+            set("retry", f.can_retry().into());
+        }
+    }
+    object.into()
 }

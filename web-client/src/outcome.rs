@@ -52,7 +52,8 @@ pub enum Failure {
     Invalid,
     /// The sign-in service could not be reached, or stayed busy after the retries. Retrying may help.
     Network,
-    /// The service answered in a way that means it is set up wrong (configuration, user pool, triggers).
+    /// The service answered in a way that means it is set up wrong or broken (configuration, user pool, a failing
+    /// trigger, for example because the edge is down). Not the link's fault, and retrying at once will not help.
     Misconfigured,
 }
 
@@ -96,8 +97,8 @@ impl Failure {
             }
             Failure::Network => "Check your connection, then try again.",
             Failure::Misconfigured => {
-                "The sign-in service is not set up correctly. This is not a problem with your link or your device. \
-                 Please sign in another way."
+                "The sign-in service has a problem on its side; your link and your device are fine. Please sign \
+                 in another way, or try the link again later."
             }
         }
     }

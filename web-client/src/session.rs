@@ -11,6 +11,14 @@ pub const KEY_PREFIX: &str = "CognitoIdentityServiceProvider";
 /// Amplify's `signInDetails.authFlowType` for a custom-auth sign-in without SRP.
 pub const AUTH_FLOW_TYPE: &str = "CUSTOM_WITHOUT_SRP";
 
+/// Amplify's `signInDetails` value.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SignInDetails<'a> {
+    login_id: &'a str,
+    auth_flow_type: &'static str,
+}
+
 /// The `(key, value)` pairs to store, in order (`LastAuthUser` last, so a reader never sees it before the tokens).
 /// `username` is Cognito's canonical username (`ChallengeParameters.USERNAME`, else the one sent); `now_ms` is
 /// the page's clock, for Amplify's `clockDrift` (`iat * 1000 - now`).
@@ -32,8 +40,12 @@ pub fn storage_entries(
         format!("{user}.clockDrift"),
         clock_drift(&tokens.access_token, now_ms).to_string(),
     ));
-    let details = serde_json::json!({"loginId": username, "authFlowType": AUTH_FLOW_TYPE});
-    entries.push((format!("{user}.signInDetails"), details.to_string()));
+    let details = SignInDetails {
+        login_id: username,
+        auth_flow_type: AUTH_FLOW_TYPE,
+    };
+    let details = serde_json::to_string(&details).expect("plain strings serialize");
+    entries.push((format!("{user}.signInDetails"), details));
     entries.push((
         format!("{KEY_PREFIX}.{client_id}.LastAuthUser"),
         username.to_owned(),
