@@ -93,7 +93,7 @@ function checkConfig(config) {
 
 /**
  * Builds the site in `out`: `/handoff` (landing page), `/` (demo web app), `/api-demo/` (plain-JS page using the
- * npm package), `/pkg/` (the npm package's browser files), `_headers`.
+ * npm package), `/pkg/` (the npm package's browser files), `/bench/amplify/` (the Amplify anchor), `_headers`.
  */
 export async function assemble({ out, page, pkg, config }) {
   checkConfig(config);
@@ -114,6 +114,9 @@ export async function assemble({ out, page, pkg, config }) {
   await html(join(WWW, 'api-demo/index.html'), join(out, 'api-demo/index.html'));
   await copy(join(WWW, 'api-demo/api-demo.js'), join(out, 'api-demo/api-demo.js'));
   for (const f of ['handoff_web.js', 'handoff_web_bg.wasm']) await copy(join(pkg, f), join(out, 'pkg', f));
+  // The benchmark's anchor page (aws-amplify v6 doing the same sign-in).
+  await html(join(WWW, 'bench/amplify/index.html'), join(out, 'bench/amplify/index.html'));
+  await bundle(join(WWW, 'bench/amplify/landing.js'), join(out, 'bench/amplify/landing.js'));
   await writeFile(join(out, '_headers'), headersFile(config));
 }
 

@@ -78,7 +78,9 @@ export async function startCognito({ clientId, users = { alice: 'u-alice' } }) {
         return;
       }
       if (req.method === 'OPTIONS') {
-        res.writeHead(200, cors).end();
+        // Like AWS: whatever headers are asked for are allowed (Amplify also sends cache-control).
+        const asked = req.headers['access-control-request-headers'];
+        res.writeHead(200, { ...cors, ...(asked ? { 'Access-Control-Allow-Headers': asked } : {}) }).end();
         return;
       }
       if (req.method !== 'POST' || req.headers['content-type'] !== 'application/x-amz-json-1.1' || !body) {

@@ -1,0 +1,31 @@
+// The benchmark's anchor: the same landing page as a web team would write it with aws-amplify v6
+// (signIn with CUSTOM_WITHOUT_SRP, then confirmSignIn with the token). Not shipped; `cargo xtask build-web`
+// bundles it into the site's /bench/amplify/ so both pages run against the same stack in the same Chromium.
+import { Amplify } from 'aws-amplify';
+import { confirmSignIn, signIn } from 'aws-amplify/auth';
+
+const config = JSON.parse(document.getElementById('handoff-config').textContent);
+Amplify.configure({
+  Auth: {
+    Cognito: {
+      userPoolId: config.userPoolId,
+      userPoolClientId: config.clientId,
+      ...(config.cognitoEndpoint ? { userPoolEndpoint: config.cognitoEndpoint } : {}),
+    },
+  },
+});
+
+const state = document.getElementById('state');
+const token = new URLSearchParams(location.hash.slice(1)).get('handoff') ?? '';
+history.replaceState(null, '', location.pathname + location.search);
+try {
+  const claims = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+  const { nextStep } = await signIn({ username: claims.username, options: { authFlowType: 'CUSTOM_WITHOUT_SRP' } });
+  if (nextStep.signInStep !== 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE') throw new Error(nextStep.signInStep);
+  const { isSignedIn } = await confirmSignIn({ challengeResponse: token });
+  if (!isSignedIn) throw new Error('not signed in');
+  location.replace(claims.redirect ?? config.defaultRedirect ?? '/');
+} catch (err) {
+  state.textContent = `Sign-in failed: ${err?.name ?? err}`;
+  document.body.dataset.failure = 'true';
+}
