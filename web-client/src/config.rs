@@ -205,6 +205,18 @@ mod tests {
     }
 
     #[test]
+    fn ignores_unknown_members() {
+        // completeHandoff passes its whole options object (token, navigate, onProgress...) as the configuration.
+        let mut v = json();
+        v["navigate"] = false.into();
+        v["token"] = "a.b.c".into();
+        assert_eq!(
+            Config::from_json(&v.to_string()).unwrap().client_id,
+            "webclient123"
+        );
+    }
+
+    #[test]
     fn link_safety() {
         for ok in [
             "https://app.example/home",

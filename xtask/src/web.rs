@@ -218,15 +218,40 @@ fn write_package_json(tools: &Tools, pkg: &Path) -> Result<()> {
   "main": "handoff_web.js",
   "module": "handoff_web.js",
   "types": "handoff_web.d.ts",
-  "files": ["handoff_web.js", "handoff_web.d.ts", "handoff_web_bg.wasm", "handoff_web_bg.wasm.d.ts"],
+  "files": ["handoff_web.js", "handoff_web.d.ts", "handoff_web_bg.wasm", "handoff_web_bg.wasm.d.ts", "README.md"],
   "sideEffects": false
 }}
 "#
     );
-    fs::write(pkg.join("package.json"), json).map_err(|e| {
-        Error::msg(format!(
-            "cannot write {}: {e}",
-            pkg.join("package.json").display()
-        ))
-    })
+    write(&pkg.join("package.json"), &json)?;
+    write(&pkg.join("README.md"), PKG_README)
 }
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    fs::write(path, text).map_err(|e| Error::msg(format!("cannot write {}: {e}", path.display())))
+}
+
+const PKG_README: &str = r#"# handoff-web
+
+Completes a Handoff sign-in (a native app's single-use link, `#handoff=<token>`) in any web app, without Leptos:
+reads and scrubs the token from the URL fragment, signs in to Cognito with CUSTOM_AUTH (two requests), stores the
+session under Amplify v6's localStorage keys and goes to the link's redirect target.
+
+```js
+import init, { completeHandoff } from 'handoff-web';
+
+await init();
+const result = await completeHandoff({
+  region: 'eu-west-1',
+  userPoolId: 'eu-west-1_AbC123',
+  clientId: '<web app client id>',
+  redirectAllowlist: ['/orders', '/account'],
+  onProgress: (step) => console.log(step), // "checking" | "contacting" | "verifying" | "signing_in"
+});
+if (!result.ok) showError(result.error, result.title, result.message); // never rejects
+```
+
+Failures: `expired`, `unusable` (already used, revoked or forged), `invalid` (nothing was sent), `network`
+(`retry: true`), `misconfigured`. Types are in `handoff_web.d.ts`. The page that serves this must send
+`Referrer-Policy: no-referrer` and a CSP with `script-src 'self' 'wasm-unsafe-eval'`.
+"#;
