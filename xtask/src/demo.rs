@@ -1,11 +1,169 @@
-//! `cargo xtask demo`: placeholder until the local stack exists.
+//! `cargo xtask demo [--exit]`: the main job. Sets up, builds, starts the local stack, signs in as the mobile
+//! app, asks the edge for a link, opens it in headless Chromium until the demo web app (real aws-amplify v6)
+//! shows the user, and saves a screenshot. Then it prints a fresh link for a person to open and keeps the stack
+//! up until Ctrl-C (`--exit`: stop the stack and exit at once). Every step prints its time.
 
-use std::process::ExitCode;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
 
-/// Not built yet.
-pub fn run(_args: &[String]) -> ExitCode {
-    eprintln!(
-        "not built yet: `cargo xtask demo` (the whole flow against the local stack) comes in a later session"
+use crate::cmd::{Error, Result};
+use crate::tools::Tools;
+use crate::{setup, stack, web};
+
+const USAGE: &str = "usage: cargo xtask demo [--exit]";
+/// Where the demo link lands after sign-in (inside the stack's allowlist).
+const REDIRECT: &str = "/orders/42";
+/// The screenshot of the signed-in demo app.
+const SCREENSHOT: &str = "artifacts/demo/signed-in.png";
+
+/// Entry point.
+pub fn run(args: &[String]) -> ExitCode {
+    let exit_at_once = match args {
+        [] => false,
+        [flag] if flag == "--exit" => true,
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let tools = match Tools::locate() {
+        Ok(tools) => tools,
+        Err(e) => {
+            eprintln!("demo: error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match demo(&tools, exit_at_once) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("demo: error: {e}");
+            eprintln!(
+                "demo: the stack, if it started, is still up for inspection: `cargo xtask stack down` stops it"
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints a step with the time since the demo started.
+fn step(started: Instant, what: &str) {
+    println!("demo: [{:>7.2} s] {what}", started.elapsed().as_secs_f64());
+}
+
+fn demo(tools: &Tools, exit_at_once: bool) -> Result<()> {
+    let started = Instant::now();
+    step(started, "setup (installs only what is missing)");
+    setup::run(tools)?;
+    step(
+        started,
+        "building the landing page, the npm package and the demo web app",
     );
-    ExitCode::from(2)
+    let config = tools.root.join("www").join("config.dev.json");
+    web::build(tools, &config)?;
+    let was_up = stack::is_up(tools);
+    step(
+        started,
+        if was_up {
+            "the local stack is already up: reusing it"
+        } else {
+            "starting the local stack"
+        },
+    );
+    stack::up(tools)?;
+    step(
+        started,
+        "stack up: ministack (Cognito + trigger bootstrap), the edge in workerd, the static site",
+    );
+
+    let handoff = tools.root.join("target").join("debug").join("handoff");
+    step(
+        started,
+        "mobile app: signing in to Cognito (handoff login, USER_PASSWORD_AUTH)",
+    );
+    cli(tools, &handoff, &["login", "-q"])?;
+    step(
+        started,
+        &format!("mobile app: asking the edge for a handoff link (handoff link --redirect {REDIRECT})"),
+    );
+    let link = cli(tools, &handoff, &["link", "-q", "--redirect", REDIRECT])?;
+    step(
+        started,
+        "link issued (single use, 60 s; the token is not printed)",
+    );
+
+    step(started, "opening the link in headless Chromium");
+    let screenshot = tools.root.join(SCREENSHOT);
+    let status = tools
+        .command("node")
+        .arg(tools.root.join("xtask/scripts/demo-browser.mjs"))
+        .arg(&link)
+        .arg(&screenshot)
+        .status()
+        .map_err(|e| Error::msg(format!("cannot run node: {e}")))?;
+    if !status.success() {
+        return Err(Error::msg(
+            "the browser did not end up signed in (see the lines above)",
+        ));
+    }
+    step(
+        started,
+        &format!(
+            "done: the web app is signed in; screenshot at {}",
+            screenshot.display()
+        ),
+    );
+
+    let fresh = cli(tools, &handoff, &["link", "-q", "--redirect", REDIRECT])?;
+    println!(
+        "\ndemo: a fresh link for you (works once, within 60 s; `handoff link` makes another):\n\n  {fresh}\n"
+    );
+    if exit_at_once {
+        if was_up {
+            println!("demo: the stack was up before the demo; leaving it up");
+        } else {
+            stack::stop(tools)?;
+        }
+        return Ok(());
+    }
+    wait_for_ctrl_c(tools, was_up)
+}
+
+/// Runs the CLI with the stack's settings and returns its trimmed stdout.
+fn cli(tools: &Tools, handoff: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new(handoff)
+        .current_dir(&tools.root)
+        .args(args)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| Error::msg(format!("cannot run {}: {e}", handoff.display())))?;
+    if !out.status.success() {
+        return Err(Error::msg(format!(
+            "`handoff {}` failed ({})",
+            args.join(" "),
+            out.status
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Hands the terminal to a shell that waits for Ctrl-C, then stops the stack (std has no signal handling;
+/// `exec` makes the shell the process that receives the signal).
+fn wait_for_ctrl_c(tools: &Tools, was_up: bool) -> Result<()> {
+    let on_stop = if was_up {
+        "echo; echo 'demo: the stack was up before the demo; leaving it up'; exit 0"
+    } else {
+        "echo; echo 'demo: stopping the stack'; cargo xtask stack down; exit 0"
+    };
+    let script = format!(
+        "trap \"{on_stop}\" INT TERM; echo 'demo: the stack stays up; press Ctrl-C to stop'; \
+         while :; do sleep 3600 & wait $!; done"
+    );
+    let err = tools
+        .command("bash")
+        .current_dir(&tools.root)
+        .args(["-c", &script])
+        .exec();
+    Err(Error::msg(format!("cannot hand over to bash: {err}")))
 }

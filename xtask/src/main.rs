@@ -28,7 +28,9 @@ commands:
                      chromedriver (Debian), npm packages (package-lock.json), ministack venv, dev secrets
   test [--no-setup]  setup, then fmt, clippy (native + wasm32), native tests, core's wasm32 tests
                      under node, node --test; prints a summary ending in `N passed, M failed`
-  demo               (not built yet)
+  demo [--exit]      the main job: setup, build, stack up, sign in as the mobile app, open a handoff
+                     link in headless Chromium until the Amplify demo app shows the user (screenshot in
+                     artifacts/demo/), then print a fresh link and keep the stack up until Ctrl-C
   stack up|down|status  local stack in the background (ministack + trigger + edge + site), .stack/env
   bench              (not built yet)
   build-web [--config FILE]  landing page + npm package (pkg/) + static site (target/web/site/)

@@ -139,6 +139,18 @@ fn status(tools: &Tools) -> Result<()> {
     Ok(())
 }
 
+/// Stops the stack, saying what it stopped (for the demo).
+pub(crate) fn stop(tools: &Tools) -> Result<()> {
+    down(tools, true)
+}
+
+/// Whether a stack is up and healthy (all its process groups alive, settings written).
+pub(crate) fn is_up(tools: &Tools) -> bool {
+    let dir = stack_dir(tools);
+    let running = read_pids(&dir);
+    !running.is_empty() && running.iter().all(|p| group_alive(p.pgid)) && dir.join("env").is_file()
+}
+
 fn down(tools: &Tools, loud: bool) -> Result<()> {
     let dir = stack_dir(tools);
     let procs = read_pids(&dir);
@@ -270,7 +282,8 @@ fn run_quiet(what: &str, cmd: &mut Command) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn up(tools: &Tools) -> Result<()> {
+/// Starts the stack in the background (a no-op when it is already up).
+pub(crate) fn up(tools: &Tools) -> Result<()> {
     let dir = stack_dir(tools);
     let running = read_pids(&dir);
     if !running.is_empty() {
