@@ -88,8 +88,9 @@ impl Failure {
                  a new link."
             }
             Failure::Unusable => {
-                "Each sign-in link works once. This one has already been used or was cancelled. Go back to the app \
-                 and open the web version again to get a new link."
+                "Sign-in links work only once and can be cancelled: this one has already been used, was \
+                 cancelled, or isn't accepted. Go back to the app and open the web version again to get a new \
+                 link."
             }
             Failure::Invalid => {
                 "The link is incomplete or damaged, so nothing was sent. Go back to the app and open the web version \
@@ -106,5 +107,39 @@ impl Failure {
     /// Whether the screen offers "Try again".
     pub const fn can_retry(self) -> bool {
         matches!(self, Failure::Network)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [Failure; 5] = [
+        Failure::Expired,
+        Failure::Unusable,
+        Failure::Invalid,
+        Failure::Network,
+        Failure::Misconfigured,
+    ];
+
+    #[test]
+    fn one_distinct_screen_per_failure() {
+        for (i, a) in ALL.iter().enumerate() {
+            for b in &ALL[i + 1..] {
+                assert_ne!(a.code(), b.code());
+                assert_ne!(a.title(), b.title());
+            }
+        }
+        assert_eq!(
+            ALL.iter().filter(|f| f.can_retry()).collect::<Vec<_>>(),
+            [&Failure::Network]
+        );
+    }
+
+    #[test]
+    fn steps_are_ordered_with_stable_codes() {
+        assert!(Step::ALL.windows(2).all(|w| w[0] < w[1]));
+        let codes: Vec<_> = Step::ALL.iter().map(|s| s.code()).collect();
+        assert_eq!(codes, ["checking", "contacting", "verifying", "signing_in"]);
     }
 }

@@ -191,7 +191,7 @@ fn optimise(tools: &Tools, wasm: &Path) -> Result<()> {
         "build-web: wasm-opt",
         tools
             .command(tools.wasm_opt())
-            .arg("-Oz")
+            .args(["-Oz", "--strip-debug", "--strip-producers"])
             .args(WASM_OPT_FEATURES)
             .arg(wasm)
             .arg("-o")
