@@ -5,14 +5,12 @@
 //! `username` present. Every rejection has the public reason `invalid_access_token`; the kind says why, for logs.
 
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 use crate::backend::{AsyncSignatureBackend, BackendError, SignatureBackend};
 use crate::claims::MAX_CLAIM_LEN;
-use crate::keys::Material;
+use crate::jws::{self, JoseHeader, SplitError};
 use crate::policy::MAX_LEEWAY_SECS;
-use crate::token::FORBIDDEN_HEADERS;
-use crate::{Algorithm, Key, KeySet, Reason, b64};
+use crate::{Algorithm, Key, KeySet, Reason};
 
 /// What an access-token verifier accepts. Build with [`AccessPolicy::new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,7 +161,7 @@ impl From<BackendError> for AccessTokenError {
 /// An access token whose format, header and key choice passed; the signature is not yet checked.
 struct Parsed<'t, 'k> {
     signing_input: &'t [u8],
-    payload_b64: &'t str,
+    payload: Vec<u8>,
     signature: Vec<u8>,
     key: &'k Key,
 }
@@ -175,44 +173,32 @@ fn parse<'t, 'k>(
 ) -> Result<Parsed<'t, 'k>, AccessTokenError> {
     use AccessTokenError as E;
     policy.check()?;
-    if token.len() > policy.max_token_bytes {
-        return Err(E::TooLarge {
-            len: token.len(),
-            max: policy.max_token_bytes,
-        });
-    }
-    let mut parts = token.split('.');
-    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(E::Malformed("expected three dot-separated parts"));
-    };
-    let header = b64::decode(header_b64).ok_or(E::Malformed("header is not base64url"))?;
-    let signature = b64::decode(signature_b64).ok_or(E::Malformed("signature is not base64url"))?;
-    let header: Map<String, Value> =
-        serde_json::from_slice(&header).map_err(|_| E::Malformed("header is not a JSON object"))?;
-    if let Some(name) = FORBIDDEN_HEADERS.iter().find(|h| header.contains_key(**h)) {
+    let parts = jws::split(token, policy.max_token_bytes).map_err(|e| match e {
+        SplitError::TooLarge { len, max } => E::TooLarge { len, max },
+        SplitError::Malformed(what) => E::Malformed(what),
+    })?;
+    let header = JoseHeader::parse(&parts.header).ok_or(E::Malformed("header is not the expected JSON"))?;
+    if let Some(name) = header.forbidden() {
         return Err(E::ForbiddenHeader(name));
     }
     // The algorithm is fixed (RS256) before the key is even looked up: `none`, HS256 and friends never pass.
-    if header.get("alg").and_then(Value::as_str) != Some(Algorithm::RS256.as_str()) {
+    if header.alg.as_deref() != Some(Algorithm::RS256.as_str()) {
         return Err(E::AlgorithmNotAllowed);
     }
-    let key = match header.get("kid") {
-        Some(Value::String(kid)) => keys.get(kid).ok_or(E::UnknownKey)?,
-        _ => return Err(E::UnknownKey),
+    let key = match header.kid.as_deref() {
+        Some(kid) => keys.get(kid).ok_or(E::UnknownKey)?,
+        None => return Err(E::UnknownKey),
     };
-    let Material::Rsa { n, .. } = key.material() else {
+    if key.algorithm() != Algorithm::RS256 {
         return Err(E::AlgorithmNotAllowed);
-    };
-    if signature.len() != n.iter().skip_while(|&&b| b == 0).count() {
+    }
+    if parts.signature.len() != jws::signature_len(key) {
         return Err(E::BadSignature);
     }
-    let signing_input = &token.as_bytes()[..header_b64.len() + 1 + payload_b64.len()];
     Ok(Parsed {
-        signing_input,
-        payload_b64,
-        signature,
+        signing_input: parts.signing_input.as_bytes(),
+        payload: parts.payload,
+        signature: parts.signature,
         key,
     })
 }
@@ -238,17 +224,10 @@ fn check_string(value: Option<String>, name: &'static str) -> Result<String, Acc
     Ok(value)
 }
 
-fn check_claims(
-    payload_b64: &str,
-    policy: &AccessPolicy,
-    now: u64,
-) -> Result<AccessClaims, AccessTokenError> {
+fn check_claims(payload: &[u8], policy: &AccessPolicy, now: u64) -> Result<AccessClaims, AccessTokenError> {
     use AccessTokenError as E;
-    let payload = b64::decode(payload_b64).ok_or(E::Malformed("payload is not base64url"))?;
-    let object: Map<String, Value> =
-        serde_json::from_slice(&payload).map_err(|_| E::Malformed("payload is not a JSON object"))?;
-    let raw: RawAccess = serde_json::from_value(Value::Object(object))
-        .map_err(|_| E::Malformed("a claim has the wrong type"))?;
+    let raw: RawAccess = serde_json::from_slice(payload)
+        .map_err(|_| E::Malformed("payload is not a JSON object of the expected claims"))?;
     if raw.iss.as_deref() != Some(policy.issuer.as_str()) {
         return Err(E::WrongIssuer);
     }
@@ -289,7 +268,7 @@ pub fn verify_access_token<B: SignatureBackend>(
     if !backend.verify(parsed.key, parsed.signing_input, &parsed.signature)? {
         return Err(AccessTokenError::BadSignature);
     }
-    check_claims(parsed.payload_b64, policy, now)
+    check_claims(&parsed.payload, policy, now)
 }
 
 /// Verifies a Cognito access token at time `now` (Unix seconds) with an asynchronous backend (WebCrypto).
@@ -307,5 +286,5 @@ pub async fn verify_access_token_async<B: AsyncSignatureBackend>(
     {
         return Err(AccessTokenError::BadSignature);
     }
-    check_claims(parsed.payload_b64, policy, now)
+    check_claims(&parsed.payload, policy, now)
 }

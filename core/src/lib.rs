@@ -33,6 +33,7 @@ pub mod dangerous;
 mod der;
 mod error;
 mod fingerprint;
+mod jws;
 mod keys;
 mod pem;
 mod policy;
@@ -51,13 +52,14 @@ pub use backend::{AsyncSignatureBackend, BackendError, Blocking, SignatureBacken
 pub use claims::{Claims, JTI_RANDOM_BYTES, MAX_CLAIM_LEN, new_jti};
 pub use error::{Error, ErrorKind};
 pub use fingerprint::fingerprint;
+pub use jws::FORBIDDEN_HEADERS;
 pub use keys::{Key, KeyError, KeySet, MAX_KID_LEN, MIN_RSA_MODULUS_BYTES, Material, RsaPrivate, Secret};
 pub use policy::{HARD_MAX_TTL_SECS, MAX_LEEWAY_SECS, Policy, TOKEN_TYPE};
 pub use reason::Reason;
 pub use redirect::{MAX_REDIRECT_LEN, RedirectError, check_allowlist_entry, check_redirect};
 #[cfg(feature = "rust-crypto")]
 pub use rust_crypto::RustCrypto;
-pub use token::{FORBIDDEN_HEADERS, Header, Unverified, Verified, mint, mint_async, verify, verify_async};
+pub use token::{Header, Unverified, Verified, mint, mint_async, verify, verify_async};
 
 /// base64url (no padding) helpers, as used in tokens and JWKs.
 pub mod base64url {

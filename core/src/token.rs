@@ -4,20 +4,14 @@
 //! a backend checks the signature; only then are the claims decoded and checked. The claims of a token are
 //! reachable only through [`Verified`], which only [`verify`] and [`verify_async`] construct.
 
-use std::borrow::Cow;
-
-use serde::de::IgnoredAny;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::backend::{AsyncSignatureBackend, SignatureBackend};
 use crate::claims::{Claims, RawClaims};
 use crate::error::{Error, ErrorKind, err};
+use crate::jws::{self, JoseHeader, SplitError};
 use crate::policy::{Policy, TOKEN_TYPE};
 use crate::{Algorithm, Key, KeySet, b64};
-
-/// Header members a token may not carry: key hints from the token itself are never followed (RFC 8725 3.10),
-/// and no extension is understood (`crit`).
-pub const FORBIDDEN_HEADERS: &[&str] = &["jku", "x5u", "jwk", "x5c", "crit"];
 
 /// The header of a handoff token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -40,64 +34,18 @@ pub struct Unverified<'t, 'k> {
     key: &'k Key,
 }
 
-/// The header as it arrives. Forbidden members are only detected, never read.
-#[derive(Deserialize)]
-struct RawHeader<'a> {
-    #[serde(borrow, default)]
-    alg: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    typ: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    kid: Option<Cow<'a, str>>,
-    #[serde(default)]
-    jku: Option<IgnoredAny>,
-    #[serde(default)]
-    x5u: Option<IgnoredAny>,
-    #[serde(default)]
-    jwk: Option<IgnoredAny>,
-    #[serde(default)]
-    x5c: Option<IgnoredAny>,
-    #[serde(default)]
-    crit: Option<IgnoredAny>,
-}
-
-impl RawHeader<'_> {
-    /// The first forbidden member present, in [`FORBIDDEN_HEADERS`] order.
-    fn forbidden(&self) -> Option<&'static str> {
-        let present = [&self.jku, &self.x5u, &self.jwk, &self.x5c, &self.crit];
-        FORBIDDEN_HEADERS
-            .iter()
-            .zip(present)
-            .find(|(_, p)| p.is_some())
-            .map(|(name, _)| *name)
-    }
-}
-
 impl<'t, 'k> Unverified<'t, 'k> {
     /// Checks everything that can be checked before the signature: size, three base64url parts, header JSON,
     /// forbidden headers, `typ`, `kid`, the algorithm (from the key, never trusted from the header) and the
     /// signature length.
     pub fn parse(token: &'t str, keys: &'k KeySet, policy: &Policy) -> Result<Self, Error> {
         policy.check()?;
-        if token.len() > policy.max_token_bytes {
-            return err(ErrorKind::TooLarge {
-                len: token.len(),
-                max: policy.max_token_bytes,
-            });
-        }
-        let mut parts = token.split('.');
-        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return err(ErrorKind::Malformed("expected three dot-separated parts"));
-        };
-        let header = b64::decode(header_b64).ok_or(ErrorKind::Malformed("header is not base64url"))?;
-        let signature =
-            b64::decode(signature_b64).ok_or(ErrorKind::Malformed("signature is not base64url"))?;
-        // Decoded now (so encoding errors are found before any crypto), parsed only after the signature check.
-        let payload = b64::decode(payload_b64).ok_or(ErrorKind::Malformed("payload is not base64url"))?;
-        let header: RawHeader<'_> = serde_json::from_slice(&header)
-            .map_err(|_| ErrorKind::Malformed("header is not the expected JSON"))?;
+        let parts = jws::split(token, policy.max_token_bytes).map_err(|e| match e {
+            SplitError::TooLarge { len, max } => ErrorKind::TooLarge { len, max },
+            SplitError::Malformed(what) => ErrorKind::Malformed(what),
+        })?;
+        let header = JoseHeader::parse(&parts.header)
+            .ok_or(ErrorKind::Malformed("header is not the expected JSON"))?;
         if let Some(name) = header.forbidden() {
             return err(ErrorKind::ForbiddenHeader(name));
         }
@@ -115,14 +63,13 @@ impl<'t, 'k> Unverified<'t, 'k> {
         if alg != key_alg.as_str() || !policy.algorithms.contains(&key_alg) {
             return err(ErrorKind::AlgorithmNotAllowed(alg.chars().take(16).collect()));
         }
-        if signature.len() != expected_signature_len(key) {
+        if parts.signature.len() != jws::signature_len(key) {
             return err(ErrorKind::BadSignature);
         }
-        let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
         Ok(Unverified {
-            signing_input,
-            payload,
-            signature,
+            signing_input: parts.signing_input,
+            payload: parts.payload,
+            signature: parts.signature,
             key,
         })
     }
@@ -154,13 +101,6 @@ impl<'t, 'k> Unverified<'t, 'k> {
             kid: self.key.kid().to_string(),
             alg: self.key.algorithm(),
         })
-    }
-}
-
-fn expected_signature_len(key: &Key) -> usize {
-    match key.material() {
-        crate::keys::Material::Ed25519 { .. } => 64,
-        crate::keys::Material::Rsa { n, .. } => n.iter().skip_while(|&&b| b == 0).count(),
     }
 }
 
