@@ -12,7 +12,11 @@ out="${1:-$root/target/lambda/handoff-triggers.zip}"
 max_glibc="2.34"
 
 cd "$root"
-cargo build --release -p handoff-triggers --bin bootstrap 2>&1 | grep -v '^\s*Compiling' >&2 || true
+# A failed build must stop here: an older bootstrap may still be on disk.
+if ! cargo build --release -p handoff-triggers --bin bootstrap 2> >(grep -v '^\s*Compiling' >&2); then
+    echo "package: cargo build of the trigger failed" >&2
+    exit 1
+fi
 bin="$root/target/release/bootstrap"
 [[ -x "$bin" ]] || { echo "package: build failed, no $bin" >&2; exit 1; }
 
