@@ -167,6 +167,21 @@ fn file_error(message: impl Into<String>) -> Failure {
 }
 
 fn from_cognito(e: &cognito::Error) -> Failure {
+    // A trigger failed (Cognito: UserLambdaValidationException; emulators: InvalidLambdaResponseException): for
+    // Handoff that is the Verify trigger without a verdict, the edge down or set up wrong. Not the link's fault.
+    if matches!(
+        e.kind(),
+        Some(
+            ErrorKind::UserLambdaValidation | ErrorKind::InvalidLambdaResponse | ErrorKind::UnexpectedLambda
+        )
+    ) {
+        return Failure {
+            code: 3,
+            message: format!(
+                "the sign-in service could not check the link (it was not used; try again later): {e}"
+            ),
+        };
+    }
     let code = match e.kind() {
         Some(k) if k.retryable() => 3,
         Some(

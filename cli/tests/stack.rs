@@ -284,6 +284,57 @@ fn with_the_edge_down_sign_in_fails_closed_within_three_seconds() {
     let answer =
         cognito.answer_custom_challenge(web, stack.var("DEMO_USERNAME"), &started.session.unwrap(), &token);
     let took = began.elapsed();
-    assert_eq!(answer.unwrap_err().kind(), Some(&ErrorKind::NotAuthorized));
     assert!(took < Duration::from_secs(3), "the Cognito call took {took:?}");
+    // The trigger fails the invocation (no verdict, so no NotAuthorized "link can't be used"), Cognito issues no
+    // tokens. Real Cognito: UserLambdaValidationException, "VerifyAuthChallengeResponse failed with error <msg>.".
+    // ministack 1.5.33: InvalidLambdaResponseException, "VerifyAuthChallengeResponse returned error: <the
+    // runtime's {errorMessage, errorType} as a Python dict>".
+    let expected_message = "handoff: the link could not be checked, the verification service is unavailable \
+                            (unavailable); the link was not used, try again later";
+    match answer {
+        Err(handoff_cli::cognito::Error::Service {
+            kind,
+            message,
+            status,
+        }) => {
+            assert_eq!(status, 400, "{message}");
+            match kind {
+                ErrorKind::InvalidLambdaResponse => {
+                    assert!(
+                        message.starts_with("VerifyAuthChallengeResponse returned error: "),
+                        "{message}"
+                    );
+                    assert!(
+                        message.contains("'errorType': 'Handoff.unavailable'"),
+                        "{message}"
+                    );
+                }
+                ErrorKind::UserLambdaValidation => assert!(
+                    message.starts_with("VerifyAuthChallengeResponse failed with error "),
+                    "{message}"
+                ),
+                other => panic!("expected a trigger error, got {other:?}: {message}"),
+            }
+            assert!(message.contains(expected_message), "{message}");
+            // Nothing about the edge's whereabouts reaches the caller.
+            assert!(!message.contains(&closed.to_string()), "{message}");
+        }
+        other => panic!("expected a trigger error from Cognito, got {other:?}"),
+    }
+
+    // The CLI says what happened, exits 3 (a service failed), and the same bound holds end to end.
+    let link = format!("{}#handoff={token}", stack.var("WEB_URL"));
+    let began = Instant::now();
+    let (code, _, err) = stack.handoff(&["--web-client", web, "redeem", &link]);
+    assert!(
+        began.elapsed() < Duration::from_secs(3),
+        "the CLI took {:?}",
+        began.elapsed()
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("the sign-in service could not check the link (it was not used; try again later)"),
+        "{err}"
+    );
+    assert!(!err.contains(&token), "{err}");
 }

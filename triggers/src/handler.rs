@@ -6,12 +6,12 @@ use serde_json::{Value, json};
 
 use crate::create::{self, NONCE_BYTES};
 use crate::event::{self, Event};
-use crate::verify::{self, Redeemer};
+use crate::verify::{self, NoVerdict, Redeemer};
 use crate::{define, log};
 
 /// What a handler needs from the outside world.
 pub struct Context<'a> {
-    /// The edge client; `None` when the configuration is missing or invalid (Verify then refuses).
+    /// The edge client; `None` when the configuration is missing or invalid (Verify then fails with an error).
     pub redeemer: Option<&'a dyn Redeemer>,
     /// Fresh random bytes for Create's nonce.
     pub random: &'a dyn Fn() -> Result<[u8; NONCE_BYTES], String>,
@@ -28,6 +28,20 @@ pub enum TriggerError {
     UnexpectedChallenge,
     /// The operating system gave no random bytes.
     NoRandomness(String),
+    /// Verify could not get a verdict from the edge (down, failing, or set up wrong): no answer, not a wrong one.
+    NoVerdict(NoVerdict),
+}
+
+impl TriggerError {
+    /// The stable reason code logged, and the error type reported to the Lambda runtime.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            TriggerError::UnknownTrigger(_) => "unknown_trigger",
+            TriggerError::UnexpectedChallenge => "unexpected_challenge",
+            TriggerError::NoRandomness(_) => "no_randomness",
+            TriggerError::NoVerdict(kind) => kind.code(),
+        }
+    }
 }
 
 impl std::fmt::Display for TriggerError {
@@ -38,6 +52,15 @@ impl std::fmt::Display for TriggerError {
                 f.write_str("CreateAuthChallenge for a challenge other than CUSTOM_CHALLENGE")
             }
             TriggerError::NoRandomness(e) => write!(f, "no randomness for the challenge nonce: {e}"),
+            // Cognito passes this message on to whoever called RespondToAuthChallenge: the code only, no detail.
+            TriggerError::NoVerdict(NoVerdict::Unavailable) => f.write_str(
+                "handoff: the link could not be checked, the verification service is unavailable \
+                 (unavailable); the link was not used, try again later",
+            ),
+            TriggerError::NoVerdict(NoVerdict::Misconfigured) => f.write_str(
+                "handoff: the link could not be checked, the verification service is misconfigured \
+                 (misconfigured); the link was not used",
+            ),
         }
     }
 }
@@ -72,13 +95,16 @@ pub fn handle(mut raw: Value, ctx: &Context<'_>) -> (Result<Value, TriggerError>
         event::VERIFY => {
             let started = Instant::now();
             let outcome = verify::verify(&event, ctx.redeemer, started, ctx.budget);
-            record["answer_correct"] = outcome.answer_correct.into();
-            record["reason"] = outcome.reason.clone().into();
+            record["answer_correct"] = (outcome.decision == verify::VerifyDecision::Correct).into();
+            record["reason"] = outcome.decision.reason().into();
+            if let verify::VerifyDecision::NoVerdict { cause, .. } = outcome.decision {
+                record["cause"] = cause.into();
+            }
             record["answer_fp"] = outcome.answer_fp.clone().into();
             record["attempts"] = outcome.attempts.into();
-            record["error"] = outcome.error.clone().into();
+            record["edge_error"] = outcome.error.clone().into();
             record["ms"] = (started.elapsed().as_millis() as u64).into();
-            Ok(outcome.response())
+            outcome.response().map_err(TriggerError::NoVerdict)
         }
         _ => Err(TriggerError::UnknownTrigger(source.clone())),
     };
@@ -92,6 +118,9 @@ pub fn handle(mut raw: Value, ctx: &Context<'_>) -> (Result<Value, TriggerError>
     };
     if let Err(e) = &result {
         record["level"] = "error".into();
+        if record["reason"].is_null() {
+            record["reason"] = e.code().into();
+        }
         record["error"] = e.to_string().into();
     }
     (result, record)

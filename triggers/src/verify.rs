@@ -1,7 +1,29 @@
-//! VerifyAuthChallengeResponse: the answer is correct only when the edge says so. Starts from
-//! `answerCorrect = false` and sets true on exactly one path, a `{"ok": true}` redeem answer. Everything else
-//! (unknown user, a missing `sub`, nonce or client id, a non-string answer, no configuration, a network error,
-//! a timeout, a non-200 status, a body that is not the wire format) leaves it false.
+//! VerifyAuthChallengeResponse: the answer is correct only when the edge says so, and the edge being unable to
+//! say is not the same thing as the edge saying no.
+//!
+//! Three verdicts ([`VerifyDecision`]):
+//! - **correct**: the edge answered `200 {"ok": true}`: `answerCorrect = true`, the only path to `true`.
+//! - **wrong**: the edge answered `200 {"ok": false, "reason"}`, or the event cannot carry a valid answer (unknown
+//!   user, a missing or oversized answer, a missing `sub`, username, client id or nonce): `answerCorrect = false`,
+//!   Define then fails the sign-in with `NotAuthorizedException`. The link is burned or was never usable.
+//! - **unavailable / misconfigured**: no verdict. The edge is unreachable or timed out (after the one connection
+//!   retry), answered 5xx, 401 or another non-200 status, or answered something that is not the wire format; or the
+//!   trigger has no configuration. The trigger then fails the invocation with an ERROR (reason code `unavailable`
+//!   or `misconfigured` in its log line), and Cognito answers `UserLambdaValidationException` ("VerifyAuthChallengeResponse
+//!   failed with error <message>.") and issues no tokens.
+//!
+//! Why an error and not `answerCorrect = false`: both fail closed (no tokens either way), but `false` makes Cognito
+//! say `NotAuthorizedException`, which the landing page must read as "this link can't be used anymore", sending the
+//! user back for a new link that would fail the same way. An error lets the page show the service-problem screen
+//! ("sign-in isn't working right now, try again later"), and since the edge never burned the token, the same link
+//! still works once the edge is back (within its TTL). The error message reaches the (unauthenticated) caller through
+//! Cognito, so it carries only the reason code, never the edge's address, the answer or the transport detail; those
+//! (minus the answer: only its fingerprint) go to the log.
+//!
+//! Missing configuration is an error for every Verify, checked before anything else, so that it looks the same for
+//! known and unknown users. One difference remains while the edge is down: an unknown user's answer is still `wrong`
+//! (it never reaches the edge) while a known user's is `unavailable`; that tells user existence apart only during an
+//! outage.
 //!
 //! The budget for the whole redeem, including at most one retry, is [`BUDGET`]: well inside Cognito's 5 s
 //! trigger limit. Only a connection error is retried (the request never reached the edge, or did not finish
@@ -69,35 +91,104 @@ pub trait Redeemer: Send + Sync {
     fn redeem(&self, request: &RedeemRequest, deadline: Instant) -> Result<RedeemAnswer, RedeemError>;
 }
 
+/// Why Verify could not reach a verdict: the trigger then fails the invocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoVerdict {
+    /// The edge is down, slow or failing (connection, timeout, 5xx): retrying later may work.
+    Unavailable,
+    /// The trigger or the edge is set up wrong (no configuration, a rejected secret, a URL that is not the edge).
+    Misconfigured,
+}
+
+impl NoVerdict {
+    /// The stable reason code (`unavailable` or `misconfigured`), logged and put in the error message.
+    pub const fn code(self) -> &'static str {
+        match self {
+            NoVerdict::Unavailable => Reason::Unavailable.as_str(),
+            NoVerdict::Misconfigured => Reason::Misconfigured.as_str(),
+        }
+    }
+}
+
+impl RedeemError {
+    /// Whether this failure means "down" or "set up wrong".
+    pub fn no_verdict(&self) -> NoVerdict {
+        match self {
+            RedeemError::Connect(_) | RedeemError::Timeout | RedeemError::Transport(_) => {
+                NoVerdict::Unavailable
+            }
+            RedeemError::Status(s) if *s >= 500 || *s == 408 || *s == 429 => NoVerdict::Unavailable,
+            // 401 (the secret is not accepted), 400/404/405 (not our edge or not our wire format), anything else.
+            RedeemError::Status(_) => NoVerdict::Misconfigured,
+            // A 200 that is not a redeem answer: something other than the edge answers at that URL.
+            RedeemError::Garbage(_) => NoVerdict::Misconfigured,
+        }
+    }
+}
+
+/// What Verify decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifyDecision {
+    /// The edge redeemed the token: `answerCorrect = true`.
+    Correct,
+    /// The answer is wrong: `answerCorrect = false`. The reason is a core [`Reason`] code from the edge or a
+    /// trigger code such as `missing_sub`.
+    Wrong(String),
+    /// No verdict: the trigger answers with an error. `cause` is the finer code (`edge_unreachable`, ...).
+    NoVerdict {
+        /// `unavailable` or `misconfigured`.
+        kind: NoVerdict,
+        /// The finer, stable cause code (`edge_unreachable`, `edge_timeout`, `edge_status`, `edge_garbage`,
+        /// `edge_transport`, `not_configured`).
+        cause: &'static str,
+    },
+}
+
+impl VerifyDecision {
+    /// The reason code logged: `None` when correct.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            VerifyDecision::Correct => None,
+            VerifyDecision::Wrong(reason) => Some(reason),
+            VerifyDecision::NoVerdict { kind, .. } => Some(kind.code()),
+        }
+    }
+}
+
 /// What Verify decided, with what to log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// The verdict.
-    pub answer_correct: bool,
-    /// Why not (a core [`Reason`] code from the edge, or a trigger code such as `missing_sub`); `None` when correct.
-    pub reason: Option<String>,
+    pub decision: VerifyDecision,
     /// Fingerprint of the answer when it was a string, for correlating logs (never the answer).
     pub answer_fp: Option<String>,
     /// Redeem calls made (0, 1 or 2).
     pub attempts: u8,
-    /// The last transport error, if any.
+    /// The last transport error, if any (for the log only: it may name the edge's address).
     pub error: Option<String>,
 }
 
 impl Outcome {
-    fn refuse(reason: &str, answer_fp: Option<String>) -> Self {
+    fn new(decision: VerifyDecision, answer_fp: Option<String>) -> Self {
         Outcome {
-            answer_correct: false,
-            reason: Some(reason.into()),
+            decision,
             answer_fp,
             attempts: 0,
             error: None,
         }
     }
 
-    /// The trigger's `response` object.
-    pub fn response(&self) -> Value {
-        json!({"answerCorrect": self.answer_correct})
+    fn refuse(reason: &str, answer_fp: Option<String>) -> Self {
+        Outcome::new(VerifyDecision::Wrong(reason.into()), answer_fp)
+    }
+
+    /// The trigger's `response` object, or why there is none (the trigger then fails the invocation).
+    pub fn response(&self) -> Result<Value, NoVerdict> {
+        match &self.decision {
+            VerifyDecision::Correct => Ok(json!({"answerCorrect": true})),
+            VerifyDecision::Wrong(_) => Ok(json!({"answerCorrect": false})),
+            VerifyDecision::NoVerdict { kind, .. } => Err(*kind),
+        }
     }
 }
 
@@ -109,6 +200,14 @@ pub fn verify(event: &Event, redeemer: Option<&dyn Redeemer>, now: Instant, budg
         _ => None,
     };
     let fp = answer.map(fingerprint);
+    // First, so that a missing configuration looks the same for every user and every answer.
+    let Some(redeemer) = redeemer else {
+        let decision = VerifyDecision::NoVerdict {
+            kind: NoVerdict::Misconfigured,
+            cause: "not_configured",
+        };
+        return Outcome::new(decision, fp);
+    };
     if event.user_not_found() {
         return Outcome::refuse("user_not_found", fp);
     }
@@ -130,9 +229,6 @@ pub fn verify(event: &Event, redeemer: Option<&dyn Redeemer>, now: Instant, budg
     let Some(nonce) = event.private_parameter(NONCE_PARAM) else {
         return Outcome::refuse("missing_nonce", fp);
     };
-    let Some(redeemer) = redeemer else {
-        return Outcome::refuse(Reason::Misconfigured.as_str(), fp);
-    };
     let request = RedeemRequest {
         token: token.to_owned(),
         sub: sub.to_owned(),
@@ -141,21 +237,31 @@ pub fn verify(event: &Event, redeemer: Option<&dyn Redeemer>, now: Instant, budg
         nonce: nonce.to_owned(),
     };
     let deadline = now + budget;
-    let mut outcome = Outcome::refuse(Reason::Unavailable.as_str(), fp);
+    let mut outcome = Outcome::new(
+        VerifyDecision::NoVerdict {
+            kind: NoVerdict::Unavailable,
+            cause: "edge_unreachable",
+        },
+        fp,
+    );
     loop {
         outcome.attempts += 1;
         match redeemer.redeem(&request, deadline) {
             Ok(RedeemAnswer { ok: true, .. }) => {
-                outcome.answer_correct = true;
-                outcome.reason = None;
+                outcome.decision = VerifyDecision::Correct;
+                outcome.error = None;
                 return outcome;
             }
             Ok(RedeemAnswer { ok: false, reason }) => {
-                outcome.reason = Some(reason.map_or("refused", Reason::as_str).into());
+                outcome.decision = VerifyDecision::Wrong(reason.map_or("refused", Reason::as_str).into());
+                outcome.error = None;
                 return outcome;
             }
             Err(err) => {
-                outcome.reason = Some(err.code().into());
+                outcome.decision = VerifyDecision::NoVerdict {
+                    kind: err.no_verdict(),
+                    cause: err.code(),
+                };
                 outcome.error = Some(err.to_string());
                 let retry = matches!(err, RedeemError::Connect(_))
                     && outcome.attempts == 1

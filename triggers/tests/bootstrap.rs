@@ -1,6 +1,7 @@
 //! The real `bootstrap` binary, end to end: a tiny Lambda Runtime API and a tiny fake edge on 127.0.0.1.
 //! Proves the wiring (runtime protocol, dispatch, the HTTP redeem call, its deadline) and that the edge
-//! being down, slow or broken makes Verify answer false within the 2 s budget.
+//! being down, slow or broken makes Verify fail the invocation (`/runtime/invocation/<id>/error`, so Cognito
+//! issues no tokens and says `UserLambdaValidationException`) within the 2 s budget.
 
 use std::io::BufRead;
 use std::io::BufReader;
@@ -14,7 +15,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 mod support;
-use support::runtime::{FakeRuntime, read_request, respond};
+use support::runtime::{FakeRuntime, Reply, read_request, respond};
 
 const SECRET: &str = "test-redeem-secret-0123456789";
 
@@ -88,6 +89,10 @@ struct Function {
 
 impl Function {
     fn start(runtime: &FakeRuntime, edge_url: Option<&str>) -> Self {
+        Function::start_with(runtime, edge_url, SECRET)
+    }
+
+    fn start_with(runtime: &FakeRuntime, edge_url: Option<&str>, secret: &str) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_bootstrap"));
         cmd.env_clear()
             .env("AWS_LAMBDA_RUNTIME_API", &runtime.addr)
@@ -98,7 +103,7 @@ impl Function {
             .stderr(Stdio::null());
         if let Some(url) = edge_url {
             cmd.env("HANDOFF_EDGE_URL", url)
-                .env("HANDOFF_REDEEM_SECRET", SECRET);
+                .env("HANDOFF_REDEEM_SECRET", secret);
         }
         let mut child = cmd.spawn().unwrap();
         let log = Arc::new(Mutex::new(String::new()));
@@ -114,6 +119,22 @@ impl Function {
 
     fn log(&self) -> String {
         self.log.lock().unwrap().clone()
+    }
+
+    /// The log once it holds a line containing `needle` (the reply can arrive before the log line is read).
+    fn log_with(&self, needle: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        loop {
+            let log = self.log();
+            if log.contains(needle) || std::time::Instant::now() > deadline {
+                return log;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn assert_running(&mut self) {
+        assert!(matches!(self.child.try_wait(), Ok(None)), "the function exited");
     }
 }
 
@@ -170,7 +191,7 @@ fn the_binary_runs_a_whole_sign_in_against_a_working_edge() {
     assert_eq!(define.body["response"]["issueTokens"], true);
 
     // The log has the verdict and a fingerprint, never the token, the nonce or the secret.
-    let log = function.log();
+    let log = function.log_with("\"answer_correct\":true");
     let token = verify["request"]["challengeAnswer"].as_str().unwrap();
     assert!(log.contains("\"answer_correct\":true"), "{log}");
     assert!(log.contains(&handoff_core::fingerprint(token)));
@@ -180,53 +201,105 @@ fn the_binary_runs_a_whole_sign_in_against_a_working_edge() {
     }
 }
 
-fn verify_against(edge_url: &str) -> (Value, Duration, String) {
+/// Runs Create, then Verify against `edge_url`; the Verify reply (kind and body), its time and the log.
+fn verify_against(edge_url: &str) -> (Reply, Duration, String) {
     let runtime = FakeRuntime::start();
     let function = Function::start(&runtime, Some(edge_url));
     let verify = create_then_verify_event(&runtime, "1");
+    let token = verify["request"]["challengeAnswer"].as_str().unwrap().to_owned();
     let (reply, took) = runtime.invoke("2", verify);
-    assert_eq!(reply.kind, "response", "{reply:?}");
-    (reply.body["response"].clone(), took, function.log())
+    let log = function.log_with("VerifyAuthChallengeResponse");
+    assert!(!log.contains(&token) && !log.contains(SECRET), "{log}");
+    (reply, took, log)
 }
 
-#[test]
-fn edge_down_fails_closed_within_two_seconds() {
-    let (response, took, log) = verify_against(&closed_url());
-    assert_eq!(response["answerCorrect"], false);
-    assert!(took < Duration::from_secs(2), "took {took:?}");
+/// The reply is an invocation error with the stable type and an outward message naming only the code.
+fn assert_invocation_error(reply: &Reply, code: &str, edge_url: &str) {
+    assert_eq!(reply.kind, "error", "{reply:?}");
+    assert_eq!(reply.body["errorType"], format!("Handoff.{code}"), "{reply:?}");
+    let message = reply.body["errorMessage"].as_str().unwrap_or_default();
+    assert!(message.contains(&format!("({code})")), "{message}");
     assert!(
-        log.contains("\"reason\":\"edge_unreachable\"") && log.contains("\"attempts\":2"),
-        "{log}"
+        !message.contains(edge_url.trim_start_matches("http://")),
+        "{message}"
     );
 }
 
+/// The Verify log line: level error, the reason code, the finer cause.
+fn assert_logged(log: &str, reason: &str, cause: &str) {
+    let line = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|r| r["trigger"] == "VerifyAuthChallengeResponse_Authentication")
+        .unwrap_or_else(|| panic!("no Verify log line: {log}"));
+    assert_eq!(line["level"], "error", "{line}");
+    assert_eq!(line["reason"], reason, "{line}");
+    assert_eq!(line["cause"], cause, "{line}");
+    assert_eq!(line["answer_correct"], false, "{line}");
+}
+
 #[test]
-fn edge_slow_fails_closed_within_the_budget() {
-    let (edge, _) = start_edge(Edge::Slow);
-    let (response, took, log) = verify_against(&edge);
-    assert_eq!(response["answerCorrect"], false);
+fn edge_down_fails_the_invocation_within_two_seconds() {
+    let edge = closed_url();
+    let (reply, took, log) = verify_against(&edge);
+    assert_invocation_error(&reply, "unavailable", &edge);
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+    assert_logged(&log, "unavailable", "edge_unreachable");
+    assert!(log.contains("\"attempts\":2"), "{log}");
+}
+
+#[test]
+fn edge_slow_fails_the_invocation_within_the_budget() {
+    let (edge, seen) = start_edge(Edge::Slow);
+    let (reply, took, log) = verify_against(&edge);
+    assert_invocation_error(&reply, "unavailable", &edge);
     // The spec's budget is 2 s for the edge; allow the runtime round trip on top, far below Cognito's 5 s.
     assert!(took < Duration::from_millis(2500), "took {took:?}");
-    assert!(log.contains("\"reason\":\"edge_timeout\""), "{log}");
+    assert_logged(&log, "unavailable", "edge_timeout");
+    // A timeout is not retried: the request reached the edge.
+    assert_eq!(seen.lock().unwrap().len(), 1);
 }
 
 #[test]
-fn edge_garbage_fails_closed() {
+fn edge_garbage_fails_the_invocation_as_misconfigured() {
     let (edge, _) = start_edge(Edge::Garbage);
-    let (response, _, log) = verify_against(&edge);
-    assert_eq!(response["answerCorrect"], false);
-    assert!(log.contains("\"reason\":\"edge_garbage\""), "{log}");
+    let (reply, _, log) = verify_against(&edge);
+    assert_invocation_error(&reply, "misconfigured", &edge);
+    assert_logged(&log, "misconfigured", "edge_garbage");
 }
 
 #[test]
-fn missing_configuration_fails_verify_closed_and_keeps_define_working() {
+fn a_rejected_secret_fails_the_invocation_as_misconfigured() {
+    let (edge, _) = start_edge(Edge::Ok);
+    let runtime = FakeRuntime::start();
+    let mut function = Function::start_with(&runtime, Some(&edge), "not-the-secret");
+    let verify = create_then_verify_event(&runtime, "1");
+    let (reply, _) = runtime.invoke("2", verify);
+    assert_invocation_error(&reply, "misconfigured", &edge);
+    assert_logged(
+        &function.log_with("VerifyAuthChallengeResponse"),
+        "misconfigured",
+        "edge_status",
+    );
+    // The function keeps serving after the error.
+    let (define, _) = runtime.invoke("3", fixture("define-empty-session.json"));
+    assert_eq!(define.kind, "response");
+    function.assert_running();
+}
+
+#[test]
+fn missing_configuration_fails_verify_with_an_error_and_keeps_define_working() {
     let runtime = FakeRuntime::start();
     let function = Function::start(&runtime, None);
     let (define, _) = runtime.invoke("1", fixture("define-empty-session.json"));
     assert_eq!(define.body["response"]["challengeName"], "CUSTOM_CHALLENGE");
     let (reply, _) = runtime.invoke("2", fixture("verify.json"));
-    assert_eq!(reply.body["response"]["answerCorrect"], false);
-    assert!(function.log().contains("\"reason\":\"misconfigured\""));
+    assert_invocation_error(&reply, "misconfigured", "-");
+    assert_logged(
+        &function.log_with("VerifyAuthChallengeResponse"),
+        "misconfigured",
+        "not_configured",
+    );
 }
 
 #[test]

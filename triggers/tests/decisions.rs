@@ -12,6 +12,7 @@ use handoff_core::Reason;
 use handoff_core::wire::{RedeemAnswer, RedeemRequest};
 use handoff_triggers::create::NONCE_BYTES;
 use handoff_triggers::handler::{Context, TriggerError, handle};
+use handoff_triggers::verify::{self, NoVerdict, VerifyDecision};
 use handoff_triggers::{RedeemError, Redeemer};
 use serde_json::Value;
 
@@ -266,21 +267,56 @@ fn verify_refuses_when_the_edge_refuses() {
     }
 }
 
+/// Runs a Verify that must end in an invocation error (no verdict); returns the error and the log record.
+fn verify_error(name: &str, edge: Option<&FakeEdge>) -> (TriggerError, Value) {
+    let (out, record) = run(name, edge);
+    let err = out.expect_err("no verdict must be an invocation error, never an answer");
+    assert_eq!(record["level"], "error");
+    assert_eq!(record["answer_correct"], false);
+    (err, record)
+}
+
 #[test]
-fn verify_refuses_on_every_edge_failure_without_retrying_non_connection_errors() {
-    for err in [
-        RedeemError::Timeout,
-        RedeemError::Status(500),
-        RedeemError::Status(401),
-        RedeemError::Garbage("not json".into()),
-        RedeemError::Transport("reset".into()),
+fn verify_fails_with_an_error_on_every_edge_failure_without_retrying_non_connection_errors() {
+    for (err, kind) in [
+        (RedeemError::Timeout, NoVerdict::Unavailable),
+        (RedeemError::Status(500), NoVerdict::Unavailable),
+        (RedeemError::Status(503), NoVerdict::Unavailable),
+        (RedeemError::Status(401), NoVerdict::Misconfigured),
+        (RedeemError::Status(404), NoVerdict::Misconfigured),
+        (RedeemError::Garbage("not json".into()), NoVerdict::Misconfigured),
+        (RedeemError::Transport("reset".into()), NoVerdict::Unavailable),
     ] {
         let edge = FakeEdge::new(vec![Err(err.clone()), Ok(RedeemAnswer::OK)]);
-        let (correct, record) = verify("verify.json", Some(&edge));
-        assert!(!correct, "{err:?}");
+        let (error, record) = verify_error("verify.json", Some(&edge));
+        assert_eq!(error, TriggerError::NoVerdict(kind), "{err:?}");
         assert_eq!(edge.asked().len(), 1, "{err:?} must not be retried");
-        assert_eq!(record["reason"], err.code());
+        assert_eq!(record["reason"], kind.code(), "{err:?}");
+        assert_eq!(record["cause"], err.code(), "{err:?}");
     }
+}
+
+#[test]
+fn verify_errors_say_only_the_reason_code_and_log_no_answer() {
+    let refused = || Err(RedeemError::Connect("io: Connection refused, 127.0.0.1:9".into()));
+    let edge = FakeEdge::new(vec![refused(), refused()]);
+    let (error, record) = verify_error("verify.json", Some(&edge));
+    let message = error.to_string();
+    assert!(message.contains("(unavailable)"), "{message}");
+    // The message reaches the caller through Cognito: no edge address, no transport detail.
+    assert!(
+        !message.contains("127.0.0.1") && !message.contains("refused"),
+        "{message}"
+    );
+    assert_eq!(error.code(), "unavailable");
+    let token = event("verify.json")["request"]["challengeAnswer"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let line = record.to_string();
+    assert!(!line.contains(&token) && !line.contains("n0nce-0123456789abcdef"));
+    assert_eq!(record["answer_fp"], handoff_core::fingerprint(&token));
+    assert!(record["edge_error"].as_str().unwrap().contains("refused"));
 }
 
 #[test]
@@ -298,16 +334,50 @@ fn verify_retries_a_connection_error_once_with_the_same_nonce() {
 }
 
 #[test]
-fn verify_retries_at_most_once() {
+fn verify_retries_at_most_once_then_fails_with_unavailable() {
     let edge = FakeEdge::new(vec![
         Err(RedeemError::Connect("refused".into())),
         Err(RedeemError::Connect("refused".into())),
         Ok(RedeemAnswer::OK),
     ]);
-    let (correct, record) = verify("verify.json", Some(&edge));
-    assert!(!correct);
+    let (error, record) = verify_error("verify.json", Some(&edge));
+    assert_eq!(error, TriggerError::NoVerdict(NoVerdict::Unavailable));
     assert_eq!(edge.asked().len(), 2);
-    assert_eq!(record["reason"], "edge_unreachable");
+    assert_eq!(record["reason"], "unavailable");
+    assert_eq!(record["cause"], "edge_unreachable");
+    assert_eq!(record["attempts"], 2);
+}
+
+#[test]
+fn verify_decides_purely_over_the_redeemer() {
+    // The decision itself, without the handler: one value per path.
+    let raw = event("verify.json");
+    let parsed: handoff_triggers::event::Event = serde_json::from_value(raw).unwrap();
+    let now = Instant::now();
+    let budget = Duration::from_secs(2);
+    let decide = |answers| {
+        let edge = FakeEdge::new(answers);
+        verify::verify(&parsed, Some(&edge), now, budget).decision
+    };
+    assert_eq!(decide(vec![Ok(RedeemAnswer::OK)]), VerifyDecision::Correct);
+    assert_eq!(
+        decide(vec![Ok(RedeemAnswer::refused(Reason::Expired))]),
+        VerifyDecision::Wrong("expired".into())
+    );
+    assert_eq!(
+        decide(vec![Err(RedeemError::Status(502))]),
+        VerifyDecision::NoVerdict {
+            kind: NoVerdict::Unavailable,
+            cause: "edge_status"
+        }
+    );
+    assert_eq!(
+        verify::verify(&parsed, None, now, budget).decision,
+        VerifyDecision::NoVerdict {
+            kind: NoVerdict::Misconfigured,
+            cause: "not_configured"
+        }
+    );
 }
 
 #[test]
@@ -345,10 +415,17 @@ fn verify_refuses_an_oversized_answer() {
 }
 
 #[test]
-fn verify_refuses_when_not_configured() {
-    let (correct, record) = verify("verify.json", None);
-    assert!(!correct);
-    assert_eq!(record["reason"], "misconfigured");
+fn verify_fails_with_an_error_when_not_configured_whoever_the_user() {
+    for name in [
+        "verify.json",
+        "verify-user-not-found.json",
+        "verify-empty-answer.json",
+    ] {
+        let (error, record) = verify_error(name, None);
+        assert_eq!(error, TriggerError::NoVerdict(NoVerdict::Misconfigured), "{name}");
+        assert_eq!(record["reason"], "misconfigured", "{name}");
+        assert_eq!(record["cause"], "not_configured", "{name}");
+    }
 }
 
 #[test]
