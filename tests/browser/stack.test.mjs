@@ -3,14 +3,19 @@
 // here with fetch, then the link is opened like the system browser would.
 //
 // Uses a running stack (`.stack/env`), or starts one with `cargo xtask stack up` and stops it afterwards.
+// "Edge down" never stops the stack's edge (the other tests share it): it provisions a second pool on the same
+// ministack whose Verify trigger points at a closed port, and serves the landing page configured for that pool.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { SignJWT, importJWK } from 'jose';
 
-import { Landing, RECORD_FETCH_URLS, ROOT, launchChromium, requireSite } from './support.mjs';
+import { Landing, RECORD_FETCH_URLS, ROOT, launchChromium, requireSite, startSite } from './support.mjs';
 
 const ENV_FILE = join(ROOT, '.stack', 'env');
 
@@ -54,6 +59,64 @@ async function newLink(env, redirect) {
   const json = await res.json();
   assert.equal(res.status, 201, JSON.stringify(json));
   return json;
+}
+
+/** A handoff token signed with the stack's own dev key (`SIGNING_JWKS_FILE`), as the edge would issue it. */
+async function mintToken(env, overrides = {}) {
+  const { keys } = JSON.parse(readFileSync(env.SIGNING_JWKS_FILE, 'utf8'));
+  const jwk = keys.find((k) => k.d) ?? keys[0];
+  const alg = jwk.alg ?? (jwk.kty === 'OKP' ? 'EdDSA' : 'RS256');
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    iss: env.ISSUER,
+    aud: env.WEB_CLIENT_ID,
+    sub: env.DEMO_SUB,
+    username: env.DEMO_USERNAME,
+    azp: env.MOBILE_CLIENT_ID,
+    iat: now,
+    nbf: now,
+    exp: now + 60,
+    jti: randomBytes(16).toString('base64url'),
+    ...overrides,
+  };
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg, typ: 'handoff+jwt', kid: jwk.kid })
+    .sign(await importJWK(jwk, alg));
+}
+
+/** A loopback port where nothing listens (bound, then released). */
+async function closedPort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * A second user pool on the same ministack whose Verify trigger points at a closed port: the edge is down for it,
+ * while the stack's own edge keeps serving the other tests. `handoff provision` (the CLI the stack itself uses)
+ * creates the pool, its clients, the demo user and the trigger function; prints KEY=VALUE lines.
+ */
+async function provisionEdgeDownPool(env) {
+  const suffix = `${Date.now()}${randomBytes(2).toString('hex')}`;
+  const run = spawnSync(join(ROOT, 'target', 'debug', 'handoff'), [
+    'provision', '-q',
+    '--edge', `http://127.0.0.1:${await closedPort()}`,
+    '--redeem-secret', 'unused-secret',
+    '--zip', join(ROOT, 'target', 'lambda', 'handoff-triggers.zip'),
+    '--function-name', `handoff-edge-down-${suffix}`,
+    '--pool-name', `edge-down-${suffix}`,
+    '--demo-username', env.DEMO_USERNAME,
+  ], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, HANDOFF_STACK_ENV: ENV_FILE } });
+  assert.equal(run.status, 0, `handoff provision failed:\n${run.stderr}`);
+  const out = {};
+  for (const line of run.stdout.split('\n')) {
+    const at = line.indexOf('=');
+    if (at > 0) out[line.slice(0, at)] = line.slice(at + 1).trim();
+  }
+  assert.ok(out.WEB_CLIENT_ID && out.DEMO_SUB && out.USER_POOL_ID, run.stdout);
+  return out;
 }
 
 describe('landing page on the real local stack', () => {
@@ -144,5 +207,72 @@ describe('landing page on the real local stack', () => {
     assert.equal(toCognito.length, 0, 'nothing sent to Cognito');
     assert.equal(new URL(page.url()).pathname, new URL(env.WEB_URL).pathname);
     await page.close();
+  });
+
+  test('expired shows "expired": a link signed with the stack\'s key, exp in the past, nothing sent', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await mintToken(env, { iat: now - 300, nbf: now - 300, exp: now - 240, redirect: '/orders/42' });
+    const { page, toCognito, landing } = await open(`${env.WEB_URL}#handoff=${token}`);
+    const failure = await landing.failure();
+    assert.equal(failure.code, 'expired');
+    assert.equal(failure.title, 'This link has expired');
+    assert.equal(failure.retry, 0, 'no "try again" for an expired link');
+    // The page knows the link has expired: it spends no request on it (and never signs in).
+    assert.equal(toCognito.length, 0, 'nothing sent to Cognito');
+    assert.equal(await page.locator('body[data-user]').count(), 0);
+    assert.ok(!page.url().includes('handoff='));
+    await landing.screenshot('stack-error-expired');
+    await page.close();
+  });
+
+  test('edge down shows the service error, not "can\'t be used", and signs no one in', async () => {
+    const pool = await provisionEdgeDownPool(env);
+    // The landing page configured for that pool's web client, served like the stack's own site.
+    const site = await startSite({
+      region: env.AWS_REGION,
+      userPoolId: pool.USER_POOL_ID,
+      clientId: pool.WEB_CLIENT_ID,
+      cognitoEndpoint: `${env.COGNITO_ENDPOINT}/`,
+      redirectAllowlist: ['/'],
+      defaultRedirect: '/',
+      appReturnUrl: '/',
+      otherSignInUrl: '/',
+    });
+    try {
+      const token = await mintToken(env, { aud: pool.WEB_CLIENT_ID, sub: pool.DEMO_SUB, redirect: '/orders/42' });
+      const page = await browser.context.newPage();
+      const answers = [];
+      const cognitoOrigin = new URL(env.COGNITO_ENDPOINT).origin;
+      page.on('response', async (r) => {
+        if (r.url().startsWith(cognitoOrigin) && r.request().method() === 'POST') {
+          answers.push({ status: r.status(), body: await r.text().catch(() => '') });
+        }
+      });
+      const landing = new Landing(page, site);
+      const began = Date.now();
+      await landing.open(token);
+      const failure = await landing.failure();
+      const took = Date.now() - began;
+      assert.equal(failure.code, 'misconfigured');
+      assert.equal(failure.title, "Sign-in isn't working right now");
+      assert.notEqual(failure.title, "This link can't be used anymore");
+      assert.equal(failure.retry, 0);
+      assert.ok(took < 10_000, `the error screen took ${took} ms`);
+      // InitiateAuth got the challenge; the answer failed in the Verify trigger (ministack names it
+      // InvalidLambdaResponseException, real Cognito UserLambdaValidationException): no tokens.
+      assert.equal(answers.length, 2, JSON.stringify(answers));
+      assert.equal(answers[0].status, 200);
+      assert.equal(answers[1].status, 400);
+      const error = JSON.parse(answers[1].body);
+      assert.match(error.__type, /^(InvalidLambdaResponseException|UserLambdaValidationException)$/);
+      assert.match(error.message, /\(unavailable\)/);
+      assert.ok(!answers[1].body.includes('AuthenticationResult'));
+      assert.equal(await page.locator('body[data-user]').count(), 0);
+      assert.deepEqual(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('CognitoIdentityServiceProvider'))), []);
+      await landing.screenshot('stack-error-edge-down');
+      await page.close();
+    } finally {
+      await site.close();
+    }
   });
 });
