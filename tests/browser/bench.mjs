@@ -2,11 +2,12 @@
 // signIn CUSTOM_WITHOUT_SRP + confirmSignIn, in www/bench/amplify/), same site, same Cognito, same Chromium,
 // rounds alternating, a fresh browser context per sign-in. Prints a table; asserts nothing.
 //
-//   node tests/browser/bench.mjs [--rounds N] [--stack]
+//   cargo xtask bench web [--rounds N] [--stack]     (or: node tests/browser/bench.mjs ...)
 //
 // Default: the loopback Cognito stand-in (page cost only, no edge). `--stack`: the real local stack from
 // `.stack/env` (`cargo xtask stack up` first); links come from the edge, whose per-user rate limit
-// (5 issues a minute by default) then paces the run.
+// (5 issues a minute by default) would pace the run: start the stack with
+// `HANDOFF_RATE_ISSUES_PER_MINUTE=1000 HANDOFF_RATE_MAX_LIVE_TOKENS=100 cargo xtask stack up` for a full-speed run.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,7 +56,8 @@ async function stackLinks(env) {
       if (issued.status === 201) return (await issued.json()).token;
       if (issued.status !== 429) throw new Error(`POST /v1/handoffs: ${issued.status} ${await issued.text()}`);
       const wait = Number(issued.headers.get('retry-after') ?? '5');
-      process.stderr.write(`bench: edge rate limit, waiting ${wait} s\n`);
+      process.stderr.write(`bench: edge rate limit, waiting ${wait} s (raise it: HANDOFF_RATE_ISSUES_PER_MINUTE=1000 `
+        + 'HANDOFF_RATE_MAX_LIVE_TOKENS=100 at `cargo xtask stack up`)\n');
       await new Promise((r) => setTimeout(r, wait * 1000));
     }
   };

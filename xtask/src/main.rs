@@ -31,8 +31,12 @@ commands:
   demo [--exit]      the main job: setup, build, stack up, sign in as the mobile app, open a handoff
                      link in headless Chromium until the Amplify demo app shows the user (screenshot in
                      artifacts/demo/), then print a fresh link and keep the stack up until Ctrl-C
-  stack up|down|status  local stack in the background (ministack + trigger + edge + site), .stack/env
-  bench              (not built yet)
+  stack up|down|status  local stack in the background (ministack + trigger + edge + site), .stack/env;
+                     HANDOFF_RATE_ISSUES_PER_MINUTE / HANDOFF_RATE_MAX_LIVE_TOKENS at `up` raise the
+                     edge's per-user limits (defaults 5 and 3)
+  bench edge [ARGS]  the Rust edge against a jose worker in workerd (bench/edge/bench.mjs ARGS)
+  bench web [--rounds N] [--stack]  the landing page against an aws-amplify v6 page in Chromium
+                     (tests/browser/bench.mjs); --stack: the running stack's Cognito and edge
   build-web [--config FILE]  landing page + npm package (pkg/) + static site (target/web/site/)
   check-layering     core has no I/O, runtime or platform dependency; adapters depend only on core
   help               this text";

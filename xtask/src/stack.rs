@@ -6,6 +6,11 @@
 //! `.stack/env`. Every process runs in its own process group, recorded in `.stack/pids`, so `down` stops each
 //! one with everything it spawned (the trigger processes ministack starts, workerd under wrangler) and leaves
 //! nothing behind. Ports are free ones chosen at start; all state lives in a fresh temp dir per start.
+//!
+//! The edge's per-user rate limits keep wrangler.toml's defaults (5 issues a minute, 3 live tokens) unless
+//! `HANDOFF_RATE_ISSUES_PER_MINUTE` / `HANDOFF_RATE_MAX_LIVE_TOKENS` are set at `up` (1..=10000; for benchmarks that
+//! mint many links); the effective values are written to `.stack/env` as `RATE_ISSUES_PER_MINUTE` and
+//! `RATE_MAX_LIVE_TOKENS`.
 
 use std::fs;
 use std::io::{Read, Write};
@@ -18,7 +23,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::cmd::{Error, Result};
 use crate::tools::Tools;
 
-const USAGE: &str = "usage: cargo xtask stack up|down|status";
+const USAGE: &str = "usage: cargo xtask stack up|down|status\n\
+                     (env at `up`: HANDOFF_RATE_ISSUES_PER_MINUTE, HANDOFF_RATE_MAX_LIVE_TOKENS raise the edge's \
+                     per-user limits, 1..=10000)";
+/// Rate-limit settings taken from the environment at `up`: (environment variable, the edge's var).
+const RATE_VARS: [(&str, &str); 2] = [
+    ("HANDOFF_RATE_ISSUES_PER_MINUTE", "RATE_ISSUES_PER_MINUTE"),
+    ("HANDOFF_RATE_MAX_LIVE_TOKENS", "RATE_MAX_LIVE_TOKENS"),
+];
 /// Landing page path on the site (the edge puts it in every link).
 const LANDING_PATH: &str = "/handoff";
 
@@ -316,8 +328,36 @@ pub(crate) fn up(tools: &Tools) -> Result<()> {
     }
 }
 
+/// The edge's rate limits: each `RATE_VARS` entry with its value from the environment (checked, 1..=10000) or
+/// the default in `wrangler_toml`, and whether it was overridden.
+fn rate_limits(wrangler_toml: &str) -> Result<Vec<(&'static str, String, bool)>> {
+    RATE_VARS
+        .iter()
+        .map(|&(env, var)| match std::env::var(env) {
+            Ok(text) => match text.trim().parse::<u32>() {
+                Ok(n) if (1..=10_000).contains(&n) => Ok((var, n.to_string(), true)),
+                _ => Err(Error::msg(format!(
+                    "{env} must be a whole number from 1 to 10000, not {text:?}"
+                ))),
+            },
+            Err(_) => {
+                let default = wrangler_toml
+                    .lines()
+                    .find_map(|l| l.trim().strip_prefix(var)?.trim().strip_prefix('='))
+                    .map(|v| v.trim().trim_matches('"').to_owned())
+                    .ok_or_else(|| Error::msg(format!("edge/wrangler.toml sets no {var}")))?;
+                Ok((var, default, false))
+            }
+        })
+        .collect()
+}
+
 fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
     let root = &tools.root;
+    // Checked first: a typo in a limit should fail before anything starts.
+    let wrangler_toml =
+        fs::read_to_string(root.join("edge/wrangler.toml")).map_err(|e| Error::msg(e.to_string()))?;
+    let limits = rate_limits(&wrangler_toml)?;
     let ministack = tools.ministack();
     if !ministack.is_file() {
         return Err(Error::msg("ministack is not installed: run `cargo xtask setup`"));
@@ -415,8 +455,7 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
     println!("stack: starting the edge (wrangler dev) on {edge_url}");
     let work = state.join("wrangler");
     fs::create_dir_all(&work).map_err(|e| Error::msg(e.to_string()))?;
-    let toml = fs::read_to_string(root.join("edge/wrangler.toml")).map_err(|e| Error::msg(e.to_string()))?;
-    let toml: String = toml
+    let toml: String = wrangler_toml
         .lines()
         .map(|l| {
             if l.starts_with("main = ") {
@@ -459,6 +498,12 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
         .arg("--show-interactive-dev-session=false");
     for (k, v) in &vars {
         cmd.arg("--var").arg(format!("{k}:{v}"));
+    }
+    for (k, v, overridden) in &limits {
+        if *overridden {
+            println!("stack: edge limit {k}={v} (from the environment)");
+            cmd.arg("--var").arg(format!("{k}:{v}"));
+        }
     }
     cmd.env("CI", "true")
         .env("WRANGLER_SEND_METRICS", "false")
@@ -536,6 +581,10 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
         ("TRIGGER_FUNCTION_ARN", get("TRIGGER_FUNCTION_ARN")?),
         ("STACK_STATE_DIR", state.display().to_string()),
     ];
+    let pairs: Vec<(&str, String)> = pairs
+        .into_iter()
+        .chain(limits.iter().map(|(k, v, _)| (*k, v.clone())))
+        .collect();
     let text: String = pairs.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
     write_private(&dir.join("env"), &text)?;
     let shown: Vec<String> = pairs
