@@ -170,6 +170,8 @@ fn down(tools: &Tools, loud: bool) -> Result<()> {
         .ok()
         .map(|s| PathBuf::from(s.trim()));
     if procs.is_empty() && state_dir.is_none() && !dir.join("env").exists() {
+        // An `up` that failed before starting anything leaves an empty pids file behind.
+        let _ = fs::remove_file(dir.join("pids"));
         if loud {
             println!("stack: not up; nothing to stop");
         }
