@@ -2,6 +2,7 @@
 //! Cognito's CUSTOM_AUTH for the username in the (unverified) token, answer the one custom challenge with the
 //! token. The edge, through the Verify trigger, decides.
 
+use handoff_core::cognito_api::CUSTOM_CHALLENGE;
 use handoff_core::dangerous::insecure_payload;
 use handoff_core::wire::FRAGMENT_PARAM;
 
@@ -95,7 +96,7 @@ pub fn redeem<T: Transport>(
             "Cognito issued tokens without asking for the handoff token".into(),
         ));
     }
-    if started.challenge_name.as_deref() != Some("CUSTOM_CHALLENGE") {
+    if started.challenge_name.as_deref() != Some(CUSTOM_CHALLENGE) {
         return Err(FlowError::Protocol(format!(
             "expected CUSTOM_CHALLENGE, got {:?}",
             started.challenge_name

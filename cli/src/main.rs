@@ -169,12 +169,7 @@ fn file_error(message: impl Into<String>) -> Failure {
 fn from_cognito(e: &cognito::Error) -> Failure {
     // A trigger failed (Cognito: UserLambdaValidationException; emulators: InvalidLambdaResponseException): for
     // Handoff that is the Verify trigger without a verdict, the edge down or set up wrong. Not the link's fault.
-    if matches!(
-        e.kind(),
-        Some(
-            ErrorKind::UserLambdaValidation | ErrorKind::InvalidLambdaResponse | ErrorKind::UnexpectedLambda
-        )
-    ) {
+    if e.kind().is_some_and(ErrorKind::trigger_failed) {
         return Failure {
             code: 3,
             message: format!(

@@ -1,8 +1,9 @@
 //! handoff-core: the single source of truth for Handoff's token.
 //!
 //! It owns the token format (JWS compact, `typ: handoff+jwt`), the claims, the verification policy and its
-//! stable reason codes, key sets, the redirect rules, and the edge API's wire types. It does no I/O, reads no
-//! clock and draws no random numbers: time and random bytes are arguments. Signature crypto is pluggable
+//! stable reason codes, key sets, the redirect rules, the edge API's wire types, and the types of Cognito's public
+//! API that the clients speak ([`cognito_api`]). It does no I/O, reads no clock and draws no random numbers: time
+//! and random bytes are arguments. Signature crypto is pluggable
 //! ([`SignatureBackend`], [`AsyncSignatureBackend`]); [`RustCrypto`] (feature `rust-crypto`) is the native one.
 //!
 //! ```
@@ -29,6 +30,7 @@ mod algorithm;
 mod b64;
 mod backend;
 mod claims;
+pub mod cognito_api;
 pub mod dangerous;
 mod der;
 mod error;

@@ -109,6 +109,7 @@ mod tests {
             id_token: Some("ID".into()),
             refresh_token: Some("RT".into()),
             expires_in: Some(3600),
+            ..Tokens::default()
         };
         let entries = storage_entries("web", "alice", &tokens, 1_800_000_000_250.0);
         let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();

@@ -1,0 +1,321 @@
+//! Cognito user pools' public JSON 1.1 API, as both clients (the CLI and the landing page) speak it: the
+//! constants, the `InitiateAuth` / `RespondToAuthChallenge` bodies, their answer, the error body and the error
+//! type names. Pure serde types and builders; sending the request is each client's business.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// `Content-Type` of every request.
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+/// The `X-Amz-Target` prefix of every user-pools operation; `.` and the operation name follow.
+pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService";
+/// The response header that may name the error type (`NotAuthorizedException:http://...`).
+pub const ERROR_TYPE_HEADER: &str = "x-amzn-ErrorType";
+/// The auth flow Handoff signs in with.
+pub const CUSTOM_AUTH: &str = "CUSTOM_AUTH";
+/// The challenge the Define trigger asks for.
+pub const CUSTOM_CHALLENGE: &str = "CUSTOM_CHALLENGE";
+
+/// The two sign-in operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// Starts a sign-in.
+    InitiateAuth,
+    /// Answers a challenge.
+    RespondToAuthChallenge,
+}
+
+impl Op {
+    /// The operation name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Op::InitiateAuth => "InitiateAuth",
+            Op::RespondToAuthChallenge => "RespondToAuthChallenge",
+        }
+    }
+
+    /// The `X-Amz-Target` header value.
+    pub const fn target(self) -> &'static str {
+        match self {
+            Op::InitiateAuth => "AWSCognitoIdentityProviderService.InitiateAuth",
+            Op::RespondToAuthChallenge => "AWSCognitoIdentityProviderService.RespondToAuthChallenge",
+        }
+    }
+}
+
+/// The `InitiateAuth` body. Its `Debug` names the parameters but never shows their values (passwords, tokens).
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InitiateAuth<'a> {
+    /// `CUSTOM_AUTH`, `USER_PASSWORD_AUTH`, `REFRESH_TOKEN_AUTH`, ...
+    pub auth_flow: &'a str,
+    /// The app client.
+    pub client_id: &'a str,
+    /// The flow's parameters (`USERNAME`, ...).
+    pub auth_parameters: BTreeMap<&'a str, &'a str>,
+}
+
+impl<'a> InitiateAuth<'a> {
+    /// `{AuthFlow: CUSTOM_AUTH, ClientId, AuthParameters: {USERNAME}}`.
+    pub fn custom_auth(client_id: &'a str, username: &'a str) -> Self {
+        InitiateAuth {
+            auth_flow: CUSTOM_AUTH,
+            client_id,
+            auth_parameters: BTreeMap::from([("USERNAME", username)]),
+        }
+    }
+}
+
+impl fmt::Debug for InitiateAuth<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InitiateAuth")
+            .field("auth_flow", &self.auth_flow)
+            .field("client_id", &self.client_id)
+            .field(
+                "auth_parameters",
+                &self.auth_parameters.keys().collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// The `RespondToAuthChallenge` body. Its `Debug` never shows the session or the responses.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RespondToAuthChallenge<'a> {
+    /// The challenge answered (`CUSTOM_CHALLENGE`).
+    pub challenge_name: &'a str,
+    /// The app client.
+    pub client_id: &'a str,
+    /// The session from the previous answer.
+    pub session: &'a str,
+    /// The responses (`USERNAME`, `ANSWER`).
+    pub challenge_responses: BTreeMap<&'a str, &'a str>,
+}
+
+impl<'a> RespondToAuthChallenge<'a> {
+    /// `{ChallengeName: CUSTOM_CHALLENGE, ClientId, Session, ChallengeResponses: {USERNAME, ANSWER}}`.
+    pub fn custom_challenge(
+        client_id: &'a str,
+        session: &'a str,
+        username: &'a str,
+        answer: &'a str,
+    ) -> Self {
+        RespondToAuthChallenge {
+            challenge_name: CUSTOM_CHALLENGE,
+            client_id,
+            session,
+            challenge_responses: BTreeMap::from([("USERNAME", username), ("ANSWER", answer)]),
+        }
+    }
+}
+
+impl fmt::Debug for RespondToAuthChallenge<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RespondToAuthChallenge")
+            .field("challenge_name", &self.challenge_name)
+            .field("client_id", &self.client_id)
+            .field(
+                "challenge_responses",
+                &self.challenge_responses.keys().collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// The `InitiateAuth` body for CUSTOM_AUTH, as JSON text.
+pub fn initiate_auth_body(client_id: &str, username: &str) -> String {
+    serde_json::to_string(&InitiateAuth::custom_auth(client_id, username)).expect("plain strings serialize")
+}
+
+/// The `RespondToAuthChallenge` body for CUSTOM_CHALLENGE with `answer` as the answer, as JSON text.
+pub fn respond_body(client_id: &str, session: &str, username: &str, answer: &str) -> String {
+    let body = RespondToAuthChallenge::custom_challenge(client_id, session, username, answer);
+    serde_json::to_string(&body).expect("plain strings serialize")
+}
+
+/// The answer of `InitiateAuth` and `RespondToAuthChallenge`: tokens, or the next challenge. Unknown members are
+/// ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AuthAnswer {
+    /// The next challenge (`CUSTOM_CHALLENGE`, ...).
+    #[serde(default)]
+    pub challenge_name: Option<String>,
+    /// Its public parameters; real Cognito includes `USERNAME` (the canonical username).
+    #[serde(default)]
+    pub challenge_parameters: BTreeMap<String, String>,
+    /// The session to answer with: new every round in real Cognito, single use.
+    #[serde(default)]
+    pub session: Option<String>,
+    /// The tokens, once signed in.
+    #[serde(default)]
+    pub authentication_result: Option<Tokens>,
+}
+
+/// `AuthenticationResult`: the tokens. `Debug` never prints them.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tokens {
+    /// The access token.
+    pub access_token: String,
+    /// The id token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    /// The refresh token (absent on a refresh).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// Lifetime of the access token, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+    /// `Bearer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+}
+
+impl fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tokens")
+            .field("access_token", &"***")
+            .field("id_token", &self.id_token.as_ref().map(|_| "***"))
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "***"))
+            .field("expires_in", &self.expires_in)
+            .field("token_type", &self.token_type)
+            .finish()
+    }
+}
+
+/// An error answer's body. Every member is optional: proxies and emulators answer with less, or with HTML.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct ErrorBody {
+    /// `__type`: the error type, maybe with a `namespace#` prefix.
+    #[serde(rename = "__type", default)]
+    pub type_name: Option<String>,
+    /// `code`: where some emulators put the error type.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// `message`.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// `Message` (some operations and emulators).
+    #[serde(rename = "Message", default)]
+    pub message_capitalized: Option<String>,
+    /// `errorMessage` (emulators passing a trigger's failure through).
+    #[serde(rename = "errorMessage", default)]
+    pub error_message: Option<String>,
+}
+
+impl ErrorBody {
+    /// Reads `body`; anything that is not such a JSON object reads as empty.
+    pub fn parse(body: &[u8]) -> ErrorBody {
+        serde_json::from_slice(body).unwrap_or_default()
+    }
+
+    /// The first message member present (`message`, `Message`, `errorMessage`), or `""`.
+    pub fn message(&self) -> &str {
+        [&self.message, &self.message_capitalized, &self.error_message]
+            .into_iter()
+            .find_map(Option::as_deref)
+            .unwrap_or("")
+    }
+}
+
+/// The bare error type name in `raw`: drops a `:uri` suffix (as in the `x-amzn-ErrorType` header), then a
+/// `namespace#` prefix (as in `__type`), then surrounding blanks.
+pub fn error_name(raw: &str) -> &str {
+    let name = raw.split(':').next().unwrap_or_default();
+    name.rsplit('#').next().unwrap_or_default().trim()
+}
+
+/// Cognito's error types that callers tell apart. The rest keep their name in [`ErrorKind::Other`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Wrong password, a failed custom challenge, an invalid or expired session, a disabled user, or (with
+    /// PreventUserExistenceErrors) an unknown user.
+    NotAuthorized,
+    /// A trigger failed or timed out (real Cognito); the sign-in fails.
+    UserLambdaValidation,
+    /// A trigger answered something Cognito could not use.
+    InvalidLambdaResponse,
+    /// A trigger threw (some emulators use this where real Cognito says UserLambdaValidation).
+    UnexpectedLambda,
+    /// Throttled: retry with backoff.
+    TooManyRequests,
+    /// The user does not exist (only without PreventUserExistenceErrors).
+    UserNotFound,
+    /// The user has not confirmed sign-up.
+    UserNotConfirmed,
+    /// The user must reset the password first.
+    PasswordResetRequired,
+    /// A request parameter is invalid (also: an auth flow not enabled for the client).
+    InvalidParameter,
+    /// The pool or client does not exist.
+    ResourceNotFound,
+    /// The pool's configuration does not allow the call.
+    InvalidUserPoolConfiguration,
+    /// A service limit was hit.
+    LimitExceeded,
+    /// Cognito failed internally: retry with backoff.
+    InternalError,
+    /// Any other `...Exception`, by name.
+    Other(String),
+}
+
+impl ErrorKind {
+    /// Maps an error type name, with or without the decorations [`error_name`] removes.
+    pub fn from_type(raw: &str) -> ErrorKind {
+        match error_name(raw) {
+            "NotAuthorizedException" => ErrorKind::NotAuthorized,
+            "UserLambdaValidationException" => ErrorKind::UserLambdaValidation,
+            "InvalidLambdaResponseException" => ErrorKind::InvalidLambdaResponse,
+            "UnexpectedLambdaException" => ErrorKind::UnexpectedLambda,
+            "TooManyRequestsException" | "ThrottlingException" => ErrorKind::TooManyRequests,
+            "UserNotFoundException" => ErrorKind::UserNotFound,
+            "UserNotConfirmedException" => ErrorKind::UserNotConfirmed,
+            "PasswordResetRequiredException" => ErrorKind::PasswordResetRequired,
+            "InvalidParameterException" => ErrorKind::InvalidParameter,
+            "ResourceNotFoundException" => ErrorKind::ResourceNotFound,
+            "InvalidUserPoolConfigurationException" => ErrorKind::InvalidUserPoolConfiguration,
+            "LimitExceededException" => ErrorKind::LimitExceeded,
+            "InternalErrorException" | "InternalFailure" | "ServiceUnavailable" => ErrorKind::InternalError,
+            other => ErrorKind::Other(other.to_owned()),
+        }
+    }
+
+    /// The error type name.
+    pub fn name(&self) -> &str {
+        match self {
+            ErrorKind::NotAuthorized => "NotAuthorizedException",
+            ErrorKind::UserLambdaValidation => "UserLambdaValidationException",
+            ErrorKind::InvalidLambdaResponse => "InvalidLambdaResponseException",
+            ErrorKind::UnexpectedLambda => "UnexpectedLambdaException",
+            ErrorKind::TooManyRequests => "TooManyRequestsException",
+            ErrorKind::UserNotFound => "UserNotFoundException",
+            ErrorKind::UserNotConfirmed => "UserNotConfirmedException",
+            ErrorKind::PasswordResetRequired => "PasswordResetRequiredException",
+            ErrorKind::InvalidParameter => "InvalidParameterException",
+            ErrorKind::ResourceNotFound => "ResourceNotFoundException",
+            ErrorKind::InvalidUserPoolConfiguration => "InvalidUserPoolConfigurationException",
+            ErrorKind::LimitExceeded => "LimitExceededException",
+            ErrorKind::InternalError => "InternalErrorException",
+            ErrorKind::Other(name) => name,
+        }
+    }
+
+    /// Throttling and internal failures: the request did not take effect, so the same request may be sent again
+    /// after a pause.
+    pub fn retryable(&self) -> bool {
+        matches!(self, ErrorKind::TooManyRequests | ErrorKind::InternalError)
+    }
+
+    /// A trigger failed, threw or answered nonsense: never worth retrying, and never the caller's fault.
+    pub fn trigger_failed(&self) -> bool {
+        matches!(
+            self,
+            ErrorKind::UserLambdaValidation | ErrorKind::InvalidLambdaResponse | ErrorKind::UnexpectedLambda
+        )
+    }
+}
