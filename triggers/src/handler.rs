@@ -102,6 +102,7 @@ pub fn handle(mut raw: Value, ctx: &Context<'_>) -> (Result<Value, TriggerError>
             }
             record["answer_fp"] = outcome.answer_fp.clone().into();
             record["attempts"] = outcome.attempts.into();
+            record["probe"] = outcome.probe.into();
             record["edge_error"] = outcome.error.clone().into();
             record["ms"] = (started.elapsed().as_millis() as u64).into();
             outcome.response().map_err(TriggerError::NoVerdict)

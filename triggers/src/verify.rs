@@ -2,10 +2,12 @@
 //! say is not the same thing as the edge saying no.
 //!
 //! Three verdicts ([`VerifyDecision`]):
-//! - **correct**: the edge answered `200 {"ok": true}`: `answerCorrect = true`, the only path to `true`.
+//! - **correct**: the edge answered `200 {"ok": true}` to a real redeem: `answerCorrect = true`, the only path to
+//!   `true`.
 //! - **wrong**: the edge answered `200 {"ok": false, "reason"}`, or the event cannot carry a valid answer (unknown
-//!   user, a missing or oversized answer, a missing `sub`, username, client id or nonce): `answerCorrect = false`,
-//!   Define then fails the sign-in with `NotAuthorizedException`. The link is burned or was never usable.
+//!   user, a missing or oversized answer, a missing `sub`, username, client id or nonce) and the edge answered at
+//!   all: `answerCorrect = false`, Define then fails the sign-in with `NotAuthorizedException`. The link is burned
+//!   or was never usable.
 //! - **unavailable / misconfigured**: no verdict. The edge is unreachable or timed out (after the one connection
 //!   retry), answered 5xx, 401 or another non-200 status, or answered something that is not the wire format; or the
 //!   trigger has no configuration. The trigger then fails the invocation with an ERROR (reason code `unavailable`
@@ -20,10 +22,23 @@
 //! Cognito, so it carries only the reason code, never the edge's address, the answer or the transport detail; those
 //! (minus the answer: only its fingerprint) go to the log.
 //!
-//! Missing configuration is an error for every Verify, checked before anything else, so that it looks the same for
-//! known and unknown users. One difference remains while the edge is down: an unknown user's answer is still `wrong`
-//! (it never reaches the edge) while a known user's is `unavailable`; that tells user existence apart only during an
-//! outage.
+//! **Unknown users look like known ones, outage included.** Missing configuration is an error for every Verify,
+//! checked before anything else. Past that, every Verify makes a real `POST /v1/redeem` within the same
+//! [`BUDGET`] and under the same retry rule ([`plan`] decides what it carries, purely). When the event can carry
+//! a valid answer, that is the real redeem. When it cannot (an unknown user, or a known user's event missing a
+//! piece), it is a *probe*: the answer itself (or [`PROBE_TOKEN`] when there is no usable answer), the event's
+//! client id and nonce where present, and stand-ins ([`PROBE_SUB`], [`PROBE_USERNAME`]) for the user, never the
+//! name the caller typed. The probe's verdict is fixed in advance (`wrong`, with the local reason such as
+//! `user_not_found`), but its failures map exactly like a redeem's: edge down, slow, 5xx or garbage give the same
+//! `unavailable` / `misconfigured` error a known user gets. So an outage no longer tells users apart, and the
+//! probe takes the edge's own refusal path (read the KV record, verify the signature, compare the redeemer), so its
+//! timing resembles a known user's wrong answer too.
+//!
+//! A probe can never burn anything: the edge burns only after `Verified::check_redeemer` accepts the redeemer,
+//! and the stand-ins start with a control character, which no verified token's `sub` or `username` can hold
+//! (`Claims::check_shape`, run on every verified token, refuses control characters). The edge therefore answers
+//! `200 {"ok": false}` (`wrong_user`, `wrong_audience` or an earlier token refusal) before it reaches the ledger;
+//! the KV fast reject only reads. Should an edge ever answer `ok: true` to a probe, the verdict stays `wrong`.
 //!
 //! The budget for the whole redeem, including at most one retry, is [`BUDGET`]: well inside Cognito's 5 s
 //! trigger limit. Only a connection error is retried (the request never reached the edge, or did not finish
@@ -162,8 +177,10 @@ pub struct Outcome {
     pub decision: VerifyDecision,
     /// Fingerprint of the answer when it was a string, for correlating logs (never the answer).
     pub answer_fp: Option<String>,
-    /// Redeem calls made (0, 1 or 2).
+    /// Redeem calls made (0 only when not configured, else 1 or 2).
     pub attempts: u8,
+    /// Whether the call was a probe ([`Plan::Probe`]): the event could not carry a valid answer.
+    pub probe: bool,
     /// The last transport error, if any (for the log only: it may name the edge's address).
     pub error: Option<String>,
 }
@@ -174,12 +191,9 @@ impl Outcome {
             decision,
             answer_fp,
             attempts: 0,
+            probe: false,
             error: None,
         }
-    }
-
-    fn refuse(reason: &str, answer_fp: Option<String>) -> Self {
-        Outcome::new(VerifyDecision::Wrong(reason.into()), answer_fp)
     }
 
     /// The trigger's `response` object, or why there is none (the trigger then fails the invocation).
@@ -192,14 +206,104 @@ impl Outcome {
     }
 }
 
-/// Decides whether `event`'s answer is correct, asking `redeemer` (absent: not configured) with the time
-/// between `now` and `now + budget`.
-pub fn verify(event: &Event, redeemer: Option<&dyn Redeemer>, now: Instant, budget: Duration) -> Outcome {
+/// Stands in for the user's `sub` in a probe. It starts with a control character, which
+/// `Claims::check_shape` refuses in every verified token, so the edge's redeemer check can never accept it.
+pub const PROBE_SUB: &str = "\u{0}handoff-probe:no-user";
+/// Stands in for the username in a probe (never the name the caller typed); can never match, like [`PROBE_SUB`].
+pub const PROBE_USERNAME: &str = "\u{0}handoff-probe:no-user";
+/// Sent as the token in a probe when the answer is missing, not a string, empty or oversized: not a JWT, so the
+/// edge refuses it as `malformed`.
+pub const PROBE_TOKEN: &str = "handoff-probe";
+/// Stands in for a missing client id in a probe.
+pub const PROBE_CLIENT_ID: &str = "\u{0}handoff-probe:no-client";
+/// Stands in for a missing nonce in a probe.
+pub const PROBE_NONCE: &str = "handoff-probe-nonce";
+
+/// What Verify asks the edge, decided from the event alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// The event carries a complete answer: redeem it for this user. The edge's answer is the verdict.
+    Redeem(RedeemRequest),
+    /// The event cannot carry a valid answer: the verdict is `wrong` for `reason` whatever the edge answers, but
+    /// the edge is still asked (with stand-ins that can never match, see the module doc) so that an unreachable
+    /// edge gives the same error as for a complete answer.
+    Probe {
+        /// The probe redeem.
+        request: RedeemRequest,
+        /// The local refusal code logged (`user_not_found`, `malformed`, `missing_sub`, ...).
+        reason: &'static str,
+    },
+}
+
+impl Plan {
+    /// The request to send.
+    pub fn request(&self) -> &RedeemRequest {
+        match self {
+            Plan::Redeem(request) | Plan::Probe { request, .. } => request,
+        }
+    }
+}
+
+/// What to ask the edge for `event` (pure).
+pub fn plan(event: &Event) -> Plan {
     let answer = match &event.request().challenge_answer {
         Some(Value::String(s)) => Some(s.as_str()),
         _ => None,
     };
-    let fp = answer.map(fingerprint);
+    let client_id = event.client_id();
+    let nonce = event.private_parameter(NONCE_PARAM);
+    let probe = |reason: &'static str| Plan::Probe {
+        request: RedeemRequest {
+            // The answer itself when the edge would look at it, so the probe takes a real token's path.
+            token: answer
+                .filter(|a| !a.is_empty() && a.len() <= MAX_ANSWER_BYTES)
+                .unwrap_or(PROBE_TOKEN)
+                .to_owned(),
+            // Never the event's user, known or not: stand-ins that no token can name.
+            sub: PROBE_SUB.to_owned(),
+            username: PROBE_USERNAME.to_owned(),
+            client_id: client_id.unwrap_or(PROBE_CLIENT_ID).to_owned(),
+            nonce: nonce.unwrap_or(PROBE_NONCE).to_owned(),
+        },
+        reason,
+    };
+    if event.user_not_found() {
+        return probe("user_not_found");
+    }
+    let Some(token) = answer.filter(|a| !a.is_empty()) else {
+        return probe(Reason::Malformed.as_str());
+    };
+    if token.len() > MAX_ANSWER_BYTES {
+        return probe(Reason::TokenTooLarge.as_str());
+    }
+    let Some(sub) = event.user_attribute("sub") else {
+        return probe("missing_sub");
+    };
+    let Some(username) = event.username() else {
+        return probe("missing_username");
+    };
+    let Some(client_id) = client_id else {
+        return probe("missing_client_id");
+    };
+    let Some(nonce) = nonce else {
+        return probe("missing_nonce");
+    };
+    Plan::Redeem(RedeemRequest {
+        token: token.to_owned(),
+        sub: sub.to_owned(),
+        username: username.to_owned(),
+        client_id: client_id.to_owned(),
+        nonce: nonce.to_owned(),
+    })
+}
+
+/// Decides whether `event`'s answer is correct, asking `redeemer` (absent: not configured) with the time
+/// between `now` and `now + budget`.
+pub fn verify(event: &Event, redeemer: Option<&dyn Redeemer>, now: Instant, budget: Duration) -> Outcome {
+    let fp = match &event.request().challenge_answer {
+        Some(Value::String(s)) => Some(fingerprint(s)),
+        _ => None,
+    };
     // First, so that a missing configuration looks the same for every user and every answer.
     let Some(redeemer) = redeemer else {
         let decision = VerifyDecision::NoVerdict {
@@ -208,34 +312,7 @@ pub fn verify(event: &Event, redeemer: Option<&dyn Redeemer>, now: Instant, budg
         };
         return Outcome::new(decision, fp);
     };
-    if event.user_not_found() {
-        return Outcome::refuse("user_not_found", fp);
-    }
-    let Some(token) = answer.filter(|a| !a.is_empty()) else {
-        return Outcome::refuse(Reason::Malformed.as_str(), fp);
-    };
-    if token.len() > MAX_ANSWER_BYTES {
-        return Outcome::refuse(Reason::TokenTooLarge.as_str(), fp);
-    }
-    let Some(sub) = event.user_attribute("sub") else {
-        return Outcome::refuse("missing_sub", fp);
-    };
-    let Some(username) = event.username() else {
-        return Outcome::refuse("missing_username", fp);
-    };
-    let Some(client_id) = event.client_id() else {
-        return Outcome::refuse("missing_client_id", fp);
-    };
-    let Some(nonce) = event.private_parameter(NONCE_PARAM) else {
-        return Outcome::refuse("missing_nonce", fp);
-    };
-    let request = RedeemRequest {
-        token: token.to_owned(),
-        sub: sub.to_owned(),
-        username: username.to_owned(),
-        client_id: client_id.to_owned(),
-        nonce: nonce.to_owned(),
-    };
+    let plan = plan(event);
     let deadline = now + budget;
     let mut outcome = Outcome::new(
         VerifyDecision::NoVerdict {
@@ -244,20 +321,28 @@ pub fn verify(event: &Event, redeemer: Option<&dyn Redeemer>, now: Instant, budg
         },
         fp,
     );
+    outcome.probe = matches!(plan, Plan::Probe { .. });
     loop {
         outcome.attempts += 1;
-        match redeemer.redeem(&request, deadline) {
-            Ok(RedeemAnswer { ok: true, .. }) => {
+        let answer = redeemer.redeem(plan.request(), deadline);
+        match (&plan, answer) {
+            (Plan::Redeem(_), Ok(RedeemAnswer { ok: true, .. })) => {
                 outcome.decision = VerifyDecision::Correct;
                 outcome.error = None;
                 return outcome;
             }
-            Ok(RedeemAnswer { ok: false, reason }) => {
+            (Plan::Redeem(_), Ok(RedeemAnswer { ok: false, reason })) => {
                 outcome.decision = VerifyDecision::Wrong(reason.map_or("refused", Reason::as_str).into());
                 outcome.error = None;
                 return outcome;
             }
-            Err(err) => {
+            (Plan::Probe { reason, .. }, Ok(answer)) => {
+                outcome.decision = VerifyDecision::Wrong((*reason).into());
+                // Cannot happen (see the module doc); worth a look in the log if it ever does.
+                outcome.error = answer.ok.then(|| "the edge accepted a probe".to_owned());
+                return outcome;
+            }
+            (_, Err(err)) => {
                 outcome.decision = VerifyDecision::NoVerdict {
                     kind: err.no_verdict(),
                     cause: err.code(),

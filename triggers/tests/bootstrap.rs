@@ -18,11 +18,13 @@ mod support;
 use support::runtime::{FakeRuntime, Reply, read_request, respond};
 
 const SECRET: &str = "test-redeem-secret-0123456789";
+/// The `sub` of the fixtures' known user (and of their token).
+const KNOWN_SUB: &str = "7d3c0a4e-52b1-4c8e-9f0a-1b2c3d4e5f60";
 
 /// How the fake edge behaves.
 #[derive(Clone, Copy)]
 enum Edge {
-    /// Answers `{"ok": true}` to a well-formed, authorised redeem.
+    /// Answers `{"ok": true}` to an authorised redeem for the fixtures' user, `{"ok": false}` to any other.
     Ok,
     /// Accepts, reads, never answers (until the test ends).
     Slow,
@@ -45,18 +47,24 @@ fn start_edge(mode: Edge) -> (String, Arc<Mutex<Vec<Value>>>) {
                 while let Some(request) = read_request(&mut reader) {
                     let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
                     let authorised = request.header("authorization") == Some(&format!("Bearer {SECRET}"));
-                    record.lock().unwrap().push(body);
+                    record.lock().unwrap().push(body.clone());
                     match mode {
                         Edge::Slow => thread::sleep(Duration::from_secs(30)),
                         Edge::Garbage => respond(&mut writer, "200 OK", &[], b"<html>hello</html>"),
                         Edge::Ok
                             if request.method == "POST" && request.path == "/v1/redeem" && authorised =>
                         {
+                            // Like the real edge: the token's user only (a probe's stand-in never is).
+                            let answer: &[u8] = if body["sub"] == KNOWN_SUB && body["username"] == "alice" {
+                                br#"{"ok":true}"#
+                            } else {
+                                br#"{"ok":false,"reason":"wrong_user"}"#
+                            };
                             respond(
                                 &mut writer,
                                 "200 OK",
                                 &[("content-type", "application/json".into())],
-                                br#"{"ok":true}"#,
+                                answer,
                             )
                         }
                         Edge::Ok => respond(
@@ -154,6 +162,11 @@ fn fixture(name: &str) -> Value {
 
 /// Runs Create through the function, then builds the matching Verify event (with Create's nonce).
 fn create_then_verify_event(runtime: &FakeRuntime, id: &str) -> Value {
+    create_then(runtime, id, "verify.json")
+}
+
+/// Runs Create through the function, then builds the Verify event from fixture `verify` with Create's nonce.
+fn create_then(runtime: &FakeRuntime, id: &str, verify: &str) -> Value {
     let (reply, _) = runtime.invoke(&format!("{id}-create"), fixture("create.json"));
     assert_eq!(reply.kind, "response", "{reply:?}");
     let nonce = reply.body["response"]["privateChallengeParameters"]["nonce"]
@@ -161,7 +174,7 @@ fn create_then_verify_event(runtime: &FakeRuntime, id: &str) -> Value {
         .unwrap()
         .to_owned();
     assert!(handoff_core::base64url::decode(&nonce).unwrap().len() >= 16);
-    let mut verify = fixture("verify.json");
+    let mut verify = fixture(verify);
     verify["request"]["privateChallengeParameters"] = json!({"nonce": nonce});
     verify
 }
@@ -203,9 +216,14 @@ fn the_binary_runs_a_whole_sign_in_against_a_working_edge() {
 
 /// Runs Create, then Verify against `edge_url`; the Verify reply (kind and body), its time and the log.
 fn verify_against(edge_url: &str) -> (Reply, Duration, String) {
+    verify_fixture_against("verify.json", edge_url)
+}
+
+/// [`verify_against`] with the Verify event from fixture `name`.
+fn verify_fixture_against(name: &str, edge_url: &str) -> (Reply, Duration, String) {
     let runtime = FakeRuntime::start();
     let function = Function::start(&runtime, Some(edge_url));
-    let verify = create_then_verify_event(&runtime, "1");
+    let verify = create_then(&runtime, "1", name);
     let token = verify["request"]["challengeAnswer"].as_str().unwrap().to_owned();
     let (reply, took) = runtime.invoke("2", verify);
     let log = function.log_with("VerifyAuthChallengeResponse");
@@ -246,6 +264,56 @@ fn edge_down_fails_the_invocation_within_two_seconds() {
     assert!(took < Duration::from_secs(2), "took {took:?}");
     assert_logged(&log, "unavailable", "edge_unreachable");
     assert!(log.contains("\"attempts\":2"), "{log}");
+}
+
+#[test]
+fn an_unknown_user_reaches_the_edge_once_with_stand_ins_and_gets_a_wrong_answer() {
+    let runtime = FakeRuntime::start();
+    let (edge, seen) = start_edge(Edge::Ok);
+    let function = Function::start(&runtime, Some(&edge));
+    let verify = create_then(&runtime, "1", "verify-user-not-found.json");
+    let (reply, _) = runtime.invoke("2", verify.clone());
+    assert_eq!(reply.kind, "response", "{reply:?}");
+    assert_eq!(reply.body["response"]["answerCorrect"], false);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "exactly one call to the edge: {seen:?}");
+    // The answer and this attempt's nonce, but never a user: not the typed name, not a sub.
+    assert_eq!(seen[0]["token"], verify["request"]["challengeAnswer"]);
+    assert_eq!(
+        seen[0]["nonce"],
+        verify["request"]["privateChallengeParameters"]["nonce"]
+    );
+    assert_eq!(seen[0]["sub"], handoff_triggers::verify::PROBE_SUB);
+    assert_eq!(seen[0]["username"], handoff_triggers::verify::PROBE_USERNAME);
+    let log = function.log_with("\"user_not_found\":true");
+    assert!(log.contains("\"reason\":\"user_not_found\""), "{log}");
+    assert!(log.contains("\"probe\":true"), "{log}");
+}
+
+#[test]
+fn edge_down_fails_an_unknown_users_invocation_exactly_like_a_known_users() {
+    let edge = closed_url();
+    let (known, _, _) = verify_against(&edge);
+    let (reply, took, log) = verify_fixture_against("verify-user-not-found.json", &edge);
+    assert_invocation_error(&reply, "unavailable", &edge);
+    assert_eq!(reply.body, known.body, "the caller sees the same error");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+    assert_logged(&log, "unavailable", "edge_unreachable");
+    assert!(log.contains("\"attempts\":2"), "{log}");
+}
+
+#[test]
+fn edge_slow_fails_an_unknown_users_invocation_within_the_same_budget() {
+    let (edge, seen) = start_edge(Edge::Slow);
+    let (reply, took, log) = verify_fixture_against("verify-user-not-found.json", &edge);
+    assert_invocation_error(&reply, "unavailable", &edge);
+    assert!(took < Duration::from_millis(2500), "took {took:?}");
+    assert!(
+        took >= Duration::from_millis(1500),
+        "spent the budget like a known user: {took:?}"
+    );
+    assert_logged(&log, "unavailable", "edge_timeout");
+    assert_eq!(seen.lock().unwrap().len(), 1);
 }
 
 #[test]

@@ -380,38 +380,162 @@ fn verify_decides_purely_over_the_redeemer() {
     );
 }
 
+/// Every Verify fixture whose event cannot carry a valid answer, with the local refusal code it logs.
+const INCOMPLETE: [(&str, &str); 7] = [
+    ("verify-user-not-found.json", "user_not_found"),
+    ("verify-missing-sub.json", "missing_sub"),
+    ("verify-missing-username.json", "missing_username"),
+    ("verify-missing-nonce.json", "missing_nonce"),
+    ("verify-missing-client-id.json", "missing_client_id"),
+    ("verify-non-string-answer.json", "malformed"),
+    ("verify-empty-answer.json", "malformed"),
+];
+
+fn parsed(raw: Value) -> handoff_triggers::event::Event {
+    serde_json::from_value(raw).unwrap()
+}
+
+fn oversized() -> Value {
+    let mut raw = event("verify.json");
+    raw["request"]["challengeAnswer"] = "a".repeat(verify::MAX_ANSWER_BYTES + 1).into();
+    raw
+}
+
 #[test]
-fn verify_refuses_without_asking_the_edge_when_the_event_is_incomplete() {
-    for (name, reason) in [
-        ("verify-missing-sub.json", "missing_sub"),
-        ("verify-missing-nonce.json", "missing_nonce"),
-        ("verify-missing-client-id.json", "missing_client_id"),
-        ("verify-non-string-answer.json", "malformed"),
-        ("verify-empty-answer.json", "malformed"),
-        ("verify-user-not-found.json", "user_not_found"),
-    ] {
-        let edge = FakeEdge::new(vec![Ok(RedeemAnswer::OK)]);
-        let (correct, record) = verify(name, Some(&edge));
-        assert!(!correct, "{name}");
-        assert!(edge.asked().is_empty(), "{name} must not reach the edge");
-        assert_eq!(record["reason"], reason, "{name}");
+fn plan_redeems_a_complete_answer_for_its_user() {
+    let plan = verify::plan(&parsed(event("verify.json")));
+    let verify::Plan::Redeem(request) = plan else {
+        panic!("a complete event is redeemed: {plan:?}");
+    };
+    assert_eq!(request.username, "alice");
+    assert_eq!(request.sub, "7d3c0a4e-52b1-4c8e-9f0a-1b2c3d4e5f60");
+}
+
+#[test]
+fn plan_probes_with_stand_ins_when_the_event_cannot_carry_a_valid_answer() {
+    let answer = event("verify.json")["request"]["challengeAnswer"].clone();
+    let mut cases: Vec<(Value, &str)> = INCOMPLETE.iter().map(|(n, r)| (event(n), *r)).collect();
+    cases.push((oversized(), "token_too_large"));
+    for (raw, reason) in cases {
+        let event_answer = raw["request"]["challengeAnswer"].clone();
+        let event_nonce = raw["request"]["privateChallengeParameters"]["nonce"].clone();
+        let event_client = raw["callerContext"]["clientId"].clone();
+        let plan = verify::plan(&parsed(raw));
+        let verify::Plan::Probe { request, reason: got } = plan else {
+            panic!("{reason}: must be a probe: {plan:?}");
+        };
+        assert_eq!(got, reason);
+        // Never the user: not the typed username, not a sub; stand-ins no verified token can hold.
+        assert_eq!(request.sub, verify::PROBE_SUB, "{reason}");
+        assert_eq!(request.username, verify::PROBE_USERNAME, "{reason}");
+        assert!(request.sub.starts_with('\0') && request.username.starts_with('\0'));
+        // Every field non-empty and short, so the edge answers 200 and not 400.
+        for field in [
+            &request.sub,
+            &request.username,
+            &request.client_id,
+            &request.nonce,
+        ] {
+            assert!(
+                !field.is_empty() && field.len() <= handoff_core::MAX_CLAIM_LEN,
+                "{reason}"
+            );
+        }
+        // The answer itself when usable (the edge takes a real token's path), else a non-token placeholder.
+        if event_answer == answer {
+            assert_eq!(Value::from(request.token.clone()), answer, "{reason}");
+        } else {
+            assert_eq!(request.token, verify::PROBE_TOKEN, "{reason}");
+        }
+        match event_nonce.as_str() {
+            Some(nonce) if !nonce.is_empty() => assert_eq!(request.nonce, nonce),
+            _ => assert_eq!(request.nonce, verify::PROBE_NONCE, "{reason}"),
+        }
+        match event_client.as_str() {
+            Some(client) if !client.is_empty() => assert_eq!(request.client_id, client),
+            _ => assert_eq!(request.client_id, verify::PROBE_CLIENT_ID, "{reason}"),
+        }
     }
 }
 
 #[test]
-fn verify_refuses_an_oversized_answer() {
-    let mut raw = event("verify.json");
-    raw["request"]["challengeAnswer"] = "a".repeat(5000).into();
+fn verify_probes_the_edge_once_when_the_event_is_incomplete_and_says_wrong() {
+    for (name, reason) in INCOMPLETE {
+        // Whatever the edge answers (even an impossible ok), a probe's verdict is wrong.
+        for answer in [RedeemAnswer::refused(Reason::WrongUser), RedeemAnswer::OK] {
+            let edge = FakeEdge::new(vec![Ok(answer)]);
+            let (correct, record) = verify(name, Some(&edge));
+            assert!(!correct, "{name}");
+            assert_eq!(edge.asked().len(), 1, "{name} must reach the edge exactly once");
+            assert_eq!(record["reason"], reason, "{name}");
+            assert_eq!(record["probe"], true, "{name}");
+            assert_eq!(record["attempts"], 1, "{name}");
+        }
+    }
+    let edge = FakeEdge::new(vec![Ok(RedeemAnswer::OK)]);
+    let (_, record) = verify("verify.json", Some(&edge));
+    assert_eq!(record["probe"], false);
+}
+
+#[test]
+fn verify_refuses_an_oversized_answer_after_probing() {
     let edge = FakeEdge::new(vec![Ok(RedeemAnswer::OK)]);
     let ctx = Context {
         redeemer: Some(&edge),
         random: &random,
         budget: Duration::from_secs(2),
     };
-    let (out, record) = handle(raw, &ctx);
+    let (out, record) = handle(oversized(), &ctx);
     assert_eq!(out.unwrap()["response"]["answerCorrect"], false);
     assert_eq!(record["reason"], "token_too_large");
-    assert!(edge.asked().is_empty());
+    let asked = edge.asked();
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].token, verify::PROBE_TOKEN);
+}
+
+#[test]
+fn an_unreachable_edge_gives_the_same_error_whether_the_event_is_complete_or_not() {
+    let failures = [
+        vec![
+            Err(RedeemError::Connect("refused".into())),
+            Err(RedeemError::Connect("refused".into())),
+        ],
+        vec![Err(RedeemError::Timeout)],
+        vec![Err(RedeemError::Status(503))],
+        vec![Err(RedeemError::Transport("reset".into()))],
+        vec![Err(RedeemError::Status(401))],
+        vec![Err(RedeemError::Garbage("<html>".into()))],
+    ];
+    for script in failures {
+        let known_edge = FakeEdge::new(script.clone());
+        let (known, known_record) = verify_error("verify.json", Some(&known_edge));
+        for (name, _) in INCOMPLETE {
+            let edge = FakeEdge::new(script.clone());
+            let (error, record) = verify_error(name, Some(&edge));
+            assert_eq!(error, known, "{name}: {script:?}");
+            // Same outward message, same retry rule, same log codes.
+            assert_eq!(error.to_string(), known.to_string(), "{name}");
+            assert_eq!(edge.asked().len(), known_edge.asked().len(), "{name}: {script:?}");
+            for key in ["reason", "cause", "attempts"] {
+                assert_eq!(record[key], known_record[key], "{name}: {key}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_probe_retries_a_connection_error_once_then_says_wrong() {
+    let edge = FakeEdge::new(vec![
+        Err(RedeemError::Connect("refused".into())),
+        Ok(RedeemAnswer::refused(Reason::WrongUser)),
+    ]);
+    let (correct, record) = verify("verify-user-not-found.json", Some(&edge));
+    assert!(!correct);
+    let asked = edge.asked();
+    assert_eq!(asked.len(), 2);
+    assert_eq!(asked[0], asked[1]);
+    assert_eq!(record["attempts"], 2);
+    assert_eq!(record["reason"], "user_not_found");
 }
 
 #[test]
