@@ -15,7 +15,7 @@ pub mod link;
 pub mod outcome;
 pub mod session;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "api"))]
 pub mod api;
 #[cfg(target_arch = "wasm32")]
 pub mod browser;

@@ -27,6 +27,11 @@ const WASM_OPT_FEATURES: &[&str] = &[
     "--enable-reference-types",
 ];
 
+/// Exports of the page's wasm that nothing calls, removed before wasm-opt so that their code goes too:
+/// wasm-streams' `IntoUnderlying*` classes (Leptos always enables `server_fn/browser`, and a `#[wasm_bindgen]`
+/// export survives even in a binary). Their JS classes stay in the glue, unused.
+const PAGE_DEAD_EXPORTS: &[&str] = &["*intounderlying*"];
+
 /// Where the build puts things.
 pub struct Out {
     /// The assembled site (served as is).
@@ -86,7 +91,10 @@ pub fn build(tools: &Tools, config: &Path) -> Result<Out> {
     // The page (a binary: it keeps only what `main` reaches), then the npm package's cdylib without Leptos:
     // every `#[wasm_bindgen]` export of a dependency is a root a cdylib keeps, and Leptos brings some.
     let release = tools.root.join("target").join(WASM_TARGET).join("release");
-    cargo_build(tools, &["--bin", PAGE_BIN])?;
+    cargo_build(
+        tools,
+        &["--bin", PAGE_BIN, "--no-default-features", "--features", "page"],
+    )?;
     reset(&out.page)?;
     bindgen(
         tools,
@@ -95,9 +103,10 @@ pub fn build(tools: &Tools, config: &Path) -> Result<Out> {
         "handoff",
         false,
     )?;
-    optimise(tools, &out.page.join("handoff_bg.wasm"))?;
+    optimise(tools, &out.page.join("handoff_bg.wasm"), PAGE_DEAD_EXPORTS)?;
+    minify_js(tools, &out.page.join("handoff.js"))?;
 
-    cargo_build(tools, &["--lib", "--no-default-features"])?;
+    cargo_build(tools, &["--lib", "--no-default-features", "--features", "api"])?;
     reset(&out.pkg)?;
     bindgen(
         tools,
@@ -106,7 +115,7 @@ pub fn build(tools: &Tools, config: &Path) -> Result<Out> {
         "handoff_web",
         true,
     )?;
-    optimise(tools, &out.pkg.join("handoff_web_bg.wasm"))?;
+    optimise(tools, &out.pkg.join("handoff_web_bg.wasm"), &[])?;
     write_package_json(tools, &out.pkg)?;
 
     cmd::run(
@@ -185,17 +194,42 @@ fn bindgen(tools: &Tools, wasm: &Path, out_dir: &Path, name: &str, typescript: b
     cmd::run("build-web: wasm-bindgen", &mut command)
 }
 
-/// npm binaryen's wasm-opt, in place (never Debian's: it produces wasm that fails at run time).
-fn optimise(tools: &Tools, wasm: &Path) -> Result<()> {
+/// npm binaryen's wasm-opt, in place (never Debian's: it produces wasm that fails at run time), after removing
+/// the exports matching `dead_exports` (wildcards).
+fn optimise(tools: &Tools, wasm: &Path, dead_exports: &[&str]) -> Result<()> {
+    let mut command = tools.command(tools.wasm_opt());
+    for pattern in dead_exports {
+        command
+            .arg("--remove-exports")
+            .arg(format!("--pass-arg=remove-exports@{pattern}"));
+    }
     cmd::run(
         "build-web: wasm-opt",
-        tools
-            .command(tools.wasm_opt())
+        command
             .args(["-Oz", "--strip-debug", "--strip-producers"])
             .args(WASM_OPT_FEATURES)
             .arg(wasm)
             .arg("-o")
             .arg(wasm),
+    )
+}
+
+/// The page's wasm-bindgen glue, minified in place with esbuild (the npm package's glue stays readable: its users
+/// bundle it themselves).
+fn minify_js(tools: &Tools, js: &Path) -> Result<()> {
+    cmd::run(
+        "build-web: esbuild --minify",
+        tools
+            .command(tools.esbuild())
+            .arg(js)
+            .args([
+                "--minify",
+                "--format=esm",
+                "--target=es2022",
+                "--allow-overwrite",
+                "--log-level=warning",
+            ])
+            .arg(format!("--outfile={}", js.display())),
     )
 }
 
