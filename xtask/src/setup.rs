@@ -273,7 +273,20 @@ fn dev_secrets(tools: &Tools) -> Result<()> {
             dir.display()
         ))
     })?;
-    println!("setup: dev-secrets (.dev/) ok (nothing to generate yet)");
+    // The edge's local secrets for a plain `wrangler dev` in edge/: a fresh Ed25519 key set and redeem secret,
+    // generated here, kept if present, never committed. (`cargo xtask stack up` makes its own per start.)
+    let dev_vars = tools.root.join("edge").join(".dev.vars");
+    if dev_vars.is_file() {
+        println!("setup: dev-secrets (edge/.dev.vars) ok (present)");
+        return Ok(());
+    }
+    cmd::run(
+        "dev-secrets",
+        tools
+            .command("node")
+            .arg(tools.root.join("edge").join("scripts").join("dev-vars.mjs")),
+    )?;
+    println!("setup: dev-secrets (edge/.dev.vars) generated");
     Ok(())
 }
 
