@@ -223,7 +223,16 @@ fn npm_packages(tools: &Tools) -> Result<()> {
 /// dummy key set no verifier accepts (the edge refuses every access token).
 const CRYPTOGRAPHY_VERSION: &str = "50.0.2";
 
-/// Step 6: a Python venv in `.tools/venv` with ministack (and `cryptography`, which it needs to sign tokens).
+/// The offline checks of the AWS deployment (`deploy/aws/`): cfn-lint lints the CloudFormation that
+/// aws-sam-translator makes of the SAM template (as `sam package`/`sam deploy` would), and boto3 drives the
+/// attach-to-an-existing-pool script. boto3 is the release paired with ministack's exact botocore pin
+/// (1.43.106), so both resolve in one venv.
+const CFN_LINT_VERSION: &str = "1.58.0";
+const SAM_TRANSLATOR_VERSION: &str = "1.115.0";
+const BOTO3_VERSION: &str = "1.43.106";
+
+/// Step 6: a Python venv in `.tools/venv` with ministack (and `cryptography`, which it needs to sign tokens),
+/// plus the deployment checks' cfn-lint, aws-sam-translator and boto3.
 fn python_venv(tools: &Tools) -> Result<()> {
     const STEP: &str = "ministack";
     let venv = tools.venv();
@@ -233,6 +242,9 @@ fn python_venv(tools: &Tools) -> Result<()> {
             && tools.ministack().is_file()
             && has_dist_info(&venv, "ministack", MINISTACK_VERSION)
             && has_dist_info(&venv, "cryptography", CRYPTOGRAPHY_VERSION)
+            && has_dist_info(&venv, "cfn_lint", CFN_LINT_VERSION)
+            && has_dist_info(&venv, "aws_sam_translator", SAM_TRANSLATOR_VERSION)
+            && has_dist_info(&venv, "boto3", BOTO3_VERSION)
     };
     if installed() {
         present(STEP, MINISTACK_VERSION);
@@ -247,7 +259,10 @@ fn python_venv(tools: &Tools) -> Result<()> {
         let mut pip = tools.command(tools.venv_python());
         pip.args(["-m", "pip", "install", "--disable-pip-version-check", "--quiet"])
             .arg(format!("ministack=={MINISTACK_VERSION}"))
-            .arg(format!("cryptography=={CRYPTOGRAPHY_VERSION}"));
+            .arg(format!("cryptography=={CRYPTOGRAPHY_VERSION}"))
+            .arg(format!("cfn-lint=={CFN_LINT_VERSION}"))
+            .arg(format!("aws-sam-translator=={SAM_TRANSLATOR_VERSION}"))
+            .arg(format!("boto3=={BOTO3_VERSION}"));
         cmd::run(STEP, &mut pip)?;
         if installed() {
             Ok(())
