@@ -49,6 +49,7 @@ fn start(runtime: &FakeRuntime, edge: &str, secret: &str) -> Function {
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("HANDOFF_EDGE_URL", edge)
         .env("HANDOFF_REDEEM_SECRET", secret)
+        .env("HANDOFF_WEB_CLIENT_IDS", "web-client-test")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -1,5 +1,9 @@
-//! DefineAuthChallenge: one custom challenge, one attempt. The decision reads only `request.session` and
-//! `request.userNotFound`.
+//! DefineAuthChallenge: one custom challenge, one attempt, for the configured web app clients only. The decision
+//! reads only `callerContext.clientId`, `request.session` and `request.userNotFound`.
+//!
+//! The client check matters because a pool's triggers run for every app client: without it, any client that
+//! allows `ALLOW_CUSTOM_AUTH` (a client made later for something else, or an admin client) would accept
+//! handoff tokens, and the tokens it gets would carry that client's scopes and lifetimes.
 //!
 //! An unknown user gets the same first step as a known one (a custom challenge) and then fails like a bad
 //! token: failing at once would make `InitiateAuth` itself fail for unknown users only, which tells a caller
@@ -42,8 +46,14 @@ impl Decision {
     }
 }
 
-/// Decides the next step of the flow.
-pub fn decide(event: &Event) -> Decision {
+/// Decides the next step of the flow for a sign-in through one of `web_clients`.
+pub fn decide(event: &Event, web_clients: &[String]) -> Decision {
+    if !event
+        .client_id()
+        .is_some_and(|client| web_clients.iter().any(|allowed| allowed == client))
+    {
+        return Decision::Fail("client_not_allowed");
+    }
     let session: Vec<Option<&ChallengeResult>> = match &event.request().session {
         Some(rounds) => rounds.iter().map(Option::as_ref).collect(),
         None => Vec::new(),

@@ -11,8 +11,11 @@ use crate::{define, log};
 
 /// What a handler needs from the outside world.
 pub struct Context<'a> {
-    /// The edge client; `None` when the configuration is missing or invalid (Verify then fails with an error).
+    /// The edge client; `None` when the configuration is missing or invalid (Define and Verify then fail with
+    /// an error, reason `misconfigured`).
     pub redeemer: Option<&'a dyn Redeemer>,
+    /// The web app clients Define lets through (`HANDOFF_WEB_CLIENT_IDS`).
+    pub web_clients: &'a [String],
     /// Fresh random bytes for Create's nonce.
     pub random: &'a dyn Fn() -> Result<[u8; NONCE_BYTES], String>,
     /// Verify's time budget for the edge ([`verify::BUDGET`] in production).
@@ -79,8 +82,10 @@ pub fn handle(mut raw: Value, ctx: &Context<'_>) -> (Result<Value, TriggerError>
         "user_not_found": event.user_not_found(),
     });
     let response = match source.as_str() {
+        // Without a configuration no sign-in could finish: refuse at the first step, loudly.
+        event::DEFINE if ctx.redeemer.is_none() => Err(TriggerError::NoVerdict(NoVerdict::Misconfigured)),
         event::DEFINE => {
-            let decision = define::decide(&event);
+            let decision = define::decide(&event, ctx.web_clients);
             record["decision"] = decision.code().into();
             record["rounds"] = event.request().session.as_ref().map_or(0, Vec::len).into();
             Ok(decision.response())

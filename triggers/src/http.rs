@@ -1,4 +1,6 @@
-//! The production [`Redeemer`]: `POST {edge}/v1/redeem` over HTTPS (rustls) with a hard deadline.
+//! The production [`Redeemer`]: `POST {edge}/v1/redeem` over HTTPS (rustls) with a hard deadline. When the edge
+//! refuses the secret (401) and the secret comes from Secrets Manager, it is read again and the call made once
+//! more: that is how a redeem-secret rotation reaches warm functions without a redeploy.
 
 use std::io::ErrorKind;
 use std::time::{Duration, Instant};
@@ -7,6 +9,7 @@ use handoff_core::wire::{MAX_BODY_BYTES, REDEEM_PATH, RedeemAnswer, RedeemReques
 use ureq::Agent;
 
 use crate::Config;
+use crate::secrets::SecretStore;
 use crate::verify::{RedeemError, Redeemer};
 
 /// Connecting may take at most this long, so that a retry still fits in the budget.
@@ -16,12 +19,12 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(800);
 pub struct HttpRedeemer {
     agent: Agent,
     url: String,
-    authorization: String,
+    secret: SecretStore,
 }
 
 impl HttpRedeemer {
-    /// A client for the configured edge.
-    pub fn new(config: &Config) -> Self {
+    /// A client for the configured edge, presenting the secret from `secret`.
+    pub fn new(config: &Config, secret: SecretStore) -> Self {
         let agent = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -31,13 +34,27 @@ impl HttpRedeemer {
         HttpRedeemer {
             agent,
             url: format!("{}{REDEEM_PATH}", config.edge_url),
-            authorization: format!("Bearer {}", config.redeem_secret),
+            secret,
         }
     }
 }
 
 impl Redeemer for HttpRedeemer {
     fn redeem(&self, request: &RedeemRequest, deadline: Instant) -> Result<RedeemAnswer, RedeemError> {
+        let secret = self.secret.current().map_err(RedeemError::Secret)?;
+        match self.post(request, &secret, deadline) {
+            // A refused secret may have been rotated: read it again (rate-limited) and retry once if it changed.
+            Err(RedeemError::Status(401)) if self.secret.refresh().map_err(RedeemError::Secret)? => {
+                let secret = self.secret.current().map_err(RedeemError::Secret)?;
+                self.post(request, &secret, deadline)
+            }
+            other => other,
+        }
+    }
+}
+
+impl HttpRedeemer {
+    fn post(&self, request: &RedeemRequest, secret: &str, deadline: Instant) -> Result<RedeemAnswer, RedeemError> {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(RedeemError::Timeout);
@@ -46,7 +63,7 @@ impl Redeemer for HttpRedeemer {
         let mut response = self
             .agent
             .post(&self.url)
-            .header("authorization", &self.authorization)
+            .header("authorization", &format!("Bearer {secret}"))
             .header("content-type", "application/json")
             .config()
             .timeout_global(Some(left))

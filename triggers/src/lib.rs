@@ -14,6 +14,8 @@ pub mod event;
 pub mod handler;
 pub mod http;
 pub mod log;
+pub mod secrets;
+pub mod sigv4;
 pub mod verify;
 
 pub use config::Config;

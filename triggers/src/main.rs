@@ -6,6 +6,7 @@ use std::sync::Arc;
 use handoff_triggers::create::NONCE_BYTES;
 use handoff_triggers::handler::{self, Context};
 use handoff_triggers::http::HttpRedeemer;
+use handoff_triggers::secrets::SecretStore;
 use handoff_triggers::verify::{self, Redeemer};
 use handoff_triggers::{Config, TriggerError, log};
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
@@ -28,26 +29,44 @@ fn random() -> Result<[u8; NONCE_BYTES], String> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    let redeemer: Option<Arc<dyn Redeemer>> = match Config::from_env() {
-        Ok(config) => {
-            log::emit(&json!({"level": "info", "msg": "configured", "edge_url": config.edge_url}));
-            Some(Arc::new(HttpRedeemer::new(&config)))
+    let configured = Config::from_env().and_then(|config| {
+        let secret = SecretStore::new(&config.redeem_secret, |name| std::env::var(name).ok())?;
+        // Read a remote secret now, during init, so the first Verify does not spend its budget on it. A failure
+        // here is not fatal: the first redeem reads it again.
+        if let Err(e) = secret.current() {
+            log::emit(&json!({"level": "warn", "msg": "redeem secret not read at start", "error": e}));
+        }
+        Ok((config, secret))
+    });
+    let (redeemer, web_clients): (Option<Arc<dyn Redeemer>>, Arc<Vec<String>>) = match configured {
+        Ok((config, secret)) => {
+            log::emit(&json!({
+                "level": "info",
+                "msg": "configured",
+                "edge_url": config.edge_url,
+                "web_client_ids": config.web_client_ids,
+                "secret_source": if matches!(config.redeem_secret, handoff_triggers::config::SecretSource::Value(_)) { "env" } else { "secretsmanager" },
+            }));
+            let clients = Arc::new(config.web_client_ids.clone());
+            (Some(Arc::new(HttpRedeemer::new(&config, secret))), clients)
         }
         Err(e) => {
-            // Define and Create still work; every Verify fails with an error, reason `misconfigured`.
+            // Define and Verify fail with an error, reason `misconfigured`; nothing signs in.
             log::emit(
                 &json!({"level": "error", "msg": "not configured", "error": e, "reason": "misconfigured"}),
             );
-            None
+            (None, Arc::new(Vec::new()))
         }
     };
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let redeemer = redeemer.clone();
+        let web_clients = web_clients.clone();
         async move {
             // The redeem call blocks (with its own hard deadline); keep it off the runtime's thread.
             let answered = tokio::task::spawn_blocking(move || {
                 let ctx = Context {
                     redeemer: redeemer.as_deref(),
+                    web_clients: &web_clients,
                     random: &random,
                     budget: verify::BUDGET,
                 };

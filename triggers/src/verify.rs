@@ -73,6 +73,8 @@ pub enum RedeemError {
     Garbage(String),
     /// Any other transport failure (reset mid-response, TLS, ...).
     Transport(String),
+    /// The redeem secret could not be read (Secrets Manager unreachable, access denied, empty secret).
+    Secret(String),
 }
 
 impl RedeemError {
@@ -84,6 +86,7 @@ impl RedeemError {
             RedeemError::Status(_) => "edge_status",
             RedeemError::Garbage(_) => "edge_garbage",
             RedeemError::Transport(_) => "edge_transport",
+            RedeemError::Secret(_) => "secret_unavailable",
         }
     }
 }
@@ -96,6 +99,7 @@ impl std::fmt::Display for RedeemError {
             RedeemError::Status(s) => write!(f, "the edge answered HTTP {s}"),
             RedeemError::Garbage(m) => write!(f, "the edge's answer is not a redeem answer: {m}"),
             RedeemError::Transport(m) => write!(f, "transport error: {m}"),
+            RedeemError::Secret(m) => write!(f, "cannot read the redeem secret: {m}"),
         }
     }
 }
@@ -132,6 +136,8 @@ impl RedeemError {
             RedeemError::Connect(_) | RedeemError::Timeout | RedeemError::Transport(_) => {
                 NoVerdict::Unavailable
             }
+            // Secrets Manager down or refusing: the edge never saw the token, so nothing was spent.
+            RedeemError::Secret(_) => NoVerdict::Misconfigured,
             RedeemError::Status(s) if *s >= 500 || *s == 408 || *s == 429 => NoVerdict::Unavailable,
             // 401 (the secret is not accepted), 400/404/405 (not our edge or not our wire format), anything else.
             RedeemError::Status(_) => NoVerdict::Misconfigured,

@@ -55,6 +55,11 @@ impl Redeemer for FakeEdge {
     }
 }
 
+/// The fixtures' web client (`callerContext.clientId` of every event fixture).
+fn web_clients() -> Vec<String> {
+    vec!["web-client-test".to_owned(), "web-client-other".to_owned()]
+}
+
 fn random() -> Result<[u8; NONCE_BYTES], String> {
     Ok([42; NONCE_BYTES])
 }
@@ -64,12 +69,13 @@ fn run(name: &str, edge: Option<&FakeEdge>) -> (Result<Value, TriggerError>, Val
         redeemer: edge.map(|e| e as &dyn Redeemer),
         random: &random,
         budget: Duration::from_secs(2),
+        web_clients: &web_clients(),
     };
     handle(event(name), &ctx)
 }
 
 fn define(name: &str) -> Value {
-    let (out, _) = run(name, None);
+    let (out, _) = run(name, Some(&FakeEdge::new(Vec::new())));
     let out = out.unwrap();
     // Whatever AWS's types can read, our answer keeps readable; the request part is echoed unchanged.
     // (They cannot read ministack's pending round, `challengeResult: null`: the reason event.rs is tolerant.)
@@ -139,7 +145,7 @@ fn define_fails_on_a_pending_round() {
 
 #[test]
 fn define_logs_its_decision() {
-    let (_, record) = run("define-one-failure.json", None);
+    let (_, record) = run("define-one-failure.json", Some(&FakeEdge::new(Vec::new())));
     assert_eq!(record["decision"], "challenge_failed");
     assert_eq!(record["trigger"], "DefineAuthChallenge_Authentication");
 }
@@ -181,6 +187,7 @@ fn create_fails_without_randomness() {
         redeemer: None,
         random: &no_random,
         budget: Duration::from_secs(2),
+        web_clients: &web_clients(),
     };
     assert!(matches!(
         handle(event("create.json"), &ctx).0,
@@ -199,6 +206,7 @@ fn create_draws_a_fresh_nonce_each_time() {
         redeemer: None,
         random: &rnd,
         budget: Duration::from_secs(2),
+        web_clients: &web_clients(),
     };
     let a = handle(event("create.json"), &ctx).0.unwrap();
     let b = handle(event("create.json"), &ctx).0.unwrap();
@@ -484,6 +492,7 @@ fn verify_refuses_an_oversized_answer_after_probing() {
         redeemer: Some(&edge),
         random: &random,
         budget: Duration::from_secs(2),
+        web_clients: &web_clients(),
     };
     let (out, record) = handle(oversized(), &ctx);
     assert_eq!(out.unwrap()["response"]["answerCorrect"], false);
@@ -560,6 +569,7 @@ fn unknown_trigger_sources_are_errors() {
         redeemer: None,
         random: &random,
         budget: Duration::from_secs(2),
+        web_clients: &web_clients(),
     };
     assert!(matches!(
         handle(raw, &ctx).0,
@@ -572,18 +582,38 @@ fn unknown_trigger_sources_are_errors() {
 }
 
 #[test]
-fn config_requires_https_except_on_loopback_and_hides_the_secret() {
-    use handoff_triggers::Config;
-    assert!(Config::new("https://edge.example/", "s").is_ok());
+fn define_refuses_clients_that_are_not_configured_web_clients() {
+    let mut other = event("define-empty-session.json");
+    other["callerContext"]["clientId"] = "admin-client-with-custom-auth".into();
+    let edge = FakeEdge::new(Vec::new());
+    let ctx = Context {
+        redeemer: Some(&edge),
+        random: &random,
+        budget: Duration::from_secs(2),
+        web_clients: &web_clients(),
+    };
+    let (out, record) = handle(other.clone(), &ctx);
     assert_eq!(
-        Config::new("https://edge.example/", "s").unwrap().edge_url,
-        "https://edge.example"
+        out.unwrap()["response"],
+        serde_json::json!({"issueTokens": false, "failAuthentication": true})
     );
-    assert!(Config::new("http://127.0.0.1:8787", "s").is_ok());
-    assert!(Config::new("http://localhost", "s").is_ok());
-    assert!(Config::new("http://edge.example", "s").is_err());
-    assert!(Config::new("http://127.0.0.1.evil.example", "s").is_err());
-    assert!(Config::new("https://edge.example", " ").is_err());
-    let debug = format!("{:?}", Config::new("https://edge.example", "topsecret").unwrap());
-    assert!(!debug.contains("topsecret"));
+    assert_eq!(record["decision"], "client_not_allowed");
+    // Even a correct answer from another client never issues tokens.
+    let mut won = event("define-one-success.json");
+    won["callerContext"]["clientId"] = "admin-client-with-custom-auth".into();
+    assert_eq!(handle(won, &ctx).1["decision"], "client_not_allowed");
+    // No client id at all fails too.
+    other["callerContext"] = Value::Null;
+    assert_eq!(handle(other, &ctx).1["decision"], "client_not_allowed");
+    // The second configured client is let through.
+    let mut second = event("define-empty-session.json");
+    second["callerContext"]["clientId"] = "web-client-other".into();
+    assert_eq!(handle(second, &ctx).1["decision"], "custom_challenge");
+}
+
+#[test]
+fn define_without_configuration_fails_the_invocation_as_misconfigured() {
+    let (out, record) = run("define-empty-session.json", None);
+    assert_eq!(out.unwrap_err(), TriggerError::NoVerdict(NoVerdict::Misconfigured));
+    assert_eq!(record["reason"], "misconfigured");
 }
