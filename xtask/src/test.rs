@@ -76,6 +76,9 @@ pub fn steps(tools: &Tools) -> Vec<Step> {
         ),
         Step::new("clippy-wasm32", "cargo", &wasm_clippy),
         Step::new("layering", "cargo", &["xtask", "check-layering"]),
+        // The AWS deployment, offline: the SAM template translated and cfn-lint-ed with planted mistakes, and the
+        // attach-to-an-existing-pool script over a DescribeUserPool fixture and against ministack.
+        Step::new("test-aws", "bash", &["deploy/aws/test.sh"]),
         // xtask's own unit tests run too: the summary parser is tested code.
         Step::new("test-native", "cargo", &["test", "--workspace"]),
         // Runs under node through wasm-bindgen-test-runner (the wasm32 runner in .cargo/config.toml).
