@@ -35,7 +35,7 @@ async function config(env) {
     pool: createRemoteJWKSet(new URL(env.COGNITO_JWKS_URL), { cooldownDuration: 60_000 }),
     cognitoIssuer: env.COGNITO_ISSUER,
     allowlist: (env.REDIRECT_ALLOWLIST || '').split(',').map((s) => s.trim()).filter(Boolean),
-    bench: env.BENCH_ROUTES === 'true',
+    bench: env.BENCH === 'true',
   };
   return cached;
 }

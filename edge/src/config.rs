@@ -49,8 +49,6 @@ pub struct Config {
     pub token_ttl: u64,
     /// `RATE_ISSUES_PER_MINUTE`, `RATE_MAX_LIVE_TOKENS`.
     pub limits: Limits,
-    /// `BENCH_ROUTES`: serve the benchmark routes (local measurements only).
-    pub bench_routes: bool,
     /// `SIGNING_JWKS` (secret): the edge's keys; the first private key signs.
     pub signing_keys: KeySet,
     /// Verification policy for handoff tokens, derived from the above.
@@ -95,13 +93,45 @@ fn list(value: &str) -> Vec<String> {
         .collect()
 }
 
+/// An `https://` URL, or `http://` to a loopback host (local stacks); never with user information
+/// (`http://127.0.0.1:@evil.example` is a request to evil.example), and with a real host name, so an unfilled
+/// placeholder such as `https://cognito-idp.<region>.amazonaws.com/<user-pool-id>` is refused.
 fn http_url(name: &str, value: &str) -> Result<(), ConfigError> {
-    let rest = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"));
-    match rest {
-        Some(rest) if !rest.is_empty() && !rest.contains(char::is_whitespace) => Ok(()),
-        _ => bad(format!("{name} must be an http(s) URL")),
+    let refuse = |why: &str| bad(format!("{name} {why}"));
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return refuse("must be an https:// URL");
+    };
+    if value.contains(|c: char| c.is_whitespace() || c.is_control() || "<>\"\\{}|^`".contains(c)) {
+        return refuse("has characters no URL may hold (an unfilled <placeholder>?)");
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return refuse("must not contain user information (user@host)");
+    }
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((host, after)) => (host, after.strip_prefix(':')),
+            None => return refuse("has a malformed IPv6 host"),
+        },
+        None => match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    let host_ok = !host.is_empty()
+        && (host.contains(':') || host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'));
+    if !host_ok || port.is_some_and(|p| p.parse::<u16>().is_err()) {
+        return refuse("has no valid host");
+    }
+    let host = host.to_ascii_lowercase();
+    let loopback = host == "localhost"
+        || host == "::1"
+        || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback());
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => refuse("must be an https:// URL (plain http only on loopback)"),
+        _ => refuse("must be an https:// URL"),
     }
 }
 
@@ -184,11 +214,6 @@ impl Config {
                 1..=10_000,
             )?,
         };
-        let bench_routes = match get("BENCH_ROUTES").as_deref().map(str::trim) {
-            None | Some("") | Some("false") => false,
-            Some("true") => true,
-            Some(_) => return bad("BENCH_ROUTES must be true or false"),
-        };
         // Secrets: never echo their content, not even in a parse error.
         let signing_keys = KeySet::from_jwks(&required("SIGNING_JWKS")?)
             .map_err(|_| ConfigError("SIGNING_JWKS is not a valid JWK Set".into()))?;
@@ -236,7 +261,6 @@ impl Config {
             redirect_allowlist,
             token_ttl,
             limits,
-            bench_routes,
             signing_keys,
             policy,
             access_policy,
@@ -297,7 +321,6 @@ pub(crate) mod tests {
                 max_live_tokens: 3
             }
         );
-        assert!(!config.bench_routes);
         assert_eq!(config.redeem_secrets().len(), 2);
         assert!(config.signing_keys.signing_key().is_some());
     }
@@ -316,7 +339,13 @@ pub(crate) mod tests {
             ("TOKEN_TTL_SECS", "301"),
             ("TOKEN_TTL_SECS", "sixty"),
             ("RATE_ISSUES_PER_MINUTE", "0"),
-            ("BENCH_ROUTES", "yes"),
+            ("COGNITO_JWKS_URL", "http://127.0.0.1:@evil.example/jwks.json"),
+            ("COGNITO_JWKS_URL", "https://user@cognito-idp.eu-west-1.amazonaws.com/p/.well-known/jwks.json"),
+            ("COGNITO_JWKS_URL", "http://cognito-idp.eu-west-1.amazonaws.com/p/.well-known/jwks.json"),
+            ("COGNITO_ISSUER", "http://127.0.0.1.evil.example/pool"),
+            ("COGNITO_ISSUER", "https://cognito-idp.<region>.amazonaws.com/<user-pool-id>"),
+            ("ISSUER", "https://<edge host>"),
+            ("ISSUER", "https://edge.example:port"),
             (
                 "SIGNING_JWKS",
                 "{\"keys\": [{\"kty\": \"oct\", \"k\": \"c2VjcmV0LXZhbHVl\"}]}",

@@ -8,7 +8,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-/// Path of the benchmark route (served only with `BENCH_ROUTES=true`).
+/// Path of the benchmark route (compiled in only with the `bench` feature: never in a production build).
+#[cfg(feature = "bench")]
 pub const BENCH_VERIFY_PATH: &str = "/bench/verify";
 /// Longest bearer credential accepted (access tokens grow with group membership).
 pub const MAX_BEARER_BYTES: usize = 16 * 1024;
@@ -26,7 +27,8 @@ pub enum Route {
     Jwks,
     /// `GET /healthz`
     Health,
-    /// `POST /bench/verify` (benchmarks only)
+    /// `POST /bench/verify` (benchmark builds only)
+    #[cfg(feature = "bench")]
     BenchVerify,
 }
 
@@ -39,6 +41,7 @@ impl Route {
             Route::Revoke => "revoke",
             Route::Jwks => "jwks",
             Route::Health => "health",
+            #[cfg(feature = "bench")]
             Route::BenchVerify => "bench_verify",
         }
     }
@@ -50,6 +53,7 @@ const ROUTES: &[(&str, &str, Route)] = &[
     (REVOKE_PATH, "POST", Route::Revoke),
     (JWKS_PATH, "GET", Route::Jwks),
     (HEALTH_PATH, "GET", Route::Health),
+    #[cfg(feature = "bench")]
     (BENCH_VERIFY_PATH, "POST", Route::BenchVerify),
 ];
 

@@ -49,13 +49,22 @@ export function buildEnv() {
   };
 }
 
-/** Builds the worker (release) if its output is missing or older than its sources. */
-export function ensureBuilt() {
+/**
+ * Builds the worker (release) if its output is missing or older than its sources; returns its shim's path.
+ * `features` (e.g. `['bench']`) builds a variant into its own `edge/build-<features>/`, so the production
+ * build in `edge/build/` never carries the benchmark route.
+ */
+export function ensureBuilt({ features = [] } = {}) {
+  const outDir = features.length ? `build-${features.join('-')}` : 'build';
+  const shim = join(EDGE, outDir, 'worker', 'shim.mjs');
   const sources = [join(EDGE, 'src'), join(EDGE, 'Cargo.toml'), join(ROOT, 'core', 'src'), join(ROOT, 'Cargo.lock')];
-  if (existsSync(SHIM) && statSync(SHIM).mtimeMs >= Math.max(...sources.map(newestMtime))) return;
+  if (existsSync(shim) && statSync(shim).mtimeMs >= Math.max(...sources.map(newestMtime))) return shim;
   const cargoBin = join(process.env.CARGO_HOME || join(homedir(), '.cargo'), 'bin');
-  const result = spawnSync(join(cargoBin, 'worker-build'), ['--release'], { cwd: EDGE, env: buildEnv(), stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`worker-build failed (${result.status})`);
+  // After `--`, worker-build passes the arguments on to `cargo build`.
+  const args = ['--release', '--out-dir', outDir, ...(features.length ? ['--', '--features', features.join(',')] : [])];
+  const result = spawnSync(join(cargoBin, 'worker-build'), args, { cwd: EDGE, env: buildEnv(), stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`worker-build ${args.join(' ')} failed (${result.status})`);
+  return shim;
 }
 
 /** A free loopback port (bound and released; good enough for tests that start one server at a time). */
@@ -138,7 +147,6 @@ export function testVars(cognito, overrides = {}) {
     TOKEN_TTL_SECS: '60',
     RATE_ISSUES_PER_MINUTE: '5',
     RATE_MAX_LIVE_TOKENS: '3',
-    BENCH_ROUTES: 'false',
     SIGNING_JWKS: JSON.stringify(JSON.parse(FIXTURE.privateJwks)),
     REDEEM_SECRETS: `${SECRETS.current},${SECRETS.previous}`,
     ...overrides,
@@ -155,8 +163,8 @@ export function tempDir(prefix = 'handoff-edge-') {
  * default, removed on stop). The worker config is edge/wrangler.toml copied into a temp dir with an absolute `main`, so a
  * developer's edge/.dev.vars never leaks into tests. Returns { url, stop(), output(), persistTo }.
  */
-export async function startWorker({ vars, persistTo, configPath, cwd } = {}) {
-  ensureBuilt();
+export async function startWorker({ vars, persistTo, configPath, cwd, shim = SHIM } = {}) {
+  if (shim === SHIM) ensureBuilt();
   const ownPersist = !persistTo;
   if (ownPersist) persistTo = tempDir('handoff-persist-');
   const work = tempDir('handoff-wrangler-');
@@ -164,7 +172,7 @@ export async function startWorker({ vars, persistTo, configPath, cwd } = {}) {
   if (!config) {
     const toml = readFileSync(join(EDGE, 'wrangler.toml'), 'utf8').replace(
       /^main = .*$/m,
-      `main = ${JSON.stringify(SHIM)}`,
+      `main = ${JSON.stringify(shim)}`,
     );
     config = join(work, 'wrangler.toml');
     writeFileSync(config, toml);

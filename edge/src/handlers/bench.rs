@@ -1,4 +1,4 @@
-//! `POST /bench/verify` (only with `BENCH_ROUTES=true`, local measurements): mints one token with the
+//! `POST /bench/verify` (only in builds with the `bench` feature, for local measurements): mints one token with the
 //! configured key of the asked algorithm, then verifies it `n` times in this request with the full policy.
 //! workerd's clock does not advance during pure computation, so the caller times the request from outside
 //! (n = 1000 against n = 0).

@@ -2,6 +2,7 @@
 //! each). Handlers return `Result<Response, ApiError>`; every error becomes a JSON answer here, so nothing
 //! reaches workers-rs's default error page (which would echo error text).
 
+#[cfg(feature = "bench")]
 mod bench;
 mod health;
 mod issue;
@@ -36,7 +37,6 @@ const CONFIG_NAMES: &[&str] = &[
     "TOKEN_TTL_SECS",
     "RATE_ISSUES_PER_MINUTE",
     "RATE_MAX_LIVE_TOKENS",
-    "BENCH_ROUTES",
     "SIGNING_JWKS",
     "REDEEM_SECRETS",
 ];
@@ -96,9 +96,6 @@ async fn dispatch(req: &mut Request, env: &Env, log: &mut LogLine, now: u64) -> 
         log.detail = Some(detail);
         ApiError::misconfigured()
     })?;
-    if route == Route::BenchVerify && !config.bench_routes {
-        return Err(request::not_found());
-    }
     let mut ctx = Ctx {
         env,
         config,
@@ -111,6 +108,7 @@ async fn dispatch(req: &mut Request, env: &Env, log: &mut LogLine, now: u64) -> 
         Route::Revoke => revoke::handle(req, &mut ctx).await,
         Route::Jwks => Ok(jwks::handle(&ctx)),
         Route::Health => Ok(health::handle()),
+        #[cfg(feature = "bench")]
         Route::BenchVerify => bench::handle(req, &mut ctx).await,
     }
 }
