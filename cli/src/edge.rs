@@ -92,3 +92,46 @@ pub fn issue(edge_url: &str, access_token: &str, redirect: Option<&str>) -> Resu
         ))),
     }
 }
+
+/// The key ids the edge publishes at `/.well-known/jwks.json`, in its order (the edge lists its signing key
+/// first). Key rotation checks with it that a step is deployed before the next one.
+pub fn published_kids(edge_url: &str) -> Result<Vec<String>, EdgeError> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .max_redirects(0)
+        .build()
+        .into();
+    let url = format!(
+        "{}{}",
+        edge_url.trim_end_matches('/'),
+        handoff_core::wire::JWKS_PATH
+    );
+    let mut response = agent
+        .get(&url)
+        .call()
+        .map_err(|e| EdgeError::Network(e.to_string()))?;
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(256 * 1024)
+        .read_to_string()
+        .map_err(|e| EdgeError::Network(e.to_string()))?;
+    if status != 200 {
+        return Err(EdgeError::Unexpected(format!("{url}: HTTP {status}")));
+    }
+    let set: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| EdgeError::Unexpected(format!("{url}: {e}")))?;
+    set["keys"]
+        .as_array()
+        .ok_or_else(|| EdgeError::Unexpected(format!("{url}: not a JWK Set")))?
+        .iter()
+        .map(|k| {
+            k["kid"]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| EdgeError::Unexpected(format!("{url}: a key without kid")))
+        })
+        .collect()
+}

@@ -1,9 +1,9 @@
-//! Signing keys for the edge: generate a JWK Set, rotate (prepend a new active key, keep the old ones for
-//! verification), print the public set. Ed25519 seeds come from the OS; RSA keys from `openssl genpkey`.
+//! Signing keys for the edge: generate a key or a JWK Set, print the public set. Rotation is
+//! [`crate::rotation`]. Ed25519 seeds come from the OS; RSA keys from `openssl genpkey`.
 
 use std::process::Command;
 
-use handoff_core::{Key, KeySet};
+use handoff_core::Key;
 
 /// Which algorithm a new key signs with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -57,16 +57,6 @@ pub fn generate(alg: Alg, kid: Option<&str>) -> Result<Key, String> {
             Key::from_pem(&pem, kid).map_err(|e| e.to_string())
         }
     }
-}
-
-/// `set` with `key` prepended as the active signing key.
-pub fn rotate(set: &KeySet, key: Key) -> Result<KeySet, String> {
-    if set.get(key.kid()).is_some() {
-        return Err(format!("the key set already has a key {:?}", key.kid()));
-    }
-    let mut keys = vec![key];
-    keys.extend(set.keys().iter().cloned());
-    KeySet::new(keys).map_err(|e| e.to_string())
 }
 
 /// Pretty JSON text with a final newline.

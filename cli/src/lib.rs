@@ -9,5 +9,6 @@ pub mod files;
 pub mod flow;
 pub mod keys;
 pub mod provision;
+pub mod rotation;
 pub mod settings;
 pub mod state;

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use handoff_cli::cognito::{self, Client, ErrorKind, HttpTransport};
 use handoff_cli::flow::{self, FlowError};
 use handoff_cli::keys::{self, Alg};
+use handoff_cli::rotation::KeyFile;
 use handoff_cli::settings::Settings;
 use handoff_cli::state::{self, Session};
 use handoff_cli::{edge, files, provision};
@@ -102,8 +103,8 @@ enum KeysCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
-    /// Prepend a new active signing key to FILE; older keys stay for verification
-    Rotate {
+    /// Rotation step 1: add a new key to FILE as verify-only (deploy FILE before `promote`)
+    Stage {
         /// The private JWK Set file, rewritten in place (mode 0600)
         file: PathBuf,
         /// Signature algorithm of the new key
@@ -112,6 +113,25 @@ enum KeysCommand {
         /// Key id of the new key [default: <alg>-<random hex>]
         #[arg(long)]
         kid: Option<String>,
+    },
+    /// Rotation step 2: the staged key signs from now on; old keys stay for verification (deploy FILE)
+    Promote {
+        /// The private JWK Set file, rewritten in place (mode 0600)
+        file: PathBuf,
+        /// Promote even if the edge (--edge / EDGE_URL) does not publish the staged key yet
+        #[arg(long)]
+        force: bool,
+    },
+    /// Rotation step 3: drop the keys the promotion replaced, once no link they signed can be live (deploy FILE)
+    Retire {
+        /// The private JWK Set file, rewritten in place (mode 0600)
+        file: PathBuf,
+        /// The deployment's longest token lifetime (the edge's TOKEN_TTL_SECS), in seconds
+        #[arg(long, value_name = "SECS", default_value_t = handoff_core::HARD_MAX_TTL_SECS)]
+        max_ttl: u64,
+        /// Retire now even if links signed by the old keys may still be live (they will fail: unknown_key)
+        #[arg(long)]
+        force: bool,
     },
     /// Print the public JWK Set of FILE (what the edge serves at /.well-known/jwks.json)
     Jwks {
@@ -203,6 +223,16 @@ impl Ctx {
         if !self.global.quiet {
             eprintln!("handoff: {line}");
         }
+    }
+
+    /// The edge to check a key rotation against: `--edge` or `EDGE_URL` only, never the stack file (an operator
+    /// rotating production keys in a checkout with a local stack up must not check the local edge).
+    fn edge_url(&self) -> Option<String> {
+        self.global
+            .edge
+            .clone()
+            .or_else(|| std::env::var("EDGE_URL").ok())
+            .filter(|u| !u.trim().is_empty())
     }
 
     fn endpoint(&self) -> Result<String, Failure> {
@@ -364,6 +394,22 @@ fn redeem(ctx: &Ctx, url: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+fn read_key_file(path: &Path) -> Result<KeyFile, Failure> {
+    let text = files::read_text(path).map_err(file_error)?;
+    KeyFile::parse(&text).map_err(|e| usage(format!("{}: {e}", path.display())))
+}
+
+fn write_key_file(path: &Path, file: &KeyFile) -> Result<(), Failure> {
+    files::write_private(path, file.to_text().as_bytes()).map_err(file_error)
+}
+
+fn signer(file: &KeyFile) -> String {
+    file.keys
+        .signing_key()
+        .map(|k| k.kid().to_owned())
+        .unwrap_or_default()
+}
+
 fn read_key_set(path: &Path) -> Result<KeySet, Failure> {
     let text = files::read_text(path).map_err(file_error)?;
     KeySet::from_jwks(&text).map_err(|e| usage(format!("{}: {e}", path.display())))
@@ -388,19 +434,107 @@ fn run_keys(ctx: &Ctx, command: KeysCommand) -> Result<(), Failure> {
                 }
             }
         }
-        KeysCommand::Rotate { file, alg, kid } => {
-            let set = read_key_set(&file)?;
+        KeysCommand::Stage { file, alg, kid } => {
+            let current = read_key_file(&file)?;
             let key = keys::generate(alg, kid.as_deref()).map_err(usage)?;
             let kid = key.kid().to_owned();
-            let rotated = keys::rotate(&set, key).map_err(usage)?;
-            files::write_private(&file, keys::to_text(&rotated.private_jwks()).as_bytes())
-                .map_err(file_error)?;
+            let staged = current.stage(key, now()).map_err(usage)?;
+            write_key_file(&file, &staged)?;
             ctx.progress(&format!(
-                "{} now signs with {kid:?}; {} older key(s) kept for verification (drop them after the max TTL)",
+                "staged {kid:?} as verify-only in {}; {:?} still signs. Deploy this file (SIGNING_JWKS), then run \
+                 `handoff keys promote`",
                 file.display(),
-                set.keys().len()
+                signer(&staged)
             ));
             println!("{kid}");
+        }
+        KeysCommand::Promote { file, force } => {
+            let current = read_key_file(&file)?;
+            let promoted = current.promote(now()).map_err(usage)?;
+            let kid = signer(&promoted);
+            // Every edge instance must verify the new key before any signs with it: ask the edge.
+            match ctx.edge_url() {
+                Some(edge_url) => match edge::published_kids(&edge_url) {
+                    Ok(kids) if kids.iter().any(|k| *k == kid) => {
+                        ctx.progress(&format!(
+                            "{edge_url} publishes {kid:?}: the staged set is deployed"
+                        ));
+                    }
+                    Ok(_) if force => {
+                        ctx.progress(&format!("{edge_url} does not publish {kid:?} yet (--force)"))
+                    }
+                    Ok(_) => {
+                        return Err(usage(format!(
+                            "{edge_url} does not publish {kid:?} yet: deploy the staged key set first (or --force)"
+                        )));
+                    }
+                    Err(e) if force => {
+                        ctx.progress(&format!("cannot check the edge ({e}); promoting (--force)"))
+                    }
+                    Err(e) => {
+                        return Err(Failure {
+                            code: 3,
+                            message: format!("{e} (or --force)"),
+                        });
+                    }
+                },
+                None => ctx.progress("no edge URL (--edge / EDGE_URL): make sure the staged set is deployed"),
+            }
+            write_key_file(&file, &promoted)?;
+            let retiring = promoted
+                .rotation
+                .promoted
+                .as_ref()
+                .map(|p| p.retiring.clone())
+                .unwrap_or_default();
+            ctx.progress(&format!(
+                "{kid:?} signs now; {retiring:?} kept for verification. Deploy this file, then run `handoff keys \
+                 retire` after the longest token lifetime plus {} s",
+                handoff_cli::rotation::LEEWAY_SECS
+            ));
+            println!("{kid}");
+        }
+        KeysCommand::Retire { file, max_ttl, force } => {
+            let current = read_key_file(&file)?;
+            let Some(promotion) = current.rotation.promoted.clone() else {
+                return Err(usage(
+                    "nothing to retire: no promotion is pending (`handoff keys promote` first)",
+                ));
+            };
+            // The wait counts from the promotion's deployment: the edge must sign with the promoted key already.
+            if let Some(edge_url) = ctx.edge_url() {
+                match edge::published_kids(&edge_url) {
+                    Ok(kids) if kids.first() == Some(&promotion.kid) => {}
+                    Ok(_) if force => ctx.progress(&format!(
+                        "{edge_url} does not sign with {:?} yet (--force)",
+                        promotion.kid
+                    )),
+                    Ok(_) => {
+                        return Err(usage(format!(
+                            "{edge_url} does not sign with {:?} yet: deploy the promoted key set first (or --force)",
+                            promotion.kid
+                        )));
+                    }
+                    Err(e) if force => {
+                        ctx.progress(&format!("cannot check the edge ({e}); retiring (--force)"))
+                    }
+                    Err(e) => {
+                        return Err(Failure {
+                            code: 3,
+                            message: format!("{e} (or --force)"),
+                        });
+                    }
+                }
+            }
+            let retired = current.retire(now(), max_ttl, force).map_err(usage)?;
+            write_key_file(&file, &retired)?;
+            ctx.progress(&format!(
+                "retired {:?}; deploy this file: links they signed now fail with unknown_key",
+                promotion.retiring
+            ));
+            for kid in &promotion.retiring {
+                println!("{kid}");
+            }
         }
         KeysCommand::Jwks { file } => print!("{}", keys::to_text(&read_key_set(&file)?.public_jwks())),
     }

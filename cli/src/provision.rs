@@ -1,7 +1,9 @@
 //! Local provisioning against an emulator (ministack): the trigger zip as a `provided.al2023` function, a user
 //! pool with the three auth-challenge triggers, a mobile client (USER_PASSWORD_AUTH), a web client
 //! (CUSTOM_AUTH), both with PreventUserExistenceErrors, and a demo user with a permanent password.
-//! Calls are unsigned: this is for the local stack only (production uses the AWS console, CLI or IaC).
+//! The redeem secret goes into the emulator's Secrets Manager and the function reads it from there, as in
+//! production (`deploy/aws/template.yaml`). Calls are unsigned: this is for the local stack only (production
+//! uses the SAM template or `deploy/aws/attach_triggers.py`).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -21,7 +23,7 @@ pub struct Input {
     pub zip: PathBuf,
     /// `HANDOFF_EDGE_URL` for the trigger.
     pub edge_url: String,
-    /// `HANDOFF_REDEEM_SECRET` for the trigger.
+    /// The redeem secret, stored in the emulator's Secrets Manager for the trigger to read.
     pub redeem_secret: String,
     /// Lambda function name.
     pub function_name: String,
@@ -79,10 +81,21 @@ pub fn run(input: &Input, progress: &mut dyn FnMut(&str)) -> Result<Vec<(&'stati
     ));
     let functions = format!("{endpoint}/2015-03-31/functions");
     let function_url = format!("{functions}/{}", input.function_name);
-    let environment = json!({"Variables": {
-        "HANDOFF_EDGE_URL": input.edge_url,
-        "HANDOFF_REDEEM_SECRET": input.redeem_secret,
-    }});
+    progress("storing the redeem secret in Secrets Manager");
+    let secret_arn = put_secret(
+        &agent,
+        &endpoint,
+        &format!("{}-redeem", input.function_name),
+        &input.redeem_secret,
+    )?;
+    // The web client does not exist yet: Define refuses every client until the configuration update below.
+    let environment = |web_client: &str| {
+        json!({"Variables": {
+            "HANDOFF_EDGE_URL": input.edge_url,
+            "HANDOFF_REDEEM_SECRET_ARN": secret_arn,
+            "HANDOFF_WEB_CLIENT_IDS": web_client,
+        }})
+    };
     let zip_b64 = base64_std(&zip);
     let (status, answer) = lambda(
         &agent,
@@ -97,7 +110,7 @@ pub fn run(input: &Input, progress: &mut dyn FnMut(&str)) -> Result<Vec<(&'stati
             "Code": {"ZipFile": zip_b64},
             "Timeout": 5,
             "MemorySize": 128,
-            "Environment": environment,
+            "Environment": environment("none-yet"),
         })),
     )?;
     match status {
@@ -116,7 +129,7 @@ pub fn run(input: &Input, progress: &mut dyn FnMut(&str)) -> Result<Vec<(&'stati
                 &agent,
                 "PUT",
                 &format!("{function_url}/configuration"),
-                Some(&json!({"Environment": environment, "Timeout": 5})),
+                Some(&json!({"Environment": environment("none-yet"), "Timeout": 5})),
             )?;
             check(s, &a, "UpdateFunctionConfiguration")?;
         }
@@ -188,6 +201,15 @@ pub fn run(input: &Input, progress: &mut dyn FnMut(&str)) -> Result<Vec<(&'stati
     )?;
     progress("creating the web client (CUSTOM_AUTH, REFRESH_TOKEN_AUTH)");
     let web = client("handoff-web", &["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])?;
+    progress("letting the web client through the trigger (HANDOFF_WEB_CLIENT_IDS)");
+    let (s, a) = lambda(
+        &agent,
+        "PUT",
+        &format!("{function_url}/configuration"),
+        Some(&json!({"Environment": environment(&web), "Timeout": 5})),
+    )?;
+    check(s, &a, "UpdateFunctionConfiguration")?;
+    wait_active(&agent, &function_url)?;
 
     progress(&format!(
         "creating demo user {:?} with a permanent password",
@@ -251,7 +273,35 @@ pub fn run(input: &Input, progress: &mut dyn FnMut(&str)) -> Result<Vec<(&'stati
             format!("{endpoint}/{pool_id}/.well-known/jwks.json"),
         ),
         ("TRIGGER_FUNCTION_ARN", function_arn),
+        ("REDEEM_SECRET_ARN", secret_arn),
     ])
+}
+
+/// Creates the secret (or, when it exists, stores `value` as its new current version); returns its ARN.
+pub fn put_secret(agent: &ureq::Agent, endpoint: &str, name: &str, value: &str) -> Result<String, String> {
+    let call = |op: &str, body: Value| -> Result<(u16, Value), String> {
+        let mut response = agent
+            .post(endpoint)
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("x-amz-target", &format!("secretsmanager.{op}"))
+            .send(body.to_string().as_bytes())
+            .map_err(|e| format!("{op}: {e}"))?;
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().map_err(|e| e.to_string())?;
+        Ok((status, serde_json::from_str(&text).unwrap_or(Value::String(text))))
+    };
+    let (status, answer) = call("CreateSecret", json!({"Name": name, "SecretString": value}))?;
+    if status == 400
+        && answer["__type"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("ResourceExistsException"))
+    {
+        let (status, answer) = call("PutSecretValue", json!({"SecretId": name, "SecretString": value}))?;
+        check(status, &answer, "PutSecretValue")?;
+        return string_at(&answer, &["ARN"]);
+    }
+    check(status, &answer, "CreateSecret")?;
+    string_at(&answer, &["ARN"])
 }
 
 fn check(status: u16, answer: &Value, op: &str) -> Result<(), String> {

@@ -37,28 +37,69 @@ fn a_flag_beats_the_file_and_missing_values_name_the_flag() {
 }
 
 #[test]
-fn generated_keys_rotate_and_publish_only_public_halves() {
+fn generated_keys_publish_only_public_halves() {
     let first = keys::generate(Alg::Eddsa, Some("k1")).unwrap();
-    let set = KeySet::new(vec![first]).unwrap();
+    let set = KeySet::new(vec![first, keys::generate(Alg::Eddsa, Some("k2")).unwrap()]).unwrap();
     let text = keys::to_text(&set.private_jwks());
     let reloaded = KeySet::from_jwks(&text).unwrap();
     assert_eq!(reloaded.signing_key().unwrap().kid(), "k1");
     assert_eq!(reloaded.signing_key().unwrap().algorithm(), Algorithm::EdDSA);
-
-    let rotated = keys::rotate(&reloaded, keys::generate(Alg::Eddsa, None).unwrap()).unwrap();
-    assert_eq!(rotated.keys().len(), 2);
-    assert_ne!(rotated.signing_key().unwrap().kid(), "k1");
-    assert!(rotated.get("k1").is_some(), "the old key stays for verification");
-    assert!(keys::rotate(&rotated, keys::generate(Alg::Eddsa, Some("k1")).unwrap()).is_err());
-
-    let public = rotated.public_jwks();
-    for key in public["keys"].as_array().unwrap() {
+    for key in reloaded.public_jwks()["keys"].as_array().unwrap() {
         assert!(key.get("d").is_none());
     }
     // Two generated keys never share a seed.
     let a = keys::generate(Alg::Eddsa, Some("a")).unwrap().public_jwk();
     let b = keys::generate(Alg::Eddsa, Some("b")).unwrap().public_jwk();
     assert_ne!(a["x"], b["x"]);
+}
+
+/// The real binary through stage, promote and retire (no edge to check against: that is the stack test).
+#[test]
+fn keys_rotate_in_three_steps_and_retire_refuses_early() {
+    let dir = std::env::temp_dir().join(format!("handoff-cli-rotation-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("signing.jwks");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_handoff"))
+            .args(args)
+            .env_remove("EDGE_URL")
+            .env_remove("HANDOFF_STACK_ENV")
+            // No .stack/env above the temp dir: keys need no stack.
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+        (out.status.code().unwrap(), text(out.stdout), text(out.stderr))
+    };
+    let path = file.to_str().unwrap();
+    assert_eq!(run(&["keys", "generate", "--kid", "old", "--out", path]).0, 0);
+    assert_eq!(run(&["keys", "promote", path]).0, 2, "nothing staged yet");
+    let (code, kid, _) = run(&["keys", "stage", path, "--kid", "new"]);
+    assert_eq!((code, kid.trim()), (0, "new"));
+    let signer = || KeySet::from_jwks(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(signer().signing_key().unwrap().kid(), "old");
+    assert_eq!(signer().keys().len(), 2);
+    let (code, _, err) = run(&["keys", "promote", path]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("make sure the staged set is deployed"), "{err}");
+    assert_eq!(signer().signing_key().unwrap().kid(), "new");
+    let (code, _, err) = run(&["keys", "retire", path, "--max-ttl", "60"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("too early"), "{err}");
+    assert_eq!(signer().keys().len(), 2, "a refused retire changes nothing");
+    let (code, retired, err) = run(&["keys", "retire", path, "--max-ttl", "60", "--force"]);
+    assert_eq!((code, retired.trim()), (0, "old"), "{err}");
+    assert_eq!(signer().keys().len(), 1);
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let public = run(&["keys", "jwks", path]).1;
+    assert!(
+        !public.contains("\"d\"") && !public.contains("handoff_rotation"),
+        "{public}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

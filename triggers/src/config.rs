@@ -81,10 +81,12 @@ impl Config {
         if web_client_ids.is_empty() {
             return Err(format!("{WEB_CLIENTS_VAR} names no client"));
         }
-        if let Some(bad) = web_client_ids
-            .iter()
-            .find(|c| c.len() > 128 || !c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        {
+        if let Some(bad) = web_client_ids.iter().find(|c| {
+            c.len() > 128
+                || !c
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        }) {
             return Err(format!("{WEB_CLIENTS_VAR}: {bad:?} is not an app client id"));
         }
         Ok(Config {
@@ -138,7 +140,11 @@ fn host_of(authority: &str) -> Option<String> {
 }
 
 fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host == "::1" || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+    host == "localhost"
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -184,18 +190,28 @@ mod tests {
     #[test]
     fn reads_one_secret_source_and_the_client_list() {
         fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
         }
         let config = Config::from_lookup(env(&[
             (EDGE_URL_VAR, "https://edge.example/"),
-            (SECRET_ARN_VAR, "arn:aws:secretsmanager:eu-west-1:123456789012:secret:handoff-AbCdEf"),
+            (
+                SECRET_ARN_VAR,
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:handoff-AbCdEf",
+            ),
             (WEB_CLIENTS_VAR, " web1, web2 ,"),
         ]))
         .unwrap();
         assert_eq!(config.edge_url, "https://edge.example");
         assert_eq!(
             config.redeem_secret,
-            SecretSource::SecretsManager("arn:aws:secretsmanager:eu-west-1:123456789012:secret:handoff-AbCdEf".into())
+            SecretSource::SecretsManager(
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:handoff-AbCdEf".into()
+            )
         );
         assert_eq!(config.web_client_ids, ["web1", "web2"]);
 
@@ -206,9 +222,13 @@ mod tests {
             (WEB_CLIENTS_VAR, "web1"),
         ]));
         assert!(both.unwrap_err().contains("not both"));
-        let none = Config::from_lookup(env(&[(EDGE_URL_VAR, "https://edge.example"), (WEB_CLIENTS_VAR, "w")]));
+        let none = Config::from_lookup(env(&[
+            (EDGE_URL_VAR, "https://edge.example"),
+            (WEB_CLIENTS_VAR, "w"),
+        ]));
         assert!(none.unwrap_err().contains("neither"));
-        let no_clients = Config::from_lookup(env(&[(EDGE_URL_VAR, "https://edge.example"), (SECRET_VAR, "s")]));
+        let no_clients =
+            Config::from_lookup(env(&[(EDGE_URL_VAR, "https://edge.example"), (SECRET_VAR, "s")]));
         assert!(no_clients.unwrap_err().contains(WEB_CLIENTS_VAR));
         assert!(Config::new("https://edge.example", value("s"), " , ").is_err());
         assert!(Config::new("https://edge.example", value("s"), "web/1").is_err());

@@ -54,7 +54,12 @@ impl Redeemer for HttpRedeemer {
 }
 
 impl HttpRedeemer {
-    fn post(&self, request: &RedeemRequest, secret: &str, deadline: Instant) -> Result<RedeemAnswer, RedeemError> {
+    fn post(
+        &self,
+        request: &RedeemRequest,
+        secret: &str,
+        deadline: Instant,
+    ) -> Result<RedeemAnswer, RedeemError> {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(RedeemError::Timeout);

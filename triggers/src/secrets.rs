@@ -55,7 +55,10 @@ impl SecretStore {
             Source::Value(value) => return Ok(value.clone()),
             Source::Remote(remote) => remote,
         };
-        let mut cached = self.cached.lock().map_err(|_| "secret cache poisoned".to_owned())?;
+        let mut cached = self
+            .cached
+            .lock()
+            .map_err(|_| "secret cache poisoned".to_owned())?;
         if let Some((value, _)) = cached.as_ref() {
             return Ok(value.clone());
         }
@@ -70,7 +73,10 @@ impl SecretStore {
         let Source::Remote(remote) = &self.source else {
             return Ok(false);
         };
-        let mut cached = self.cached.lock().map_err(|_| "secret cache poisoned".to_owned())?;
+        let mut cached = self
+            .cached
+            .lock()
+            .map_err(|_| "secret cache poisoned".to_owned())?;
         if let Some((_, at)) = cached.as_ref()
             && at.elapsed() < REFRESH_INTERVAL
         {
@@ -138,7 +144,9 @@ impl SecretsManager {
 
     fn fetch(&self) -> Result<String, String> {
         let body = serde_json::json!({"SecretId": self.secret_id}).to_string();
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
         let request = JsonRequest {
             host: &self.host,
             target: "secretsmanager.GetSecretValue",
@@ -196,7 +204,10 @@ mod tests {
 
     #[test]
     fn reads_the_secret_string_plain_or_as_a_json_member() {
-        assert_eq!(parse_answer(200, r#"{"SecretString":"abc","Name":"x"}"#).unwrap(), "abc");
+        assert_eq!(
+            parse_answer(200, r#"{"SecretString":"abc","Name":"x"}"#).unwrap(),
+            "abc"
+        );
         assert_eq!(
             parse_answer(200, r#"{"SecretString":"{\"redeem_secret\":\"xyz\"}"}"#).unwrap(),
             "xyz"
@@ -224,7 +235,12 @@ mod tests {
     fn a_remote_store_needs_credentials_and_a_safe_endpoint() {
         let arn = SecretSource::SecretsManager("arn:aws:secretsmanager:eu-west-1:1:secret:h-AbC".into());
         fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
         }
         let err = SecretStore::new(&arn, env(&[])).err().unwrap();
         assert!(err.contains("AWS_ACCESS_KEY_ID"), "{err}");

@@ -47,7 +47,11 @@ pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 /// The headers to send with the request (besides `Host`, which the HTTP client sets from the URL):
 /// `Content-Type`, `X-Amz-Date`, `X-Amz-Target`, `X-Amz-Security-Token` when there is a session token, and
 /// `Authorization`. `amz_date` is the request time as `YYYYMMDD'T'HHMMSS'Z'`.
-pub fn sign(request: &JsonRequest<'_>, credentials: &Credentials, amz_date: &str) -> Vec<(&'static str, String)> {
+pub fn sign(
+    request: &JsonRequest<'_>,
+    credentials: &Credentials,
+    amz_date: &str,
+) -> Vec<(&'static str, String)> {
     let date = &amz_date[..amz_date.len().min(8)];
     let mut headers: Vec<(&'static str, String)> = vec![
         ("content-type", CONTENT_TYPE.to_owned()),
@@ -61,7 +65,10 @@ pub fn sign(request: &JsonRequest<'_>, credentials: &Credentials, amz_date: &str
     // Already in sorted order: content-type < host < x-amz-date < x-amz-security-token < x-amz-target.
     let signed_headers: Vec<&str> = headers.iter().map(|(k, _)| *k).collect();
     let signed_headers = signed_headers.join(";");
-    let canonical_headers: String = headers.iter().map(|(k, v)| format!("{k}:{}\n", v.trim())).collect();
+    let canonical_headers: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}:{}\n", v.trim()))
+        .collect();
     let canonical_request = format!(
         "POST\n/\n\n{canonical_headers}\n{signed_headers}\n{}",
         hex(&Sha256::digest(request.body))
@@ -73,9 +80,10 @@ pub fn sign(request: &JsonRequest<'_>, credentials: &Credentials, amz_date: &str
     );
     let key = [date, request.region, request.service, "aws4_request"]
         .iter()
-        .fold(format!("AWS4{}", credentials.secret_access_key).into_bytes(), |key, part| {
-            hmac(&key, part.as_bytes())
-        });
+        .fold(
+            format!("AWS4{}", credentials.secret_access_key).into_bytes(),
+            |key, part| hmac(&key, part.as_bytes()),
+        );
     let signature = hex(&hmac(&key, string_to_sign.as_bytes()));
     headers.retain(|(k, _)| *k != "host");
     headers.push((
