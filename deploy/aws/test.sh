@@ -5,6 +5,7 @@
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 py="${HANDOFF_AWS_PYTHON:-$root/.tools/venv/bin/python}"
+export PYTHONDONTWRITEBYTECODE=1
 
 if [[ ! -x "$py" ]]; then
     echo "FAIL test-aws: $py is missing (run \`cargo xtask setup\`)"

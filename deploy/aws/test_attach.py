@@ -35,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 SCRIPT = HERE / "attach_triggers.py"
 sys.path.insert(0, str(HERE))
+sys.dont_write_bytecode = True  # no __pycache__ in the work tree
 
 import attach_triggers as at  # noqa: E402
 import botocore.session  # noqa: E402
