@@ -119,14 +119,19 @@ fn http_url(name: &str, value: &str) -> Result<(), ConfigError> {
         },
     };
     let host_ok = !host.is_empty()
-        && (host.contains(':') || host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'));
+        && (host.contains(':')
+            || host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'));
     if !host_ok || port.is_some_and(|p| p.parse::<u16>().is_err()) {
         return refuse("has no valid host");
     }
     let host = host.to_ascii_lowercase();
     let loopback = host == "localhost"
         || host == "::1"
-        || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback());
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
     match scheme.to_ascii_lowercase().as_str() {
         "https" => Ok(()),
         "http" if loopback => Ok(()),
@@ -340,10 +345,19 @@ pub(crate) mod tests {
             ("TOKEN_TTL_SECS", "sixty"),
             ("RATE_ISSUES_PER_MINUTE", "0"),
             ("COGNITO_JWKS_URL", "http://127.0.0.1:@evil.example/jwks.json"),
-            ("COGNITO_JWKS_URL", "https://user@cognito-idp.eu-west-1.amazonaws.com/p/.well-known/jwks.json"),
-            ("COGNITO_JWKS_URL", "http://cognito-idp.eu-west-1.amazonaws.com/p/.well-known/jwks.json"),
+            (
+                "COGNITO_JWKS_URL",
+                "https://user@cognito-idp.eu-west-1.amazonaws.com/p/.well-known/jwks.json",
+            ),
+            (
+                "COGNITO_JWKS_URL",
+                "http://cognito-idp.eu-west-1.amazonaws.com/p/.well-known/jwks.json",
+            ),
             ("COGNITO_ISSUER", "http://127.0.0.1.evil.example/pool"),
-            ("COGNITO_ISSUER", "https://cognito-idp.<region>.amazonaws.com/<user-pool-id>"),
+            (
+                "COGNITO_ISSUER",
+                "https://cognito-idp.<region>.amazonaws.com/<user-pool-id>",
+            ),
             ("ISSUER", "https://<edge host>"),
             ("ISSUER", "https://edge.example:port"),
             (

@@ -195,6 +195,14 @@ mod tests {
     use super::*;
     use handoff_core::wire::{IssueRequest, RedeemRequest};
 
+    /// A default (production) build has no benchmark route at all, whatever the configuration says.
+    #[cfg(not(feature = "bench"))]
+    #[test]
+    fn the_benchmark_route_exists_only_with_the_bench_feature() {
+        assert_eq!(route("POST", "/bench/verify").unwrap_err().status(), 404);
+        assert!(ROUTES.iter().all(|(path, _, _)| !path.contains("bench")));
+    }
+
     #[test]
     fn routes_answer_404_and_405_with_allow() {
         assert_eq!(route("POST", "/v1/redeem"), Ok(Route::Redeem));

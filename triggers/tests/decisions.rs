@@ -614,6 +614,9 @@ fn define_refuses_clients_that_are_not_configured_web_clients() {
 #[test]
 fn define_without_configuration_fails_the_invocation_as_misconfigured() {
     let (out, record) = run("define-empty-session.json", None);
-    assert_eq!(out.unwrap_err(), TriggerError::NoVerdict(NoVerdict::Misconfigured));
+    assert_eq!(
+        out.unwrap_err(),
+        TriggerError::NoVerdict(NoVerdict::Misconfigured)
+    );
     assert_eq!(record["reason"], "misconfigured");
 }

@@ -43,7 +43,10 @@ fn signatures_match_botocore() {
             case["name"]
         );
         assert_eq!(header(&headers, "x-amz-date"), case["amz_date"].as_str());
-        assert_eq!(header(&headers, "x-amz-security-token"), case["session_token"].as_str());
+        assert_eq!(
+            header(&headers, "x-amz-security-token"),
+            case["session_token"].as_str()
+        );
         assert_eq!(header(&headers, "content-type"), Some(sigv4::CONTENT_TYPE));
         // The HTTP client sets Host from the URL; sending it twice would break the signature.
         assert_eq!(header(&headers, "host"), None);
