@@ -266,6 +266,12 @@ def run(args: argparse.Namespace, cognito: Any, out: Any = sys.stdout) -> int:
             say(f"attach: note: {n}")
         if dropped:
             say("attach: not settable through UpdateUserPool, left as they are: " + ", ".join(dropped))
+        if changes:
+            say(f"attach: user pool {args.pool_id}: {verb} change")
+            for line in changes:
+                say(f"  {line}")
+        else:
+            say(f"attach: user pool {args.pool_id}: the triggers already name {args.function_arn}")
         client_request = None
         if args.web_client_id:
             c = cognito.describe_user_pool_client(UserPoolId=args.pool_id, ClientId=args.web_client_id)
@@ -282,12 +288,6 @@ def run(args: argparse.Namespace, cognito: Any, out: Any = sys.stdout) -> int:
             else:
                 say(f"attach: web client {args.web_client_id}: already allows {', '.join(WEB_FLOWS)}")
                 client_request = None
-        if changes:
-            say(f"attach: user pool {args.pool_id}: {verb} change")
-            for line in changes:
-                say(f"  {line}")
-        else:
-            say(f"attach: user pool {args.pool_id}: the triggers already name {args.function_arn}")
         # Both requests are checked against the API model before either is sent: no half-done change.
         problems = ParamValidator().validate(request, shape)
         if problems.has_errors():
