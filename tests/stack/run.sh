@@ -12,6 +12,8 @@ check() { # name, command...
 }
 up_twice() { cargo xtask stack up >/dev/null && cargo xtask stack up | grep -q "already up"; }
 tests() { cargo test -q -p handoff-cli --test stack -- --ignored --test-threads 1; }
+# Last: they rotate the running stack's signing key and redeem secret.
+rotations() { cargo test -q -p handoff-cli --test rotation -- --ignored --test-threads 1; }
 down_leaves_nothing() {
     local state; state="$(cat .stack/state 2>/dev/null)"
     local pgids; pgids="$(cut -d' ' -f2 .stack/pids 2>/dev/null)"
@@ -33,11 +35,13 @@ if [[ -s .stack/pids ]] && cargo xtask stack status | grep -q running; then
     # Someone's stack is up: test against it and leave its lifecycle alone.
     echo "stack-test: a stack is already up; running the tests against it (lifecycle checks skipped)"
     check "cross-process tests" tests
+    check "key and secret rotation" rotations
     echo "$passed passed, $failed failed"
     [[ $failed -eq 0 ]]; exit
 fi
 check "stack up, then up again is a no-op" up_twice
 check "cross-process tests" tests
+check "key and secret rotation" rotations
 check "stack down leaves no process and no state" down_leaves_nothing
 check "stack down twice says there is nothing to stop" down_again
 echo "$passed passed, $failed failed"
