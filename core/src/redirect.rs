@@ -1,7 +1,7 @@
 //! Redirect targets: where the web app lands after sign-in. Only same-origin absolute paths inside an allowlist
 //! of prefixes pass. The check is purely syntactic and deliberately conservative: it never decodes or normalises,
 //! it rejects anything a browser or server might interpret differently (backslashes, encoded separators, dot
-//! segments, controls, non-ASCII). Used by the edge when issuing and by the landing page before navigating.
+//! segments, path parameters, controls, non-ASCII). Used by the edge when issuing and by the landing page before navigating.
 
 /// Longest accepted redirect target, in bytes.
 pub const MAX_REDIRECT_LEN: usize = 1024;
@@ -28,6 +28,10 @@ pub enum RedirectError {
     /// A `.` or `..` path segment.
     #[error("the redirect target contains a dot segment")]
     DotSegment,
+    /// A `;` in the path (path parameters): Java servers (Tomcat, Spring) resolve `/orders/..;/admin` to `/admin`,
+    /// so a prefix check on the raw path would not hold there.
+    #[error("the redirect target contains a path parameter (;)")]
+    PathParameter,
     /// The path is not under any allowed prefix.
     #[error("the redirect target is outside the allowed paths")]
     NotAllowed,
@@ -67,12 +71,15 @@ fn check_syntax(target: &str) -> Result<&str, RedirectError> {
             (Some(h), Some(l)) => h * 16 + l,
             _ => return Err(RedirectError::Encoding),
         };
-        if matches!(decoded, b'/' | b'\\' | b'.' | b'%') || decoded < 0x20 || decoded == 0x7f {
+        if matches!(decoded, b'/' | b'\\' | b'.' | b'%' | b';') || decoded < 0x20 || decoded == 0x7f {
             return Err(RedirectError::Encoding);
         }
         i = at + 3;
     }
     let path = &target[..target.find(['?', '#']).unwrap_or(target.len())];
+    if path.contains(';') {
+        return Err(RedirectError::PathParameter);
+    }
     if path.split('/').any(|segment| segment == "." || segment == "..") {
         return Err(RedirectError::DotSegment);
     }

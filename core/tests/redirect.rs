@@ -46,6 +46,11 @@ cases! {
     dot_dot_escaping_prefix: "/orders/../admin" => Err(DotSegment);
     dot_dot_at_root: "/../admin" => Err(DotSegment);
     single_dot: "/orders/./42" => Err(DotSegment);
+    path_parameter_dot_dot: "/orders/..;/admin" => Err(PathParameter);
+    path_parameter_plain: "/orders;jsessionid=x/42" => Err(PathParameter);
+    path_parameter_encoded: "/orders/..%3B/admin" => Err(Encoding);
+    path_parameter_encoded_lowercase: "/orders/..%3b/admin" => Err(Encoding);
+    semicolon_in_query_ok: "/orders/42?a=1;b=2" => Ok("/orders/42?a=1;b=2");
     tab_inside: "/orders/\t42" => Err(Character);
     newline_inside: "/orders\n/42" => Err(Character);
     carriage_return_inside: "/orders\r\n//evil.example" => Err(Character);
