@@ -4,7 +4,7 @@
 // With HANDOFF_SIGNING_JWKS_FILE / HANDOFF_REDEEM_SECRET set, uses those instead (the stack shares its keys).
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,4 +36,6 @@ const text = [
   '',
 ].join('\n');
 writeFileSync(out, text, { mode: 0o600 });
+// `mode` applies only when the file is created: a replaced file keeps its old mode unless set here.
+chmodSync(out, 0o600);
 console.log(`dev-vars: wrote ${out}`);

@@ -29,6 +29,22 @@ down_leaves_nothing() {
     done
     return 0
 }
+# Local secrets are owner-only and never on a command line (every local user can read /proc/*/cmdline).
+secrets_private() {
+    local state; state="$(cat .stack/state)"
+    local secret; secret="$(sed -n 's/^REDEEM_SECRET=//p' .stack/env)"
+    [[ -n "$secret" ]] || { echo "no REDEEM_SECRET in .stack/env"; return 1; }
+    for path in .stack "$state"; do
+        [[ "$(stat -c %a "$path")" == 700 ]] || { echo "$path is $(stat -c %a "$path"), not 700"; return 1; }
+    done
+    for path in .stack/env .stack/signing.jwks .stack/redeem-secrets "$state/wrangler/.dev.vars"; do
+        [[ "$(stat -c %a "$path")" == 600 ]] || { echo "$path is $(stat -c %a "$path"), not 600"; return 1; }
+    done
+    for cmdline in /proc/[0-9]*/cmdline; do
+        if tr '\0' ' ' < "$cmdline" 2>/dev/null | grep -qF -- "$secret"; then echo "the redeem secret is on a command line: $cmdline"; return 1; fi
+    done
+    return 0
+}
 down_again() { cargo xtask stack down | grep -q "nothing to stop"; }
 
 if [[ -s .stack/pids ]] && cargo xtask stack status | grep -q running; then
@@ -40,6 +56,7 @@ if [[ -s .stack/pids ]] && cargo xtask stack status | grep -q running; then
     [[ $failed -eq 0 ]]; exit
 fi
 check "stack up, then up again is a no-op" up_twice
+check "local secrets are owner-only and not in argv" secrets_private
 check "cross-process tests" tests
 check "key and secret rotation" rotations
 check "stack down leaves no process and no state" down_leaves_nothing
