@@ -2,6 +2,9 @@
 //! Proves the wiring (runtime protocol, dispatch, the HTTP redeem call, its deadline) and that the edge
 //! being down, slow or broken makes Verify fail the invocation (`/runtime/invocation/<id>/error`, so Cognito
 //! issues no tokens and says `UserLambdaValidationException`) within the 2 s budget.
+//!
+//! By default the binary is this build's; `HANDOFF_BOOTSTRAP` / `HANDOFF_BOOTSTRAP_RUNNER` point the same tests at
+//! another one, e.g. a packaged arm64 `bootstrap` under qemu-user (`cargo xtask test-bootstrap arm64`).
 
 use std::io::BufRead;
 use std::io::BufReader;
@@ -101,7 +104,7 @@ impl Function {
     }
 
     fn start_with(runtime: &FakeRuntime, edge_url: Option<&str>, secret: &str) -> Self {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bootstrap"));
+        let mut cmd = bootstrap_command();
         cmd.env_clear()
             .env("AWS_LAMBDA_RUNTIME_API", &runtime.addr)
             .env("AWS_LAMBDA_FUNCTION_NAME", "handoff-triggers")
@@ -143,6 +146,25 @@ impl Function {
 
     fn assert_running(&mut self) {
         assert!(matches!(self.child.try_wait(), Ok(None)), "the function exited");
+    }
+}
+
+/// The binary under test: `HANDOFF_BOOTSTRAP` when set (e.g. the `bootstrap` taken out of a packaged zip, as
+/// `cargo xtask test-bootstrap` does), else this build's; run through `HANDOFF_BOOTSTRAP_RUNNER` when that is set
+/// (whitespace-separated program and arguments, e.g. `qemu-aarch64 -L /usr/aarch64-linux-gnu` for arm64).
+fn bootstrap_command() -> Command {
+    let binary = std::env::var_os("HANDOFF_BOOTSTRAP")
+        .filter(|b| !b.is_empty())
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_bootstrap")), PathBuf::from);
+    let runner = std::env::var("HANDOFF_BOOTSTRAP_RUNNER").unwrap_or_default();
+    let mut runner = runner.split_whitespace();
+    match runner.next() {
+        Some(program) => {
+            let mut cmd = Command::new(program);
+            cmd.args(runner).arg(binary);
+            cmd
+        }
+        None => Command::new(binary),
     }
 }
 

@@ -8,6 +8,7 @@ mod bench;
 mod cmd;
 mod demo;
 mod layering;
+mod package;
 mod results;
 mod setup;
 mod stack;
@@ -38,6 +39,11 @@ commands:
   bench web [--rounds N] [--stack]  the landing page against an aws-amplify v6 page in Chromium
                      (tests/browser/bench.mjs); --stack: the running stack's Cognito and edge
   build-web [--config FILE]  landing page + npm package (pkg/) + static site (target/web/site/)
+  package [--config FILE]  every deployable artifact in target/package/, checked, with a size table:
+                     the trigger Lambda zips for x86_64 and arm64 (cargo-lambda), the edge worker bundle
+                     (wrangler --env production), the production landing site (no dev-only pages)
+  test-bootstrap x86_64|arm64  the trigger's binary tests against the bootstrap in a packaged zip
+                     (arm64 under qemu-user)
   check-layering     core has no I/O, runtime or platform dependency; adapters depend only on core
   help               this text";
 
@@ -72,6 +78,8 @@ fn main() -> ExitCode {
         "stack" => stack::run(rest),
         "bench" => bench::run(rest),
         "build-web" => web::run(rest),
+        "package" => package::run(rest),
+        "test-bootstrap" => package::run_bootstrap_tests(rest),
         other => usage_error(&format!("unknown command `{other}`")),
     }
 }

@@ -6,7 +6,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Error, Result};
-use crate::tools::{self, MINISTACK_VERSION, Tools, WASM_TARGET, WORKER_BUILD_VERSION};
+use crate::tools::{
+    self, CARGO_LAMBDA_VERSION, LAMBDA_TARGETS, MINISTACK_VERSION, Tools, WASM_TARGET, WORKER_BUILD_VERSION,
+    ZIGLANG_VERSION,
+};
 
 /// Runs every setup step in order; stops at the first failure.
 pub fn run(tools: &Tools) -> Result<()> {
@@ -18,6 +21,9 @@ pub fn run(tools: &Tools) -> Result<()> {
     npm_packages(tools)?;
     python_venv(tools)?;
     dev_secrets(tools)?;
+    lambda_targets(tools)?;
+    cargo_lambda(tools)?;
+    qemu_user(tools)?;
     println!("setup: done in {:.1}s", started.elapsed().as_secs_f64());
     Ok(())
 }
@@ -303,6 +309,112 @@ fn dev_secrets(tools: &Tools) -> Result<()> {
     )?;
     println!("setup: dev-secrets (edge/.dev.vars) generated");
     Ok(())
+}
+
+/// The trigger Lambda's Rust targets (glibc, x86_64 and arm64) for the toolchain in rust-toolchain.toml.
+fn lambda_targets(tools: &Tools) -> Result<()> {
+    const STEP: &str = "lambda-targets";
+    let channel = tools.rust_channel()?;
+    let installed = cmd::capture(
+        STEP,
+        tools.command("rustup").args(["target", "list", "--installed"]),
+    )?;
+    for target in LAMBDA_TARGETS {
+        if installed.lines().any(|t| t.trim() == target) {
+            present(target, &channel);
+        } else {
+            installing(target, &channel, || {
+                cmd::run(STEP, tools.command("rustup").args(["target", "add", target]))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// cargo-lambda and the zig it links with (`ziglang`), both from PyPI, in their own venv `.tools/cargo-lambda`:
+/// `cargo xtask package` cross-builds the trigger zips for x86_64 and arm64 with them.
+fn cargo_lambda(tools: &Tools) -> Result<()> {
+    const STEP: &str = "cargo-lambda";
+    let venv = tools.cargo_lambda_venv();
+    let installed = || {
+        has_dist_info(&venv, "cargo_lambda", CARGO_LAMBDA_VERSION)
+            && has_dist_info(&venv, "ziglang", ZIGLANG_VERSION)
+            && cmd::probe(tools.command(tools.cargo_lambda()).args(["lambda", "--version"]))
+                .is_some_and(|o| reports_version(&o, CARGO_LAMBDA_VERSION))
+    };
+    let label = format!("{CARGO_LAMBDA_VERSION} (zig {ZIGLANG_VERSION})");
+    if installed() {
+        present(STEP, &label);
+        return Ok(());
+    }
+    installing(STEP, &label, || {
+        if cmd::probe(tools.command(tools.cargo_lambda_python()).arg("--version")).is_none() {
+            let mut create = tools.command("python3");
+            create.args(["-m", "venv", "--clear"]).arg(&venv);
+            cmd::run(STEP, &mut create)?;
+        }
+        let mut pip = tools.command(tools.cargo_lambda_python());
+        pip.args(["-m", "pip", "install", "--disable-pip-version-check", "--quiet"])
+            .arg(format!("cargo-lambda=={CARGO_LAMBDA_VERSION}"))
+            .arg(format!("ziglang=={ZIGLANG_VERSION}"));
+        cmd::run(STEP, &mut pip)?;
+        if installed() {
+            Ok(())
+        } else {
+            Err(Error::step(
+                STEP,
+                &cmd::display(&pip),
+                "finished but `cargo-lambda lambda --version` disagrees",
+            ))
+        }
+    })
+}
+
+/// Debian packages that let this x86_64 machine run the arm64 `bootstrap`: qemu-user (`qemu-aarch64`) and the
+/// aarch64 glibc it loads (`/usr/aarch64-linux-gnu`, qemu's `-L` prefix; zig links no libgcc_s).
+const QEMU_PACKAGES: &[&str] = &["qemu-user", "libc6-arm64-cross"];
+
+/// qemu-user and the aarch64 runtime libraries (Debian), for the arm64 trigger's tests.
+fn qemu_user(tools: &Tools) -> Result<()> {
+    const STEP: &str = "qemu-user";
+    let sysroot = tools.aarch64_sysroot().join("lib");
+    let version = || {
+        let out = cmd::probe(tools.command(tools.qemu_aarch64()).arg("--version"))?;
+        let libs = ["ld-linux-aarch64.so.1", "libc.so.6"];
+        libs.iter()
+            .all(|lib| sysroot.join(lib).is_file())
+            .then(|| first_version(&out))
+            .flatten()
+    };
+    if let Some(version) = version() {
+        present("qemu-user + aarch64 glibc", &version);
+        return Ok(());
+    }
+    installing("qemu-user + aarch64 glibc", "(Debian)", || {
+        let root = cmd::probe(tools.command("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
+        let apt = |args: &[&str]| {
+            let mut c = tools.command(if root { "apt-get" } else { "sudo" });
+            if !root {
+                c.arg("apt-get");
+            }
+            // Another apt (a parallel setup) may hold the lock for a while: wait for it rather than fail.
+            c.args(["-o", "DPkg::Lock::Timeout=300"])
+                .args(args)
+                .env("DEBIAN_FRONTEND", "noninteractive");
+            cmd::run(STEP, &mut c)
+        };
+        apt(&["update"])?;
+        let mut install = vec!["install", "-y"];
+        install.extend(QEMU_PACKAGES);
+        apt(&install)?;
+        version().map(|_| ()).ok_or_else(|| {
+            Error::step(
+                STEP,
+                &format!("apt-get {}", install.join(" ")),
+                "finished but `qemu-aarch64 --version` or the aarch64 libraries are missing",
+            )
+        })
+    })
 }
 
 /// True when a `--version` output names exactly `version` as a word (so 0.2.13 does not match 0.2.130).

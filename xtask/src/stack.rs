@@ -386,11 +386,9 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
         "cargo build -p handoff-cli",
         tools.command("cargo").args(["build", "-q", "-p", "handoff-cli"]),
     )?;
-    let zip = run_quiet(
-        "triggers/package.sh",
-        tools.command("bash").arg(root.join("triggers/package.sh")),
-    )?;
-    let zip = zip.trim().to_owned();
+    // The x86_64 trigger zip `cargo xtask package` ships (same build, same checks), reused when up to date.
+    let zip = crate::package::lambda_zip(tools, crate::package::Arch::X86_64, true)?;
+    let zip = zip.display().to_string();
     let handoff = root.join("target/debug/handoff");
 
     let nanos = SystemTime::now()

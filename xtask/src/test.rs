@@ -91,6 +91,20 @@ pub fn steps(tools: &Tools) -> Vec<Step> {
         // The edge worker (worker-build --release), rebuilt only when its sources changed; the
         // workerd tests under tests/edge start `wrangler dev` on it.
         Step::new("build-edge", "node", &["tests/edge/build.mjs"]),
+        // Every deployable artifact in target/package/, checked: the trigger zips for x86_64 and arm64
+        // (cargo-lambda), the worker bundle (--env production), the production site (no dev-only file).
+        Step::new("package", "cargo", &["xtask", "package"]),
+        // The trigger's binary tests against the bootstrap inside each zip: arm64 under qemu-user, x86_64 natively.
+        Step::new(
+            "test-bootstrap-arm64",
+            "cargo",
+            &["xtask", "test-bootstrap", "arm64"],
+        ),
+        Step::new(
+            "test-bootstrap-x86_64",
+            "cargo",
+            &["xtask", "test-bootstrap", "x86_64"],
+        ),
         Step::new(
             "test-wasm32-web",
             "cargo",

@@ -14,6 +14,12 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub const WORKER_BUILD_VERSION: &str = "0.8.7";
 /// `ministack`, the local Cognito emulator (PyPI).
 pub const MINISTACK_VERSION: &str = "1.5.33";
+/// `cargo-lambda` (PyPI, in its own venv): cross-builds the trigger Lambda for x86_64 and arm64 with zig.
+pub const CARGO_LAMBDA_VERSION: &str = "1.9.2";
+/// `ziglang` (PyPI), the zig cargo-lambda links with; pinned too (cargo-lambda accepts any newer one).
+pub const ZIGLANG_VERSION: &str = "0.17.1";
+/// The Rust targets of the trigger Lambda (provided.al2023 on x86_64 and on arm64/Graviton).
+pub const LAMBDA_TARGETS: [&str; 2] = ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"];
 /// Seconds wasm-bindgen-test-runner waits for a test suite.
 pub const WASM_BINDGEN_TEST_TIMEOUT: &str = "120";
 
@@ -105,6 +111,31 @@ impl Tools {
     /// The `ministack` launcher inside the venv.
     pub fn ministack(&self) -> PathBuf {
         self.venv().join("bin").join("ministack")
+    }
+
+    /// The Python venv for cargo-lambda and its zig (gitignored).
+    pub fn cargo_lambda_venv(&self) -> PathBuf {
+        self.root.join(".tools").join("cargo-lambda")
+    }
+
+    /// The venv's Python (its `ziglang` module is the zig cargo-lambda runs).
+    pub fn cargo_lambda_python(&self) -> PathBuf {
+        self.cargo_lambda_venv().join("bin").join("python")
+    }
+
+    /// `cargo-lambda` (run as `cargo-lambda lambda build ...`, with the venv's bin first on PATH).
+    pub fn cargo_lambda(&self) -> PathBuf {
+        self.cargo_lambda_venv().join("bin").join("cargo-lambda")
+    }
+
+    /// Debian's qemu-user for arm64 (runs the arm64 `bootstrap` on this x86_64 machine).
+    pub fn qemu_aarch64(&self) -> PathBuf {
+        PathBuf::from("/usr/bin/qemu-aarch64")
+    }
+
+    /// Debian's aarch64 glibc (`libc6-arm64-cross`): qemu's `-L` prefix for dynamically linked arm64 binaries.
+    pub fn aarch64_sysroot(&self) -> PathBuf {
+        PathBuf::from("/usr/aarch64-linux-gnu")
     }
 
     /// Generated dev keys and secrets (gitignored).
