@@ -250,6 +250,16 @@ impl Plan {
     }
 }
 
+/// Whether `answer` can be a JWS compact token: non-empty, at most [`MAX_ANSWER_BYTES`], base64url and dots
+/// only (so its JSON encoding is itself, byte for byte).
+pub fn token_shaped(answer: &str) -> bool {
+    !answer.is_empty()
+        && answer.len() <= MAX_ANSWER_BYTES
+        && answer
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+}
+
 /// What to ask the edge for `event` (pure).
 pub fn plan(event: &Event) -> Plan {
     let answer = match &event.request().challenge_answer {
@@ -262,7 +272,7 @@ pub fn plan(event: &Event) -> Plan {
         request: RedeemRequest {
             // The answer itself when the edge would look at it, so the probe takes a real token's path.
             token: answer
-                .filter(|a| !a.is_empty() && a.len() <= MAX_ANSWER_BYTES)
+                .filter(|a| token_shaped(a))
                 .unwrap_or(PROBE_TOKEN)
                 .to_owned(),
             // Never the event's user, known or not: stand-ins that no token can name.
@@ -281,6 +291,12 @@ pub fn plan(event: &Event) -> Plan {
     };
     if token.len() > MAX_ANSWER_BYTES {
         return probe(Reason::TokenTooLarge.as_str());
+    }
+    // Not a JWS compact string: simply a wrong answer. Never forwarded as is: an answer of quotes or control
+    // characters doubles or sextuples once JSON-escaped, and an edge refusing an oversized body would read as a
+    // misconfiguration (false alarms, the wrong screen) that anyone could trigger.
+    if !token_shaped(token) {
+        return probe(Reason::Malformed.as_str());
     }
     let Some(sub) = event.user_attribute("sub") else {
         return probe("missing_sub");

@@ -502,6 +502,46 @@ fn verify_refuses_an_oversized_answer_after_probing() {
     assert_eq!(asked[0].token, verify::PROBE_TOKEN);
 }
 
+/// Finding: an answer short in bytes but long once JSON-escaped (quotes, backslashes, controls) made the edge
+/// answer 413, which read as "misconfigured" (false alarms, the wrong screen). It is simply a wrong answer now,
+/// and the edge only ever sees a stand-in whose JSON is as short as itself.
+#[test]
+fn an_answer_that_cannot_be_a_token_is_a_wrong_answer_never_forwarded() {
+    let escapes = [
+        "\"".repeat(4000),
+        "\\".repeat(4000),
+        "\u{1}".repeat(4000),
+        "eyJh.eyJi.c2ln\"".to_owned(),
+        "a b.c.d".to_owned(),
+    ];
+    for answer in escapes {
+        let mut raw = event("verify.json");
+        raw["request"]["challengeAnswer"] = answer.clone().into();
+        let edge = FakeEdge::new(vec![Ok(RedeemAnswer::OK)]);
+        let ctx = Context {
+            redeemer: Some(&edge),
+            random: &random,
+            budget: Duration::from_secs(2),
+            web_clients: &web_clients(),
+        };
+        let (out, record) = handle(raw, &ctx);
+        assert_eq!(out.unwrap()["response"]["answerCorrect"], false, "{answer:?}");
+        assert_eq!(record["reason"], "malformed");
+        let asked = edge.asked();
+        assert_eq!(asked[0].token, verify::PROBE_TOKEN);
+        let body = serde_json::to_vec(&asked[0]).unwrap();
+        assert!(
+            body.len() < 1024,
+            "the probe body stays small: {} bytes",
+            body.len()
+        );
+    }
+    assert!(verify::token_shaped(
+        "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+    ));
+    assert!(!verify::token_shaped(""));
+}
+
 #[test]
 fn an_unreachable_edge_gives_the_same_error_whether_the_event_is_complete_or_not() {
     let failures = [

@@ -1,6 +1,10 @@
 //! `POST /v1/handoffs`: a signed-in mobile user asks for a handoff token.
-//! Access token -> body `{"redirect"?}` -> redirect allowlist -> ledger record (rate limits) -> sign with the
-//! active key -> `201 {token, url, expires_in}`.
+//! Access token -> body `{"redirect"?}` -> redirect allowlist -> sign with the active key -> ledger record (rate
+//! limits) -> `201 {token, url, expires_in}`.
+//!
+//! Signing comes before the ledger record, so an issue that fails (a key the runtime refuses, no randomness)
+//! leaves no trace: nothing counts against the user's limits. A token signed for a refused issue is dropped
+//! unseen, and could never redeem anyway: redeem needs its `jti` in the ledger.
 
 use handoff_core::wire::{IssueAnswer, IssueRequest};
 use handoff_core::{JTI_RANDOM_BYTES, Reason, check_redirect, mint_async};
@@ -38,6 +42,13 @@ pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, Ap
     })?;
     let claims = handoff_claims(&config, &user, ctx.now, random, redirect);
 
+    let token = mint_async(&claims, &config.signing_keys, &WebCrypto)
+        .await
+        .map_err(|e| {
+            ctx.log.detail = Some(e.to_string());
+            ApiError::internal()
+        })?;
+
     let record = LedgerRequest::Issue {
         jti: claims.jti.clone(),
         exp: claims.exp,
@@ -56,13 +67,6 @@ pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, Ap
             return Err(ApiError::unavailable());
         }
     }
-
-    let token = mint_async(&claims, &config.signing_keys, &WebCrypto)
-        .await
-        .map_err(|e| {
-            ctx.log.detail = Some(e.to_string());
-            ApiError::internal()
-        })?;
     ctx.log.token(&token);
     let answer = IssueAnswer {
         url: landing_url(&config, &token),
