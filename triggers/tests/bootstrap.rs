@@ -114,7 +114,8 @@ impl Function {
             .stderr(Stdio::null());
         if let Some(url) = edge_url {
             cmd.env("HANDOFF_EDGE_URL", url)
-                .env("HANDOFF_REDEEM_SECRET", secret);
+                .env("HANDOFF_REDEEM_SECRET", secret)
+                .env("HANDOFF_WEB_CLIENT_IDS", "web-client-test");
         }
         let mut child = cmd.spawn().unwrap();
         let log = Arc::new(Mutex::new(String::new()));
@@ -377,12 +378,21 @@ fn a_rejected_secret_fails_the_invocation_as_misconfigured() {
     function.assert_running();
 }
 
+/// Without a configuration no sign-in can finish, and Define no longer knows which clients to let through: the
+/// flow fails at its first step, as an invocation error the alarm counts.
 #[test]
-fn missing_configuration_fails_verify_with_an_error_and_keeps_define_working() {
+fn missing_configuration_fails_define_and_verify_with_an_error() {
     let runtime = FakeRuntime::start();
     let function = Function::start(&runtime, None);
     let (define, _) = runtime.invoke("1", fixture("define-empty-session.json"));
-    assert_eq!(define.body["response"]["challengeName"], "CUSTOM_CHALLENGE");
+    assert_invocation_error(&define, "misconfigured", "-");
+    let log = function.log_with("DefineAuthChallenge");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("DefineAuthChallenge_Authentication")
+                && l.contains("\"reason\":\"misconfigured\"")),
+        "{log}"
+    );
     let (reply, _) = runtime.invoke("2", fixture("verify.json"));
     assert_invocation_error(&reply, "misconfigured", "-");
     assert_logged(

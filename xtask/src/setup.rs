@@ -288,12 +288,18 @@ fn python_venv(tools: &Tools) -> Result<()> {
 /// never overwriting existing ones). For now it only creates the gitignored `.dev/` directory.
 fn dev_secrets(tools: &Tools) -> Result<()> {
     let dir = tools.dev_dir();
-    fs::create_dir_all(&dir).map_err(|e| {
-        Error::msg(format!(
-            "step `dev-secrets` failed: cannot create {}: {e}",
-            dir.display()
-        ))
-    })?;
+    // Owner only: dev keys and secrets live here.
+    fs::create_dir_all(&dir)
+        .and_then(|()| {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))
+        })
+        .map_err(|e| {
+            Error::msg(format!(
+                "step `dev-secrets` failed: cannot create {}: {e}",
+                dir.display()
+            ))
+        })?;
     // The edge's local secrets for a plain `wrangler dev` in edge/: a fresh Ed25519 key set and redeem secret,
     // generated here, kept if present, never committed. (`cargo xtask stack up` makes its own per start.)
     let dev_vars = tools.root.join("edge").join(".dev.vars");

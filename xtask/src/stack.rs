@@ -23,7 +23,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::cmd::{Error, Result};
 use crate::tools::Tools;
 
-const USAGE: &str = "usage: cargo xtask stack up|down|status\n\
+const USAGE: &str = "usage: cargo xtask stack up|down|status|redeploy-edge\n\
                      (env at `up`: HANDOFF_RATE_ISSUES_PER_MINUTE, HANDOFF_RATE_MAX_LIVE_TOKENS raise the edge's \
                      per-user limits, 1..=10000)";
 /// Rate-limit settings taken from the environment at `up`: (environment variable, the edge's var).
@@ -44,6 +44,7 @@ pub fn run(args: &[String]) -> ExitCode {
         [a] if a == "up" => up(&tools),
         [a] if a == "down" => down(&tools, true),
         [a] if a == "status" => status(&tools),
+        [a] if a == "redeploy-edge" => redeploy_edge(&tools),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -198,7 +199,15 @@ fn down(tools: &Tools, loud: bool) -> Result<()> {
             names.join(", ")
         )));
     }
-    for file in ["env", "pids", "state", "session.json", "signing.jwks"] {
+    for file in [
+        "env",
+        "pids",
+        "state",
+        "session.json",
+        "signing.jwks",
+        "redeem-secrets",
+        "edge.args",
+    ] {
         let _ = fs::remove_file(dir.join(file));
     }
     if let Some(state) = state_dir.filter(|s| s.starts_with(std::env::temp_dir())) {
@@ -311,7 +320,7 @@ pub(crate) fn up(tools: &Tools) -> Result<()> {
         println!("stack: a previous stack is half dead; cleaning it up first");
         down(tools, false)?;
     }
-    fs::create_dir_all(&dir).map_err(|e| Error::msg(format!("cannot create .stack/: {e}")))?;
+    private_dir(&dir)?;
     let mut procs = Vec::new();
     let started = Instant::now();
     let result = start(tools, &dir, &mut procs);
@@ -395,7 +404,8 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     let state = std::env::temp_dir().join(format!("handoff-stack-{}-{nanos}", std::process::id()));
-    fs::create_dir_all(&state).map_err(|e| Error::msg(format!("cannot create {}: {e}", state.display())))?;
+    // Logs, ministack's keys and the edge's .dev.vars live here: owner only.
+    private_dir(&state)?;
     fs::write(dir.join("state"), state.display().to_string()).map_err(|e| Error::msg(e.to_string()))?;
 
     let (cognito_port, edge_port, inspector_port, web_port) =
@@ -413,7 +423,9 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
         // Keys and data in this start's own dir, not the shared /tmp/ministack-state.
         .env("STATE_DIR", state.join("ministack"))
         // With `cryptography` present ministack opens an MQTT/TLS listener on 0.0.0.0:8883; not ours to open.
-        .env("IOT_MTLS_ENABLED", "0");
+        .env("IOT_MTLS_ENABLED", "0")
+        // Passed on to the functions it runs: the trigger reads its redeem secret from this Secrets Manager.
+        .env("AWS_ENDPOINT_URL", &cognito_url);
     let log = state.join("ministack.log");
     let pgid = spawn("ministack", cmd, &log, procs)?;
     write_pids(dir, procs)?;
@@ -434,7 +446,9 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
             .current_dir(&state)
             .env_remove("HANDOFF_STACK_ENV")
             .args(["provision", "-q", "--endpoint", &cognito_url, "--edge", &edge_url])
-            .args(["--redeem-secret", &redeem_secret, "--zip", &zip, "--write"])
+            // The secret through the environment, not argv (visible to every local user in `ps`).
+            .env("REDEEM_SECRET", &redeem_secret)
+            .args(["--zip", &zip, "--write"])
             .arg(&cognito_env),
     )?;
     let get = |key: &str| -> Result<String> {
@@ -450,7 +464,6 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
             .args(["keys", "generate", "-q", "--kid", "dev-ed25519", "--out"])
             .arg(&signing),
     )?;
-    let signing_jwks = fs::read_to_string(&signing).map_err(|e| Error::msg(e.to_string()))?;
 
     println!("stack: starting the edge (wrangler dev) on {edge_url}");
     let work = state.join("wrangler");
@@ -467,13 +480,8 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
         .collect::<Vec<_>>()
         .join("\n");
     fs::write(work.join("wrangler.toml"), toml).map_err(|e| Error::msg(e.to_string()))?;
-    // Secrets go through .dev.vars beside the config, not the command line (visible in `ps`).
-    let compact: String = signing_jwks.lines().map(str::trim).collect();
-    fs::write(
-        work.join(".dev.vars"),
-        format!("SIGNING_JWKS='{compact}'\nREDEEM_SECRETS={redeem_secret}\n"),
-    )
-    .map_err(|e| Error::msg(e.to_string()))?;
+    // The edge's redeem secrets, current first: `stack redeploy-edge` picks up changes (rotation tests).
+    write_private(&dir.join("redeem-secrets"), &format!("{redeem_secret}\n"))?;
     let vars = [
         ("ISSUER", edge_url.clone()),
         ("WEB_ORIGIN", web_origin.clone()),
@@ -484,45 +492,30 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
         ("COGNITO_JWKS_URL", get("COGNITO_JWKS_URL")?),
         ("REDIRECT_ALLOWLIST", "/".into()),
     ];
-    let mut cmd = tools.command(tools.wrangler());
-    cmd.current_dir(&work)
-        .args(["dev", "--config", "wrangler.toml", "--local", "--ip", "127.0.0.1"])
-        .args([
-            "--port",
-            &edge_port.to_string(),
-            "--inspector-port",
-            &inspector_port.to_string(),
-        ])
-        .arg("--persist-to")
-        .arg(work.join("persist"))
-        .arg("--show-interactive-dev-session=false");
+    let mut args: Vec<String> = ["dev", "--config", "wrangler.toml", "--local", "--ip", "127.0.0.1"]
+        .map(String::from)
+        .to_vec();
+    args.extend([
+        "--port".into(),
+        edge_port.to_string(),
+        "--inspector-port".into(),
+        inspector_port.to_string(),
+        "--persist-to".into(),
+        work.join("persist").display().to_string(),
+        "--show-interactive-dev-session=false".into(),
+    ]);
     for (k, v) in &vars {
-        cmd.arg("--var").arg(format!("{k}:{v}"));
+        args.extend(["--var".into(), format!("{k}:{v}")]);
     }
     for (k, v, overridden) in &limits {
         if *overridden {
             println!("stack: edge limit {k}={v} (from the environment)");
-            cmd.arg("--var").arg(format!("{k}:{v}"));
+            args.extend(["--var".into(), format!("{k}:{v}")]);
         }
     }
-    cmd.env("CI", "true")
-        .env("WRANGLER_SEND_METRICS", "false")
-        .env("WRANGLER_SEND_ERROR_REPORTS", "false")
-        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
-        .env("XDG_CONFIG_HOME", work.join("config"))
-        .env("WRANGLER_LOG_PATH", work.join("logs"))
-        .env("NO_COLOR", "1");
-    let log = state.join("edge.log");
-    let pgid = spawn("edge", cmd, &log, procs)?;
-    write_pids(dir, procs)?;
-    wait_ready(
-        "the edge",
-        edge_port,
-        "/healthz",
-        Duration::from_secs(90),
-        pgid,
-        &log,
-    )?;
+    // No secrets in these arguments (they are visible in `ps`): secrets go through .dev.vars.
+    write_private(&dir.join("edge.args"), &(args.join("\n") + "\n"))?;
+    start_edge(tools, dir, &state, procs)?;
 
     let site = root.join("target/web/site");
     let site_note = if site.join("_headers").is_file() {
@@ -579,6 +572,7 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
         ("COGNITO_ISSUER", get("COGNITO_ISSUER")?),
         ("COGNITO_JWKS_URL", get("COGNITO_JWKS_URL")?),
         ("TRIGGER_FUNCTION_ARN", get("TRIGGER_FUNCTION_ARN")?),
+        ("REDEEM_SECRET_ARN", get("REDEEM_SECRET_ARN")?),
         ("STACK_STATE_DIR", state.display().to_string()),
     ];
     let pairs: Vec<(&str, String)> = pairs
@@ -598,6 +592,79 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
         shown.join("\n"),
         state.display()
     ))
+}
+
+/// Starts (or restarts) the edge: `.dev.vars` from `.stack/signing.jwks` and `.stack/redeem-secrets`, then
+/// `wrangler dev` with the arguments `up` saved in `.stack/edge.args` (same port, same persisted state).
+fn start_edge(tools: &Tools, dir: &Path, state: &Path, procs: &mut Vec<Proc>) -> Result<()> {
+    let read = |name: &str| {
+        fs::read_to_string(dir.join(name)).map_err(|e| Error::msg(format!("cannot read .stack/{name}: {e}")))
+    };
+    let work = state.join("wrangler");
+    let compact: String = read("signing.jwks")?.lines().map(str::trim).collect();
+    let secrets: Vec<String> = read("redeem-secrets")?
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    write_private(
+        &work.join(".dev.vars"),
+        &format!("SIGNING_JWKS='{compact}'\nREDEEM_SECRETS={}\n", secrets.join(",")),
+    )?;
+    let args: Vec<String> = read("edge.args")?.lines().map(str::to_owned).collect();
+    let port: u16 = args
+        .iter()
+        .skip_while(|a| *a != "--port")
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| Error::msg(".stack/edge.args has no --port"))?;
+    let mut cmd = tools.command(tools.wrangler());
+    cmd.current_dir(&work)
+        .args(&args)
+        .env("CI", "true")
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("WRANGLER_SEND_ERROR_REPORTS", "false")
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("XDG_CONFIG_HOME", work.join("config"))
+        .env("WRANGLER_LOG_PATH", work.join("logs"))
+        .env("NO_COLOR", "1");
+    let log = state.join("edge.log");
+    let pgid = spawn("edge", cmd, &log, procs)?;
+    write_pids(dir, procs)?;
+    wait_ready("the edge", port, "/healthz", Duration::from_secs(90), pgid, &log)
+}
+
+/// `stack redeploy-edge`: what `wrangler deploy` is in production. Stops the edge and starts it again with the
+/// current `.stack/signing.jwks` and `.stack/redeem-secrets`, keeping its port and its Durable Object and KV state.
+fn redeploy_edge(tools: &Tools) -> Result<()> {
+    let dir = stack_dir(tools);
+    if !is_up(tools) {
+        return Err(Error::msg("the stack is not up (`cargo xtask stack up`)"));
+    }
+    let state = fs::read_to_string(dir.join("state"))
+        .map(|s| PathBuf::from(s.trim()))
+        .map_err(|e| Error::msg(format!("cannot read .stack/state: {e}")))?;
+    let mut procs = read_pids(&dir);
+    if let Some(edge) = procs.iter().find(|p| p.name == "edge") {
+        stop_group(edge);
+    }
+    procs.retain(|p| p.name != "edge");
+    let started = Instant::now();
+    start_edge(tools, &dir, &state, &mut procs)?;
+    println!(
+        "stack: edge redeployed in {:.1} s (keys from .stack/signing.jwks, secrets from .stack/redeem-secrets)",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Creates `path` (and parents) and makes it owner-only (0700), also when it already existed.
+fn private_dir(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::create_dir_all(path)
+        .and_then(|()| fs::set_permissions(path, fs::Permissions::from_mode(0o700)))
+        .map_err(|e| Error::msg(format!("cannot create {}: {e}", path.display())))
 }
 
 fn write_private(path: &Path, text: &str) -> Result<()> {
