@@ -158,7 +158,6 @@ describe('landing page', () => {
   });
 
   const localFailures = [
-    ['expired', () => handoffToken({ iat: 1_700_000_000, nbf: 1_700_000_000, exp: 1_700_000_060 }), 'expired', 'This link has expired'],
     ['tampered (payload not JSON)', () => `${handoffToken().split('.')[0]}.bm90IGpzb24.c2ln`, 'invalid', "This link isn't valid"],
     ['for another web client', () => handoffToken({ aud: 'someotherclient' }), 'invalid', "This link isn't valid"],
     ['redirect outside the allowlist', () => handoffToken({ redirect: '//evil.example/x' }), 'invalid', "This link isn't valid"],
@@ -179,10 +178,44 @@ describe('landing page', () => {
       assert.equal(cognito.state.requests.length, 0, 'no request to Cognito');
       assert.equal(new URL(page.url()).pathname, '/handoff', 'never followed a redirect');
       assert.ok(!page.url().includes('handoff='));
-      if (code === 'expired') await landing.screenshot('error-expired');
       await page.close();
     });
   }
+
+  test('an expired link is refused by the service, not by the page\'s clock: "expired" screen after asking', async () => {
+    const page = await freshPage();
+    cognito.reset();
+    const landing = new Landing(page, site);
+    await landing.open(handoffToken({ iat: 1_700_000_000, nbf: 1_700_000_000, exp: 1_700_000_060 }));
+    const failure = await landing.failure();
+    assert.equal(failure.code, 'expired');
+    assert.equal(failure.title, 'This link has expired');
+    assert.deepEqual(cognito.posts().map((r) => r.target.split('.').pop()), ['InitiateAuth', 'RespondToAuthChallenge']);
+    assert.deepEqual(await page.evaluate(() => Object.keys(localStorage)), []);
+    await landing.screenshot('error-expired');
+    await page.close();
+  });
+
+  test('a device clock 10 minutes fast still signs in: the service\'s clock decides', async () => {
+    const page = await freshPage();
+    cognito.reset();
+    await page.addInitScript(() => {
+      const skew = 10 * 60 * 1000;
+      const realNow = Date.now.bind(Date);
+      Date.now = () => realNow() + skew;
+      const RealDate = Date;
+      // `new Date()` too, for code that reads the clock that way.
+      globalThis.Date = class extends RealDate {
+        constructor(...args) { super(...(args.length ? args : [realNow() + skew])); }
+        static now() { return realNow() + skew; }
+      };
+    });
+    const landing = new Landing(page, site);
+    await landing.open(handoffToken());
+    await page.waitForURL((url) => url.pathname !== '/handoff', { timeout: 15_000 });
+    assert.ok(await page.evaluate(() => Object.keys(localStorage).some((k) => k.endsWith('.accessToken'))));
+    await page.close();
+  });
 
   test('a failing trigger (edge down) shows the service error', async () => {
     const page = await freshPage();
