@@ -455,7 +455,7 @@ fn run_keys(ctx: &Ctx, command: KeysCommand) -> Result<(), Failure> {
             // Every edge instance must verify the new key before any signs with it: ask the edge.
             match ctx.edge_url() {
                 Some(edge_url) => match edge::published_kids(&edge_url) {
-                    Ok(kids) if kids.iter().any(|k| *k == kid) => {
+                    Ok(kids) if kids.contains(&kid) => {
                         ctx.progress(&format!(
                             "{edge_url} publishes {kid:?}: the staged set is deployed"
                         ));

@@ -249,7 +249,7 @@ fn signing_key_rotation_never_breaks_a_live_link() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(retired.trim(), old_kid);
     redeploy_edge();
-    assert_eq!(stack.published_kids(), [new_kid.clone()]);
+    assert_eq!(stack.published_kids(), [new_kid]);
 
     // A link the old key signed is now refused, with its own reason, and signs nobody in.
     let (status, answer) = stack.redeem_direct(&kept_for_retire, stack.var("REDEEM_SECRET"));
