@@ -5,8 +5,13 @@
 use handoff_core::{Algorithm, Key, KeyError, KeySet};
 use serde_json::Value;
 
-/// Least time between two fetches of the pool's JWK Set, in seconds.
+/// Least time between two refreshes of a cached JWK Set (on an unknown `kid`), in seconds.
 pub const REFETCH_INTERVAL_SECS: u64 = 60;
+/// Longest wait between two attempts while NO key is cached (a failed first fetch), in seconds: an instance
+/// without keys can issue nothing, so it retries soon (1, 2, 4, 8, then every 10 s), not once a minute.
+pub const MAX_RETRY_SECS: u64 = 10;
+/// Longest a fetch of the JWK Set may take, in milliseconds (Cognito answers in tens of milliseconds).
+pub const FETCH_TIMEOUT_MS: u64 = 2_000;
 
 /// Parses the pool's JWK Set, keeping the RSA signature keys (Cognito's) and skipping anything else.
 pub fn parse_pool_jwks(json: &str) -> Result<KeySet, KeyError> {
@@ -26,9 +31,52 @@ pub fn parse_pool_jwks(json: &str) -> Result<KeySet, KeyError> {
     KeySet::new(keys)
 }
 
-/// Whether a fetch may happen now, given when the last one happened.
-pub fn may_fetch(last_fetch: Option<u64>, now: u64) -> bool {
-    last_fetch.is_none_or(|last| now >= last.saturating_add(REFETCH_INTERVAL_SECS) || now < last)
+/// What the cache knows when a request needs the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheState {
+    /// Keys are cached.
+    pub has_keys: bool,
+    /// When the last fetch started (Unix seconds).
+    pub last_attempt: Option<u64>,
+    /// Failed fetches in a row.
+    pub failures: u32,
+}
+
+/// What to do for a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Use the cached keys.
+    UseCached,
+    /// Fetch (or join the fetch already in flight).
+    Fetch,
+    /// No keys and too soon to try again: answer `unavailable`.
+    Wait,
+}
+
+/// Decides, purely, whether a request fetches. `refresh`: the cached keys lack the token's `kid`.
+pub fn decide(state: CacheState, now: u64, refresh: bool) -> Decision {
+    let since = |secs: u64| {
+        state
+            .last_attempt
+            // A clock that went back does not block fetches forever.
+            .is_none_or(|last| now >= last.saturating_add(secs) || now < last)
+    };
+    match (state.has_keys, refresh) {
+        (true, false) => Decision::UseCached,
+        (true, true) if since(REFETCH_INTERVAL_SECS) => Decision::Fetch,
+        (true, true) => Decision::UseCached,
+        (false, _) => {
+            let backoff = match state.failures {
+                0 => 0,
+                n => (1u64 << (n - 1).min(4)).min(MAX_RETRY_SECS),
+            };
+            if since(backoff) {
+                Decision::Fetch
+            } else {
+                Decision::Wait
+            }
+        }
+    }
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -36,54 +84,140 @@ pub use cache::pool_keys;
 
 #[cfg(target_arch = "wasm32")]
 mod cache {
-    use std::cell::RefCell;
-    use std::rc::Rc;
+    //! The per-isolate cache, with ONE fetch in flight at a time: requests that need the keys while a fetch runs
+    //! wait for its result instead of failing (a cold instance used to answer 503 to all but the first), and the
+    //! fetch gives up after [`FETCH_TIMEOUT_MS`].
 
+    use std::cell::RefCell;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::rc::Rc;
+    use std::task::{Context, Poll, Waker};
+    use std::time::Duration;
+
+    use futures_util::future::{Either, select};
     use handoff_core::KeySet;
 
-    use super::{may_fetch, parse_pool_jwks};
+    use super::{CacheState, Decision, FETCH_TIMEOUT_MS, decide, parse_pool_jwks};
 
+    type Outcome = Result<Rc<KeySet>, String>;
+
+    /// A fetch in flight, shared by every request that waits for it.
+    #[derive(Default)]
+    struct Flight {
+        outcome: Option<Outcome>,
+        wakers: Vec<Waker>,
+    }
+
+    /// Resolves when the flight lands.
+    struct Join(Rc<RefCell<Flight>>);
+
+    impl Future for Join {
+        type Output = Outcome;
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+            let mut flight = self.0.borrow_mut();
+            match &flight.outcome {
+                Some(outcome) => Poll::Ready(outcome.clone()),
+                None => {
+                    flight.wakers.push(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
+        }
+    }
+
+    #[derive(Default)]
     struct Cached {
         url: String,
         keys: Option<Rc<KeySet>>,
-        last_fetch: Option<u64>,
+        last_attempt: Option<u64>,
+        failures: u32,
+        in_flight: Option<Rc<RefCell<Flight>>>,
     }
 
     thread_local! {
-        static CACHE: RefCell<Cached> = const { RefCell::new(Cached { url: String::new(), keys: None, last_fetch: None }) };
+        static CACHE: RefCell<Cached> = RefCell::new(Cached::default());
     }
 
-    /// The pool's keys: cached, or fetched when there are none yet or when `refresh` is asked and the last
-    /// fetch is old enough. Returns the cached set (possibly stale) when a refresh is not allowed yet.
+    /// The pool's keys: cached, or fetched when there are none yet (with a short backoff after failures) or
+    /// when `refresh` is asked and the last fetch is old enough. Joins a fetch already in flight.
     pub async fn pool_keys(url: &str, now: u64, refresh: bool) -> Result<Rc<KeySet>, String> {
-        let (cached, allowed) = CACHE.with_borrow(|c| {
-            let keys = if c.url == url { c.keys.clone() } else { None };
-            let last = if c.url == url { c.last_fetch } else { None };
-            (keys, may_fetch(last, now))
-        });
-        match cached {
-            Some(keys) if !refresh || !allowed => return Ok(keys),
-            None if !allowed => return Err("pool JWKS fetch failed recently; waiting before the next".into()),
-            _ => {}
-        }
-        CACHE.with_borrow_mut(|c| {
+        let step = CACHE.with_borrow_mut(|c| {
             if c.url != url {
                 *c = Cached {
-                    url: url.to_string(),
-                    keys: None,
-                    last_fetch: None,
+                    url: url.to_owned(),
+                    ..Cached::default()
                 };
             }
-            c.last_fetch = Some(now);
+            if let Some(flight) = &c.in_flight {
+                return Err(flight.clone());
+            }
+            let state = CacheState {
+                has_keys: c.keys.is_some(),
+                last_attempt: c.last_attempt,
+                failures: c.failures,
+            };
+            Ok(match decide(state, now, refresh) {
+                Decision::UseCached => Step::Use(c.keys.clone()),
+                Decision::Wait => Step::Wait,
+                Decision::Fetch => {
+                    let flight = Rc::new(RefCell::new(Flight::default()));
+                    c.in_flight = Some(flight.clone());
+                    c.last_attempt = Some(now);
+                    Step::Lead(flight)
+                }
+            })
         });
-        let fetched = fetch(url).await;
-        let keys = Rc::new(parse_pool_jwks(&fetched?).map_err(|e| e.0)?);
+        let flight = match step {
+            Err(flight) => return Join(flight).await,
+            Ok(Step::Use(Some(keys))) => return Ok(keys),
+            Ok(Step::Use(None)) | Ok(Step::Wait) => {
+                return Err("pool JWKS fetch failed recently; retrying shortly".into());
+            }
+            Ok(Step::Lead(flight)) => flight,
+        };
+        let outcome: Outcome = fetch_with_timeout(url)
+            .await
+            .and_then(|text| parse_pool_jwks(&text).map(Rc::new).map_err(|e| e.0));
         CACHE.with_borrow_mut(|c| {
             if c.url == url {
-                c.keys = Some(keys.clone());
+                c.in_flight = None;
+                match &outcome {
+                    Ok(keys) => {
+                        c.keys = Some(keys.clone());
+                        c.failures = 0;
+                    }
+                    // A failed refresh keeps serving the keys already cached.
+                    Err(_) => c.failures = c.failures.saturating_add(1),
+                }
             }
         });
-        Ok(keys)
+        let wakers = {
+            let mut f = flight.borrow_mut();
+            f.outcome = Some(outcome.clone());
+            std::mem::take(&mut f.wakers)
+        };
+        wakers.into_iter().for_each(Waker::wake);
+        match outcome {
+            // A refresh that failed still leaves the cached keys usable.
+            Err(e) => CACHE.with_borrow(|c| c.keys.clone()).filter(|_| refresh).ok_or(e),
+            ok => ok,
+        }
+    }
+
+    enum Step {
+        Use(Option<Rc<KeySet>>),
+        Wait,
+        Lead(Rc<RefCell<Flight>>),
+    }
+
+    async fn fetch_with_timeout(url: &str) -> Result<String, String> {
+        let fetch = Box::pin(fetch(url));
+        let timeout = worker::Delay::from(Duration::from_millis(FETCH_TIMEOUT_MS));
+        match select(fetch, timeout).await {
+            Either::Left((result, _)) => result,
+            Either::Right(_) => Err(format!("pool JWKS fetch timed out after {FETCH_TIMEOUT_MS} ms")),
+        }
     }
 
     async fn fetch(url: &str) -> Result<String, String> {
@@ -123,14 +257,44 @@ mod tests {
         assert!(parse_pool_jwks("not json").is_err());
     }
 
+    fn state(has_keys: bool, last_attempt: Option<u64>, failures: u32) -> CacheState {
+        CacheState {
+            has_keys,
+            last_attempt,
+            failures,
+        }
+    }
+
     #[test]
-    fn fetches_are_spaced_by_the_interval() {
-        assert!(may_fetch(None, 1000));
-        assert!(!may_fetch(Some(1000), 1059));
-        assert!(may_fetch(Some(1000), 1060));
-        assert!(
-            may_fetch(Some(1000), 999),
+    fn refreshes_of_cached_keys_are_spaced_by_the_interval() {
+        assert_eq!(
+            decide(state(true, Some(1000), 0), 1001, false),
+            Decision::UseCached
+        );
+        assert_eq!(
+            decide(state(true, Some(1000), 0), 1059, true),
+            Decision::UseCached
+        );
+        assert_eq!(decide(state(true, Some(1000), 0), 1060, true), Decision::Fetch);
+        assert_eq!(
+            decide(state(true, Some(1000), 0), 999, true),
+            Decision::Fetch,
             "a clock that went back does not block fetches forever"
+        );
+    }
+
+    #[test]
+    fn without_keys_a_failed_fetch_is_retried_within_seconds_not_a_minute() {
+        assert_eq!(decide(state(false, None, 0), 1000, false), Decision::Fetch);
+        assert_eq!(decide(state(false, Some(1000), 1), 1000, false), Decision::Wait);
+        assert_eq!(decide(state(false, Some(1000), 1), 1001, false), Decision::Fetch);
+        assert_eq!(decide(state(false, Some(1000), 2), 1001, false), Decision::Wait);
+        assert_eq!(decide(state(false, Some(1000), 2), 1002, false), Decision::Fetch);
+        assert_eq!(decide(state(false, Some(1000), 4), 1008, false), Decision::Fetch);
+        assert_eq!(decide(state(false, Some(1000), 40), 1009, false), Decision::Wait);
+        assert_eq!(
+            decide(state(false, Some(1000), 40), 1000 + MAX_RETRY_SECS, false),
+            Decision::Fetch
         );
     }
 }

@@ -86,12 +86,21 @@ export function freePort() {
 export async function startCognito() {
   const key = createPrivateKey(FIXTURE.rsaPem);
   const jwk = { ...createPublicKey(key).export({ format: 'jwk' }), kid: 'test-pool-rsa', alg: 'RS256', use: 'sig' };
-  const state = { fetches: 0 };
-  const server = createServer((req, res) => {
+  // Fault knobs for the JWK Set endpoint: `delayMs` before answering, `failNext` answers 500 that many times,
+  // `hang` never answers, `garbage` answers 200 with a body that is not a JWK Set.
+  const state = { fetches: 0, delayMs: 0, failNext: 0, hang: false, garbage: false };
+  const server = createServer(async (req, res) => {
     if (req.url === '/pool/.well-known/jwks.json') {
       state.fetches += 1;
+      if (state.hang) return; // the socket stays open, unanswered
+      if (state.delayMs) await new Promise((r) => setTimeout(r, state.delayMs));
+      if (state.failNext > 0) {
+        state.failNext -= 1;
+        res.writeHead(500).end('upstream error');
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ keys: [jwk] }));
+      res.end(state.garbage ? '<html>not a key set</html>' : JSON.stringify({ keys: [jwk] }));
     } else {
       res.writeHead(404).end();
     }
@@ -129,7 +138,7 @@ export async function startCognito() {
       for (const [k, v] of Object.entries(payload)) if (v === undefined) delete payload[k];
       return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: 'test-pool-rsa', ...header }).sign(key);
     },
-    close: () => new Promise((r) => server.close(r)),
+    close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
   };
 }
 
