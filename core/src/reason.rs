@@ -61,6 +61,9 @@ pub enum Reason {
     Unauthorized,
     /// The bearer access token is not a valid, current access token of an allowed mobile client.
     InvalidAccessToken,
+    /// The bearer access token verifies but Cognito says it was revoked (sign-out, `RevokeToken`,
+    /// `GlobalSignOut`, an admin sign-out): it buys no new session.
+    AccessTokenRevoked,
     /// The request body is not the expected JSON (malformed, unknown or missing fields).
     BadRequest,
     /// The request body is larger than the API accepts.
@@ -106,6 +109,7 @@ impl Reason {
         Reason::BadRedirect,
         Reason::Unauthorized,
         Reason::InvalidAccessToken,
+        Reason::AccessTokenRevoked,
         Reason::BadRequest,
         Reason::PayloadTooLarge,
         Reason::UnsupportedMediaType,
@@ -141,6 +145,7 @@ impl Reason {
             Reason::BadRedirect => "bad_redirect",
             Reason::Unauthorized => "unauthorized",
             Reason::InvalidAccessToken => "invalid_access_token",
+            Reason::AccessTokenRevoked => "access_token_revoked",
             Reason::BadRequest => "bad_request",
             Reason::PayloadTooLarge => "payload_too_large",
             Reason::UnsupportedMediaType => "unsupported_media_type",
@@ -160,7 +165,7 @@ impl Reason {
     /// The HTTP status an API answer with this reason carries when the request itself fails.
     pub const fn http_status(self) -> u16 {
         match self {
-            Reason::Unauthorized | Reason::InvalidAccessToken => 401,
+            Reason::Unauthorized | Reason::InvalidAccessToken | Reason::AccessTokenRevoked => 401,
             Reason::PayloadTooLarge => 413,
             Reason::UnsupportedMediaType => 415,
             Reason::MethodNotAllowed => 405,

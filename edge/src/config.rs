@@ -43,6 +43,9 @@ pub struct Config {
     pub cognito_issuer: String,
     /// `COGNITO_JWKS_URL`: where the pool's public keys are.
     pub cognito_jwks_url: String,
+    /// `COGNITO_ENDPOINT`: Cognito's API, asked whether an access token was revoked (`GetUser`). Defaults to
+    /// `https://<COGNITO_ISSUER's host>/`; `REVOCATION_CHECK=off` turns the check off (`None`).
+    pub revocation_endpoint: Option<String>,
     /// `REDIRECT_ALLOWLIST`: path prefixes a handoff may land on (empty: no redirect allowed).
     pub redirect_allowlist: Vec<String>,
     /// `TOKEN_TTL_SECS`: lifetime of minted tokens.
@@ -190,6 +193,24 @@ impl Config {
         http_url("COGNITO_ISSUER", &cognito_issuer)?;
         let cognito_jwks_url = required("COGNITO_JWKS_URL")?;
         http_url("COGNITO_JWKS_URL", &cognito_jwks_url)?;
+        let revocation_endpoint = match get("REVOCATION_CHECK").as_deref().map(str::trim) {
+            None | Some("") | Some("getuser") => {
+                let endpoint = match get("COGNITO_ENDPOINT").filter(|e| !e.trim().is_empty()) {
+                    Some(endpoint) => endpoint.trim().to_owned(),
+                    None => {
+                        let host = cognito_issuer
+                            .split_once("://")
+                            .and_then(|(_, rest)| rest.split('/').next())
+                            .unwrap_or_default();
+                        format!("https://{host}/")
+                    }
+                };
+                http_url("COGNITO_ENDPOINT", &endpoint)?;
+                Some(endpoint)
+            }
+            Some("off") => None,
+            Some(_) => return bad("REVOCATION_CHECK must be getuser or off"),
+        };
         let redirect_allowlist = list(&get("REDIRECT_ALLOWLIST").unwrap_or_default());
         if let Some(entry) = redirect_allowlist
             .iter()
@@ -263,6 +284,7 @@ impl Config {
             mobile_client_ids,
             cognito_issuer,
             cognito_jwks_url,
+            revocation_endpoint,
             redirect_allowlist,
             token_ttl,
             limits,
@@ -331,6 +353,26 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_revocation_check_defaults_to_the_pools_own_endpoint() {
+        let from = |extra: &[(&'static str, &str)]| {
+            let mut v = vars();
+            v.extend(extra.iter().map(|(k, x)| (*k, x.to_string())));
+            Config::from_lookup(|name| v.get(name).cloned())
+                .unwrap()
+                .revocation_endpoint
+        };
+        assert_eq!(
+            from(&[]).as_deref(),
+            Some("https://cognito-idp.eu-west-1.amazonaws.com/")
+        );
+        assert_eq!(
+            from(&[("COGNITO_ENDPOINT", "http://127.0.0.1:4566/")]).as_deref(),
+            Some("http://127.0.0.1:4566/")
+        );
+        assert_eq!(from(&[("REVOCATION_CHECK", "off")]), None);
+    }
+
+    #[test]
     fn every_bad_value_is_refused_without_echoing_secrets() {
         let cases: &[(&str, &str)] = &[
             ("ISSUER", ""),
@@ -365,6 +407,12 @@ pub(crate) mod tests {
                 "{\"keys\": [{\"kty\": \"oct\", \"k\": \"c2VjcmV0LXZhbHVl\"}]}",
             ),
             ("REDEEM_SECRETS", "short"),
+            ("REVOCATION_CHECK", "maybe"),
+            ("COGNITO_ENDPOINT", "http://cognito-idp.eu-west-1.amazonaws.com/"),
+            (
+                "COGNITO_ENDPOINT",
+                "https://a@cognito-idp.eu-west-1.amazonaws.com/",
+            ),
             ("REDEEM_SECRETS", "a secret with spaces in it"),
             (
                 "REDEEM_SECRETS",

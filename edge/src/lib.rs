@@ -12,6 +12,7 @@ pub mod ledger;
 pub mod log;
 pub mod minting;
 pub mod request;
+pub mod revocation;
 pub mod secret;
 
 #[cfg(target_arch = "wasm32")]

@@ -175,6 +175,35 @@ describe('revoke and rate limits', () => {
     assert.deepEqual(again.json, { revoked: 0 });
   });
 
+  test('a signed-out (revoked) access token buys no link: 401 access_token_revoked, and revoking links still works', async () => {
+    const user = cognito.user();
+    const at = await cognito.accessToken(user);
+    secrets.add(at);
+    const ok = await issue(user, {}, { accessToken: at });
+    assert.equal(ok.status, 201, ok.text);
+    // Real Cognito refuses a revoked access token in GetUser (tests/fixtures/cognito-api/error-get-user-revoked.json).
+    // The edge trusts a current answer for at most 30 s: a fresh token stands for one signed out since.
+    const signedOut = await cognito.accessToken(user);
+    secrets.add(signedOut);
+    cognito.state.revoked.add(signedOut);
+    const res = await issue(user, {}, { accessToken: signedOut });
+    assertError(res, 401, 'access_token_revoked');
+    // Revoking links with it is still allowed (apps revoke links while signing out).
+    const revoke = await post(`${worker.url}/v1/revoke`, {}, { auth: `Bearer ${signedOut}` });
+    assert.equal(revoke.status, 200, revoke.text);
+  });
+
+  test('GetUser failing makes issuing fail closed (503 unavailable), not open', async () => {
+    const user = cognito.user();
+    cognito.state.getUserFails = true;
+    try {
+      assertError(await issue(user), 503, 'unavailable');
+    } finally {
+      cognito.state.getUserFails = false;
+    }
+    assert.equal((await issue(user)).status, 201);
+  });
+
   test('more than 3 live tokens: 429 with Retry-After', async () => {
     const user = cognito.user();
     for (let i = 0; i < 3; i += 1) await issued(user);

@@ -88,7 +88,7 @@ export async function startCognito() {
   const jwk = { ...createPublicKey(key).export({ format: 'jwk' }), kid: 'test-pool-rsa', alg: 'RS256', use: 'sig' };
   // Fault knobs for the JWK Set endpoint: `delayMs` before answering, `failNext` answers 500 that many times,
   // `hang` never answers, `garbage` answers 200 with a body that is not a JWK Set.
-  const state = { fetches: 0, delayMs: 0, failNext: 0, hang: false, garbage: false };
+  const state = { fetches: 0, delayMs: 0, failNext: 0, hang: false, garbage: false, getUsers: 0, getUserFails: false, revoked: new Set() };
   const server = createServer(async (req, res) => {
     if (req.url === '/pool/.well-known/jwks.json') {
       state.fetches += 1;
@@ -101,6 +101,22 @@ export async function startCognito() {
       }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(state.garbage ? '<html>not a key set</html>' : JSON.stringify({ keys: [jwk] }));
+    } else if (req.method === 'POST' && req.url === '/' && req.headers['x-amz-target'] === 'AWSCognitoIdentityProviderService.GetUser') {
+      // GetUser as real Cognito answers it: a revoked access token is refused (ministack does not do this).
+      let raw = '';
+      for await (const chunk of req) raw += chunk;
+      state.getUsers += 1;
+      const token = JSON.parse(raw || '{}').AccessToken ?? '';
+      if (state.getUserFails) {
+        res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' }).end('{"__type":"InternalErrorException","message":"x"}');
+      } else if (state.revoked.has(token)) {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-ErrorType': 'NotAuthorizedException:' });
+        res.end(JSON.stringify({ __type: 'NotAuthorizedException', message: 'Access Token has been revoked' }));
+      } else {
+        const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString() || '{}');
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify({ Username: payload.username ?? 'unknown', UserAttributes: [{ Name: 'sub', Value: payload.sub ?? '' }] }));
+      }
     } else {
       res.writeHead(404).end();
     }
@@ -110,6 +126,7 @@ export async function startCognito() {
   const issuer = `${base}/pool`;
   return {
     issuer,
+    endpoint: `${base}/`,
     jwksUrl: `${issuer}/.well-known/jwks.json`,
     state,
     /** A new user's identity. */
@@ -152,6 +169,7 @@ export function testVars(cognito, overrides = {}) {
     MOBILE_CLIENT_IDS: FIXTURE.mobileClient,
     COGNITO_ISSUER: cognito.issuer,
     COGNITO_JWKS_URL: cognito.jwksUrl,
+    COGNITO_ENDPOINT: cognito.endpoint,
     REDIRECT_ALLOWLIST: '/orders,/account',
     TOKEN_TTL_SECS: '60',
     RATE_ISSUES_PER_MINUTE: '5',

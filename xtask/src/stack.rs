@@ -490,6 +490,9 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
         ("MOBILE_CLIENT_IDS", get("MOBILE_CLIENT_ID")?),
         ("COGNITO_ISSUER", get("COGNITO_ISSUER")?),
         ("COGNITO_JWKS_URL", get("COGNITO_JWKS_URL")?),
+        // GetUser (the revocation check) at the emulator. ministack 1.5.33 still accepts a revoked access token:
+        // the refusal itself is tested against a fixture of real Cognito's answer in tests/edge.
+        ("COGNITO_ENDPOINT", format!("{cognito_url}/")),
         ("REDIRECT_ALLOWLIST", "/".into()),
     ];
     let mut args: Vec<String> = ["dev", "--config", "wrangler.toml", "--local", "--ip", "127.0.0.1"]

@@ -16,11 +16,34 @@ use crate::error::ApiError;
 use crate::http;
 use crate::ledger::{LedgerRequest, LedgerResponse};
 use crate::minting::{handoff_claims, landing_url};
+use crate::revocation::{self, Verdict};
 use crate::webcrypto::{WebCrypto, random_bytes};
+
+/// Refuses an access token Cognito says was revoked (signed out): it verifies locally until it expires, but
+/// must not buy a new session. See [`crate::revocation`].
+async fn still_current(req: &Request, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
+    let Some(endpoint) = ctx.config.revocation_endpoint.clone() else {
+        return Ok(());
+    };
+    let header = http::header(req, "authorization");
+    let token = crate::request::bearer(header.as_deref())?;
+    match revocation::check(&endpoint, token, ctx.now).await {
+        Verdict::Current => Ok(()),
+        Verdict::Revoked => Err(ApiError::new(
+            Reason::AccessTokenRevoked,
+            "the access token was revoked (signed out); sign in again",
+        )),
+        Verdict::Unknown(detail) => {
+            ctx.log.detail = Some(detail);
+            Err(ApiError::unavailable())
+        }
+    }
+}
 
 /// Issues a token.
 pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, ApiError> {
     let user = access_token(req, ctx).await?;
+    still_current(req, ctx).await?;
     let body: IssueRequest = json_body(req, true).await?;
     let config = ctx.config.clone();
     let redirect = match body.redirect {
