@@ -188,7 +188,9 @@ fn package(tools: &Tools, config: Option<PathBuf>) -> Result<Vec<Row>> {
     }
 
     println!("== package: edge worker bundle (--env production)");
+    let started = Instant::now();
     edge_bundle(tools, &layout)?;
+    println!("package: edge bundle in {:.1} s", started.elapsed().as_secs_f64());
 
     println!("== package: landing site for production");
     let config = config
@@ -201,7 +203,12 @@ fn package(tools: &Tools, config: Option<PathBuf>) -> Result<Vec<Row>> {
             config.display()
         );
     }
+    let started = Instant::now();
     production_site(tools, &layout, &config)?;
+    println!(
+        "package: production site in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     // Last, everything again from disk: what the table lists is what is there, and it passes the checks.
     println!("== package: checking target/package/");
