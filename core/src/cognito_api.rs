@@ -18,13 +18,15 @@ pub const CUSTOM_AUTH: &str = "CUSTOM_AUTH";
 /// The challenge the Define trigger asks for.
 pub const CUSTOM_CHALLENGE: &str = "CUSTOM_CHALLENGE";
 
-/// The two sign-in operations.
+/// The operations the clients send, all unsigned (public app clients).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     /// Starts a sign-in.
     InitiateAuth,
     /// Answers a challenge.
     RespondToAuthChallenge,
+    /// Ends a session: revokes a refresh token and the tokens it issued.
+    RevokeToken,
 }
 
 impl Op {
@@ -33,6 +35,7 @@ impl Op {
         match self {
             Op::InitiateAuth => "InitiateAuth",
             Op::RespondToAuthChallenge => "RespondToAuthChallenge",
+            Op::RevokeToken => "RevokeToken",
         }
     }
 
@@ -41,8 +44,14 @@ impl Op {
         match self {
             Op::InitiateAuth => "AWSCognitoIdentityProviderService.InitiateAuth",
             Op::RespondToAuthChallenge => "AWSCognitoIdentityProviderService.RespondToAuthChallenge",
+            Op::RevokeToken => "AWSCognitoIdentityProviderService.RevokeToken",
         }
     }
+}
+
+/// The `RevokeToken` body for a public client (no secret).
+pub fn revoke_token_body(client_id: &str, refresh_token: &str) -> String {
+    serde_json::json!({"Token": refresh_token, "ClientId": client_id}).to_string()
 }
 
 /// The `InitiateAuth` body. Its `Debug` names the parameters but never shows their values (passwords, tokens).

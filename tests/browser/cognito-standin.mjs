@@ -31,6 +31,7 @@ function payloadOf(token) {
 export async function startCognito({ clientId, users = { alice: 'u-alice' } }) {
   const state = {
     requests: [], // every request: {method, target, referer, origin, body}
+    revokedTokens: [], // refresh tokens sent to RevokeToken
     burned: new Set(),
     sessions: new Map(), // session -> {username, challengeUser}
     failTrigger: false,
@@ -146,6 +147,16 @@ export async function startCognito({ clientId, users = { alice: 'u-alice' } }) {
         });
         return;
       }
+      if (target === 'AWSCognitoIdentityProviderService.RevokeToken') {
+        // Real Cognito: 200 {} for a public client's refresh token (the tokens it issued die with it).
+        if (!body.Token) {
+          fail(res, 400, 'InvalidParameterException', 'Token is required');
+          return;
+        }
+        state.revokedTokens.push(body.Token);
+        ok(res, {});
+        return;
+      }
       fail(res, 400, 'UnknownOperationException', 'unknown operation');
     });
   });
@@ -158,6 +169,7 @@ export async function startCognito({ clientId, users = { alice: 'u-alice' } }) {
     preflights: () => state.requests.filter((r) => r.method === 'OPTIONS'),
     reset: () => {
       state.requests.length = 0;
+      state.revokedTokens.length = 0;
     },
     close: () => new Promise((resolve) => {
       server.closeAllConnections?.();

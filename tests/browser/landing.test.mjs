@@ -27,7 +27,7 @@ describe('landing page', () => {
   let browser;
 
   before(async () => {
-    cognito = await startCognito({ clientId: CLIENT_ID });
+    cognito = await startCognito({ clientId: CLIENT_ID, users: { alice: 'u-alice', mallory: 'u-mallory' } });
     site = await startSite(siteConfig(cognito.endpoint));
     browser = await launchChromium();
   });
@@ -38,10 +38,11 @@ describe('landing page', () => {
     await cognito?.close();
   });
 
-  /** A fresh page (new tab, storage cleared) with the fetch recorder installed. */
+  /** A fresh page (new tab, storage cleared: the tabs share one origin) with the fetch recorder installed. */
   async function freshPage() {
     const page = await browser.context.newPage();
     await page.addInitScript(RECORD_FETCH_URLS);
+    await clearStorage(page);
     return page;
   }
 
@@ -128,7 +129,7 @@ describe('landing page', () => {
 
   test('replay shows "can\'t be used anymore" with both ways out', async () => {
     const page = await freshPage();
-    const token = handoffToken();
+    const token = handoffToken({ username: 'u-alice' }); // the canonical username, as the edge writes it
     await new Landing(page, site).open(token);
     await page.waitForURL(/\/orders\/42$/, { timeout: 15_000 });
     const again = new Landing(page, site);
@@ -217,6 +218,71 @@ describe('landing page', () => {
     await page.close();
   });
 
+  /** Puts `user`'s Amplify session for this web client into the page's storage (an earlier sign-in). */
+  async function signedInAs(page, user) {
+    await clearStorage(page);
+    await page.evaluate(([prefix, user]) => {
+      localStorage.setItem(`${prefix}.${user}.accessToken`, 'at-of-' + user);
+      localStorage.setItem(`${prefix}.${user}.idToken`, 'id-of-' + user);
+      localStorage.setItem(`${prefix}.${user}.refreshToken`, 'rt-of-' + user);
+      localStorage.setItem(`${prefix}.LastAuthUser`, user);
+    }, [PREFIX, user]);
+  }
+
+  // Finding: anyone can get a link for their own account and make a victim's browser open it from any site; the
+  // page used to replace the victim's session silently and land on a path of the attacker's choosing.
+  test('login CSRF: a link for another user never replaces the signed-in user silently; cancel spends nothing', async () => {
+    const page = await freshPage();
+    await signedInAs(page, 'u-alice');
+    cognito.reset();
+    const landing = new Landing(page, site);
+    await landing.open(handoffToken({ username: 'u-mallory', sub: 'sub-u-mallory', redirect: '/orders/pay' }));
+    const confirm = page.locator('section[data-screen="confirm-switch"]');
+    await confirm.waitFor({ timeout: 15_000 });
+    assert.equal(await confirm.locator('.current').textContent(), 'u-alice');
+    assert.equal(await confirm.locator('.next').textContent(), 'u-mallory');
+    assert.match(await confirm.textContent(), /You are signed in as u-alice\. Continue as u-mallory\?/);
+    assert.ok(!page.url().includes('handoff='), 'the token is scrubbed before asking');
+    assert.equal(cognito.state.requests.length, 0, 'nothing sent before the choice: the link is not spent');
+    await landing.screenshot('confirm-switch');
+    await confirm.locator('button.cancel').click();
+    await page.waitForURL((url) => url.pathname !== '/handoff', { timeout: 15_000 });
+    assert.equal(new URL(page.url()).pathname, '/account', 'the default redirect, never the link\'s /orders/pay');
+    assert.equal(cognito.state.requests.length, 0, 'cancel sends nothing');
+    assert.equal(await page.evaluate((p) => localStorage.getItem(`${p}.LastAuthUser`), PREFIX), 'u-alice');
+    assert.equal(await page.evaluate((p) => localStorage.getItem(`${p}.u-alice.refreshToken`), PREFIX), 'rt-of-u-alice');
+    await page.close();
+  });
+
+  test('switching user: continue revokes the old refresh token, removes the old keys, then signs in', async () => {
+    const page = await freshPage();
+    await signedInAs(page, 'u-alice');
+    cognito.reset();
+    const landing = new Landing(page, site);
+    await landing.open(handoffToken({ username: 'u-mallory', sub: 'sub-u-mallory' }));
+    const confirm = page.locator('section[data-screen="confirm-switch"]');
+    await confirm.waitFor({ timeout: 15_000 });
+    await confirm.locator('button.continue').click();
+    await page.waitForURL((url) => url.pathname !== '/handoff', { timeout: 15_000 });
+    assert.deepEqual(cognito.state.revokedTokens, ['rt-of-u-alice']);
+    assert.deepEqual(cognito.posts().map((r) => r.target.split('.').pop()), ['RevokeToken', 'InitiateAuth', 'RespondToAuthChallenge']);
+    const keys = await page.evaluate(() => Object.keys(localStorage));
+    assert.ok(!keys.some((k) => k.includes('.u-alice.')), `alice's keys are gone: ${keys}`);
+    assert.equal(await page.evaluate((p) => localStorage.getItem(`${p}.LastAuthUser`), PREFIX), 'u-mallory');
+    await page.close();
+  });
+
+  test('the same user signed in again: no question asked', async () => {
+    const page = await freshPage();
+    await signedInAs(page, 'u-alice');
+    cognito.reset();
+    const landing = new Landing(page, site);
+    await landing.open(handoffToken({ username: 'u-alice' }));
+    await page.waitForURL((url) => url.pathname !== '/handoff', { timeout: 15_000 });
+    assert.deepEqual(cognito.posts().map((r) => r.target.split('.').pop()), ['InitiateAuth', 'RespondToAuthChallenge']);
+    await page.close();
+  });
+
   test('a failing trigger (edge down) shows the service error', async () => {
     const page = await freshPage();
     cognito.state.failTrigger = true;
@@ -269,7 +335,7 @@ describe('landing page', () => {
     await page.goto(`${site.url}/api-demo/#handoff=${jwt({ username: 'alice', aud: CLIENT_ID, exp: 1 })}`);
     await page.locator('#result[data-failure="expired"]').waitFor({ timeout: 15_000 });
     assert.equal(await page.locator('#status').textContent(), 'This link has expired');
-    assert.equal(cognito.state.requests.length, 0);
+    assert.equal(cognito.posts().length, 2, 'the service decides expiry, not the device clock');
     assert.ok(!page.url().includes('handoff='));
     await page.close();
   });

@@ -149,11 +149,7 @@ pub async fn complete(config: &Config, token: &str, progress: &dyn Fn(Step)) -> 
 
 /// Writes the session entries; a different previous user of the same client is signed out first.
 fn store(config: &Config, done: &SignedIn) -> Result<(), Failure> {
-    let storage = window()?
-        .local_storage()
-        .ok()
-        .flatten()
-        .ok_or(Failure::Misconfigured)?;
+    let storage = local_storage()?;
     let last_key = session::last_user_key(&config.client_id);
     if let Ok(Some(previous)) = storage.get_item(&last_key)
         && previous != done.username
@@ -165,6 +161,47 @@ fn store(config: &Config, done: &SignedIn) -> Result<(), Failure> {
     for (key, value) in &done.entries {
         storage.set_item(key, value).map_err(|_| Failure::Misconfigured)?;
     }
+    Ok(())
+}
+
+fn local_storage() -> Result<web_sys::Storage, Failure> {
+    window()?
+        .local_storage()
+        .ok()
+        .flatten()
+        .ok_or(Failure::Misconfigured)
+}
+
+/// Whether someone else is signed in to this web client (see [`session::switch`]). Unreadable storage reads as
+/// nobody: the sign-in then fails at `store` anyway.
+pub fn switch(config: &Config, link_user: &str) -> session::Switch {
+    match local_storage() {
+        Ok(storage) => session::switch(&config.client_id, link_user, |key| {
+            storage.get_item(key).ok().flatten()
+        }),
+        Err(_) => session::Switch::Proceed,
+    }
+}
+
+/// Ends the signed-in user's session: `RevokeToken` for their refresh token, then their keys are removed.
+pub async fn end_current_session(config: &Config) -> Result<(), Failure> {
+    let storage = local_storage()?;
+    let read = |key: &str| storage.get_item(key).ok().flatten();
+    let last_key = session::last_user_key(&config.client_id);
+    let Some(current) = read(&last_key) else {
+        return Ok(());
+    };
+    let refresh = read(&format!(
+        "{}.{current}.refreshToken",
+        session::client_prefix(&config.client_id)
+    ));
+    if let Some(refresh) = refresh.filter(|t| !t.is_empty()) {
+        flow::end_session(&Browser, config, &refresh).await?;
+    }
+    for key in session::user_keys(&config.client_id, &current) {
+        let _ = storage.remove_item(&key);
+    }
+    let _ = storage.remove_item(&last_key);
     Ok(())
 }
 

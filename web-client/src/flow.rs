@@ -107,6 +107,34 @@ pub async fn sign_in(
     })
 }
 
+/// Ends the session of the user signed in before ("continue as" on the switch screen): `RevokeToken` for their
+/// refresh token, which also invalidates the access and id tokens it issued. Retried like the sign-in calls; a
+/// refusal (revocation not enabled for the client, a token already dead) leaves nothing to end, so only a
+/// network failure stops the switch.
+pub async fn end_session(env: &impl Env, config: &Config, refresh_token: &str) -> Result<(), Failure> {
+    let endpoint = config.endpoint();
+    let body = handoff_core::cognito_api::revoke_token_body(&config.client_id, refresh_token);
+    let mut attempt = 0;
+    loop {
+        match env.post(&endpoint, Op::RevokeToken.target(), body.clone()).await {
+            Ok(reply) if (200..300).contains(&reply.status) => return Ok(()),
+            Ok(reply) => {
+                let error = CognitoError::from_answer(reply.status, reply.error_type.as_deref(), &reply.body);
+                if !error.retryable() {
+                    return Ok(());
+                }
+                if attempt == MAX_RETRIES {
+                    return Err(Failure::Network);
+                }
+            }
+            Err(NetworkError) if attempt == MAX_RETRIES => return Err(Failure::Network),
+            Err(NetworkError) => {}
+        }
+        env.sleep(BACKOFF_MS << attempt).await;
+        attempt += 1;
+    }
+}
+
 /// One Cognito call with retries; maps a final error to its screen.
 async fn call(
     env: &impl Env,
@@ -220,6 +248,17 @@ mod tests {
             "ExpiresIn": 3600, "TokenType": "Bearer"}, "ChallengeParameters": {}}))
     }
 
+    /// Polls a future that never pends (the scripted Env never does).
+    fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+        match pin!(future)
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(value) => value,
+            Poll::Pending => panic!("the scripted call pended"),
+        }
+    }
+
     /// Runs the flow to completion: the scripted Env never pends.
     fn run(script: &Script, token: &str) -> (Result<SignedIn, Failure>, Vec<Step>) {
         let steps = RefCell::new(Vec::new());
@@ -269,6 +308,35 @@ mod tests {
         assert_eq!(
             script.requests.borrow()[1].1["ChallengeResponses"]["USERNAME"],
             "alice"
+        );
+    }
+
+    #[test]
+    fn ending_the_previous_session_revokes_its_refresh_token() {
+        let script = Script::new(vec![Ok(Reply {
+            status: 200,
+            error_type: None,
+            body: "{}".into(),
+        })]);
+        assert_eq!(block_on(end_session(&script, &config(), "rt-of-alice")), Ok(()));
+        let requests = script.requests.borrow();
+        assert_eq!(requests[0].0, "AWSCognitoIdentityProviderService.RevokeToken");
+        assert_eq!(
+            requests[0].1,
+            serde_json::json!({"Token": "rt-of-alice", "ClientId": "web"})
+        );
+        // A refusal leaves nothing to end; only the network stops the switch.
+        let refused = Script::new(vec![error(400, "UnauthorizedException")]);
+        assert_eq!(block_on(end_session(&refused, &config(), "rt")), Ok(()));
+        let offline = Script::new(vec![
+            Err(NetworkError),
+            Err(NetworkError),
+            Err(NetworkError),
+            Err(NetworkError),
+        ]);
+        assert_eq!(
+            block_on(end_session(&offline, &config(), "rt")),
+            Err(Failure::Network)
         );
     }
 

@@ -8,23 +8,33 @@ use leptos::prelude::*;
 use crate::browser;
 use crate::config::{Config, ConfigError};
 use crate::fragment::Fragment;
+use crate::link::Link;
 use crate::outcome::{Failure, Step};
+use crate::session::Switch;
 
 /// What the page shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
     /// Working on this step.
     Progress(Step),
     /// Stopped with this failure.
     Failed(Failure),
+    /// Someone else is signed in to the web app: ask before replacing them (nothing sent yet).
+    Confirm {
+        /// Who is signed in now.
+        current: String,
+        /// Whom the link signs in.
+        next: String,
+    },
 }
 
 impl Screen {
     /// The one-line status read out by screen readers.
-    pub fn status(self) -> &'static str {
+    pub fn status(&self) -> &'static str {
         match self {
             Screen::Progress(step) => step.label(),
             Screen::Failed(failure) => failure.title(),
+            Screen::Confirm { .. } => "Switch account?",
         }
     }
 }
@@ -82,6 +92,33 @@ fn run(config: Arc<Config>, token: String, set_screen: WriteSignal<Screen>) {
     });
 }
 
+/// Starts: a link for someone other than the signed-in user asks first (login CSRF: a link from another site must
+/// never swap the user silently); otherwise the sign-in runs at once.
+fn begin(config: Arc<Config>, token: String, set_screen: WriteSignal<Screen>) {
+    let link = match Link::check(&token, &config) {
+        Ok(link) => link,
+        Err(failure) => return set_screen.set(Screen::Failed(failure)),
+    };
+    match browser::switch(&config, &link.username) {
+        Switch::Ask { current, .. } => set_screen.set(Screen::Confirm {
+            current,
+            next: link.username,
+        }),
+        Switch::Proceed | Switch::SameUser => run(config, token, set_screen),
+    }
+}
+
+/// "Continue as ...": ends the signed-in user's session (RevokeToken, then their keys), then signs in.
+fn switch_and_run(config: Arc<Config>, token: String, set_screen: WriteSignal<Screen>) {
+    set_screen.set(Screen::Progress(Step::Checking));
+    leptos::task::spawn_local(async move {
+        match browser::end_current_session(&config).await {
+            Ok(()) => run(config, token, set_screen),
+            Err(failure) => set_screen.set(Screen::Failed(failure)),
+        }
+    });
+}
+
 /// The landing page.
 #[component]
 pub fn Landing(
@@ -92,27 +129,35 @@ pub fn Landing(
 ) -> impl IntoView {
     let links = config.as_ref().map(Links::from).unwrap_or_default();
     let (screen, set_screen) = signal(Screen::Progress(Step::Checking));
-    let retry = match (config, token) {
+    let (retry, choose) = match (config, token) {
         (Err(_), _) => {
             set_screen.set(Screen::Failed(Failure::Misconfigured));
-            None
+            (None, None)
         }
         (Ok(_), Err(failure)) => {
             set_screen.set(Screen::Failed(failure));
-            None
+            (None, None)
         }
         (Ok(config), Ok(token)) => {
             let config = Arc::new(config);
-            run(config.clone(), token.clone(), set_screen);
-            Some(Callback::new(move |()| {
-                run(config.clone(), token.clone(), set_screen)
-            }))
+            begin(config.clone(), token.clone(), set_screen);
+            let (c, t) = (config.clone(), token.clone());
+            let retry = Callback::new(move |()| begin(c.clone(), t.clone(), set_screen));
+            let (c, t) = (config.clone(), token.clone());
+            let proceed = Callback::new(move |()| switch_and_run(c.clone(), t.clone(), set_screen));
+            let cancel = Callback::new(move |()| {
+                // Nothing was sent: the link is not spent and the signed-in user stays.
+                if let Err(failure) = browser::navigate(&config, config.default_redirect()) {
+                    set_screen.set(Screen::Failed(failure));
+                }
+            });
+            (Some(retry), Some((proceed, cancel)))
         }
     };
     view! {
         <main class="handoff">
             <p class="status" role="status" aria-live="polite">
-                {move || screen.get().status()}
+                {move || screen.with(Screen::status)}
             </p>
             {move || match screen.get() {
                 Screen::Progress(step) => view! { <Progress step=step /> }.into_any(),
@@ -120,8 +165,44 @@ pub fn Landing(
                     let retry = if failure.can_retry() { retry } else { None };
                     view! { <FailureScreen failure=failure links=links.clone() retry=retry /> }.into_any()
                 }
+                Screen::Confirm { current, next } => match choose {
+                    Some((proceed, cancel)) => {
+                        view! { <SwitchScreen current=current next=next proceed=proceed cancel=cancel /> }
+                            .into_any()
+                    }
+                    None => ().into_any(),
+                },
             }}
         </main>
+    }
+}
+
+/// Someone else is signed in: "You are signed in as A. Continue as B?"
+#[component]
+pub fn SwitchScreen(
+    /// Who is signed in now.
+    current: String,
+    /// Whom the link signs in.
+    next: String,
+    /// Ends the current session and signs in with the link.
+    proceed: Callback<()>,
+    /// Keeps the current user; the link is not used.
+    cancel: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <section class="switch" data-screen="confirm-switch">
+            <h1>"Switch account?"</h1>
+            <p>
+                "You are signed in as " <strong class="current">{current.clone()}</strong> ". Continue as "
+                <strong class="next">{next.clone()}</strong> "?"
+            </p>
+            <button type="button" class="continue" on:click=move |_| proceed.run(())>
+                {format!("Continue as {next}")}
+            </button>
+            <button type="button" class="cancel" on:click=move |_| cancel.run(())>
+                {format!("Stay signed in as {current}")}
+            </button>
+        </section>
     }
 }
 

@@ -67,6 +67,50 @@ pub fn user_keys(client_id: &str, username: &str) -> Vec<String> {
     .collect()
 }
 
+/// What to do about a user already signed in to this web client when a link for `link_user` arrives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Switch {
+    /// Nobody is signed in (or only leftovers without a refresh token): go ahead.
+    Proceed,
+    /// The same user is signed in: go ahead, the new session replaces theirs.
+    SameUser,
+    /// Someone else is signed in: ask first (a link from another site must never swap the user silently: login
+    /// CSRF). On "continue" their session is ended (RevokeToken, then their keys removed); on "cancel" nothing
+    /// changes and the link is not spent.
+    Ask {
+        /// Who is signed in now.
+        current: String,
+        /// Their refresh token, revoked if the person continues.
+        refresh_token: Option<String>,
+    },
+}
+
+/// Decides [`Switch`] from what the page reads in storage: `LastAuthUser`, and `read(key)` for that user's keys.
+pub fn switch(client_id: &str, link_user: &str, read: impl Fn(&str) -> Option<String>) -> Switch {
+    let Some(current) = read(&last_user_key(client_id)).filter(|u| !u.is_empty()) else {
+        return Switch::Proceed;
+    };
+    let user = format!("{KEY_PREFIX}.{client_id}.{current}");
+    let access = read(&format!("{user}.accessToken")).filter(|t| !t.is_empty());
+    let refresh = read(&format!("{user}.refreshToken")).filter(|t| !t.is_empty());
+    if access.is_none() && refresh.is_none() {
+        return Switch::Proceed;
+    }
+    // Cognito's canonical usernames on both sides (the token's claim and what the page stored): compared exactly.
+    if current == link_user {
+        return Switch::SameUser;
+    }
+    Switch::Ask {
+        current,
+        refresh_token: refresh,
+    }
+}
+
+/// `CognitoIdentityServiceProvider.<clientId>`: the prefix of every key of a client.
+pub fn client_prefix(client_id: &str) -> String {
+    format!("{KEY_PREFIX}.{client_id}")
+}
+
 /// The `LastAuthUser` key of a client.
 pub fn last_user_key(client_id: &str) -> String {
     format!("{KEY_PREFIX}.{client_id}.LastAuthUser")
@@ -100,6 +144,42 @@ mod tests {
             base64url::encode(b"{}"),
             base64url::encode(payload.as_bytes())
         )
+    }
+
+    #[test]
+    fn another_signed_in_user_is_asked_about_never_replaced_silently() {
+        fn store<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        }
+        assert_eq!(switch("web", "bob", store(&[])), Switch::Proceed);
+        let alice = [
+            ("CognitoIdentityServiceProvider.web.LastAuthUser", "alice"),
+            ("CognitoIdentityServiceProvider.web.alice.accessToken", "at"),
+            ("CognitoIdentityServiceProvider.web.alice.refreshToken", "rt"),
+        ];
+        assert_eq!(
+            switch("web", "bob", store(&alice)),
+            Switch::Ask {
+                current: "alice".into(),
+                refresh_token: Some("rt".into())
+            }
+        );
+        assert_eq!(switch("web", "alice", store(&alice)), Switch::SameUser);
+        // Another web client's session is not this page's business.
+        assert_eq!(switch("other", "bob", store(&alice)), Switch::Proceed);
+        // Leftovers without tokens are nobody.
+        let leftover = [("CognitoIdentityServiceProvider.web.LastAuthUser", "alice")];
+        assert_eq!(switch("web", "bob", store(&leftover)), Switch::Proceed);
+        // Case matters: Cognito usernames are canonical here, and "Alice" may be another user.
+        assert!(matches!(
+            switch("web", "Alice", store(&alice)),
+            Switch::Ask { .. }
+        ));
     }
 
     #[test]
