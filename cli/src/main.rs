@@ -145,7 +145,7 @@ struct ProvisionArgs {
     /// The trigger zip (`triggers/package.sh` builds it)
     #[arg(
         long,
-        default_value = "target/lambda/handoff-triggers.zip",
+        default_value = "target/package/lambda/handoff-triggers-x86_64.zip",
         value_name = "FILE"
     )]
     zip: PathBuf,

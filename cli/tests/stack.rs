@@ -255,7 +255,7 @@ fn with_the_edge_down_sign_in_fails_closed_within_three_seconds() {
         .local_addr()
         .unwrap()
         .port();
-    let zip = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/lambda/handoff-triggers.zip");
+    let zip = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/package/lambda/handoff-triggers-x86_64.zip");
     let suffix = nanos();
     let (code, out, err) = stack.handoff(&[
         "provision",

@@ -104,7 +104,7 @@ async function provisionEdgeDownPool(env) {
     'provision', '-q',
     '--edge', `http://127.0.0.1:${await closedPort()}`,
     '--redeem-secret', 'unused-secret',
-    '--zip', join(ROOT, 'target', 'lambda', 'handoff-triggers.zip'),
+    '--zip', join(ROOT, 'target', 'package', 'lambda', 'handoff-triggers-x86_64.zip'),
     '--function-name', `handoff-edge-down-${suffix}`,
     '--pool-name', `edge-down-${suffix}`,
     '--demo-username', env.DEMO_USERNAME,

@@ -220,9 +220,6 @@ fn package(tools: &Tools, config: Option<PathBuf>) -> Result<Vec<Row>> {
 /// Builds the trigger zip for `arch` with cargo-lambda (cargo rebuilds only what changed), checks it, and writes it
 /// to `target/package/lambda/handoff-triggers-<arch>.zip`; returns that path. `quiet`: cargo's output only on
 /// failure (for `stack up`). A zip that fails a check is never written, and an older one there is removed.
-///
-/// The x86_64 zip is also linked at `target/lambda/handoff-triggers.zip`, where the CLI's `provision --zip`
-/// default and the stack tests that provision a second pool look for it (the same file, not another build).
 pub fn lambda_zip(tools: &Tools, arch: Arch, quiet: bool) -> Result<PathBuf> {
     let layout = Layout::new(tools);
     let out = layout.lambda_zip(arch);
@@ -283,17 +280,6 @@ pub fn lambda_zip(tools: &Tools, arch: Arch, quiet: bool) -> Result<PathBuf> {
         )));
     }
     write_atomically(&out, &bytes)?;
-    if arch == Arch::X86_64 {
-        let legacy = tools
-            .root
-            .join("target")
-            .join("lambda")
-            .join("handoff-triggers.zip");
-        let _ = fs::remove_file(&legacy);
-        fs::hard_link(&out, &legacy)
-            .or_else(|_| fs::copy(&out, &legacy).map(drop))
-            .map_err(|e| Error::msg(format!("cannot write {}: {e}", legacy.display())))?;
-    }
     Ok(out)
 }
 

@@ -203,6 +203,12 @@ impl Tools {
         cmd.current_dir(&self.root)
             .env_remove("RUSTUP_TOOLCHAIN")
             .env_remove("RUSTUP_TOOLCHAIN_SOURCE")
+            // `cargo run` (cargo xtask) sets these for xtask itself; build scripts that track them (ring's does)
+            // would otherwise rebuild whenever a build switches between xtask's children and a plain shell.
+            .env_remove("CARGO_MANIFEST_DIR")
+            .env_remove("CARGO_MANIFEST_PATH")
+            .env_remove("CARGO_PRIMARY_PACKAGE")
+            .env_remove("CARGO_PKG_NAME")
             .envs(self.child_env());
         cmd
     }
