@@ -51,6 +51,10 @@ pub enum Reason {
     UnknownToken,
     /// Too many tokens issued or live for this user; retry later.
     RateLimited,
+    /// The link is used from another network context than the one it was asked for in (context binding).
+    WrongContext,
+    /// The context binding is missing, forged, expired or for another token.
+    BadBinding,
 
     // Redirects.
     /// The redirect target is not a same-origin path inside the allowlist.
@@ -106,6 +110,8 @@ impl Reason {
         Reason::Revoked,
         Reason::UnknownToken,
         Reason::RateLimited,
+        Reason::WrongContext,
+        Reason::BadBinding,
         Reason::BadRedirect,
         Reason::Unauthorized,
         Reason::InvalidAccessToken,
@@ -142,6 +148,8 @@ impl Reason {
             Reason::Revoked => "revoked",
             Reason::UnknownToken => "unknown_token",
             Reason::RateLimited => "rate_limited",
+            Reason::WrongContext => "wrong_context",
+            Reason::BadBinding => "bad_binding",
             Reason::BadRedirect => "bad_redirect",
             Reason::Unauthorized => "unauthorized",
             Reason::InvalidAccessToken => "invalid_access_token",
@@ -171,6 +179,7 @@ impl Reason {
             Reason::MethodNotAllowed => 405,
             Reason::NotFound => 404,
             Reason::RateLimited => 429,
+            Reason::WrongContext => 403,
             Reason::Misconfigured | Reason::Internal => 500,
             Reason::Unavailable => 503,
             _ => 400,

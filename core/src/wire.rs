@@ -13,6 +13,10 @@ pub const ISSUE_PATH: &str = "/v1/handoffs";
 pub const REDEEM_PATH: &str = "/v1/redeem";
 /// Path: revoke the caller's live tokens (Bearer Cognito access token).
 pub const REVOKE_PATH: &str = "/v1/revoke";
+/// Path: the landing page asks for a context binding (`text/plain` body: the token; CORS from the web origin).
+pub const BIND_PATH: &str = "/v1/bind";
+/// The `ClientMetadata` key under which the page passes the binding to Cognito (and so to the Verify trigger).
+pub const BINDING_METADATA_KEY: &str = "handoff_binding";
 /// Path: the public key set.
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 /// Path: liveness.
@@ -55,6 +59,19 @@ pub struct RedeemRequest {
     pub client_id: String,
     /// The challenge nonce from Create's private parameters; the same nonce makes a redeem idempotent.
     pub nonce: String,
+    /// The context binding the landing page got from `/v1/bind` (Cognito `ClientMetadata`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binding: Option<String>,
+}
+
+/// `200` answer of `POST /v1/bind`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BindAnswer {
+    /// The binding, opaque to the page.
+    pub binding: String,
+    /// Seconds it stays valid.
+    pub expires_in: u64,
 }
 
 /// `200` answer of `POST /v1/redeem`.
@@ -130,6 +147,7 @@ impl std::fmt::Debug for RedeemRequest {
             .field("username", &self.username)
             .field("client_id", &self.client_id)
             .field("nonce", &"***")
+            .field("binding", &self.binding.as_ref().map(|_| "***"))
             .finish()
     }
 }

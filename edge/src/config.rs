@@ -4,6 +4,7 @@
 
 use handoff_core::{AccessPolicy, KeySet, Policy, Secret, check_allowlist_entry};
 
+use crate::context::{BindingPolicy, mac_key};
 use crate::ledger::Limits;
 
 /// Default token lifetime, in seconds.
@@ -54,6 +55,10 @@ pub struct Config {
     pub limits: Limits,
     /// `SIGNING_JWKS` (secret): the edge's keys; the first private key signs.
     pub signing_keys: KeySet,
+    /// `CONTEXT_BINDING`: `off`, `asn` (default) or `ip` (see [`crate::context`]).
+    pub context_binding: BindingPolicy,
+    /// The binding MAC key of every private signing key, by kid; the first is the active one.
+    pub binding_keys: Vec<(String, [u8; 32])>,
     /// Verification policy for handoff tokens, derived from the above.
     pub policy: Policy,
     /// Verification policy for Cognito access tokens, derived from the above.
@@ -246,6 +251,25 @@ impl Config {
         if signing_keys.signing_key().is_none() {
             return bad("SIGNING_JWKS has no private key to sign with");
         }
+        let context_binding = match get("CONTEXT_BINDING") {
+            None => BindingPolicy::Asn,
+            Some(text) if text.trim().is_empty() => BindingPolicy::Asn,
+            Some(text) => BindingPolicy::parse(&text)
+                .ok_or(ConfigError("CONTEXT_BINDING must be off, asn or ip".into()))?,
+        };
+        // The active signer first, then the other private keys (bindings minted by an instance not yet rotated).
+        let mut binding_keys: Vec<(String, [u8; 32])> = Vec::new();
+        let active = signing_keys.signing_key().map(|k| k.kid().to_owned());
+        for key in signing_keys.keys() {
+            if let Some(der) = key.private_der() {
+                let entry = (key.kid().to_owned(), mac_key(der.expose()));
+                if Some(key.kid()) == active.as_deref() {
+                    binding_keys.insert(0, entry);
+                } else {
+                    binding_keys.push(entry);
+                }
+            }
+        }
         let redeem_secrets: Vec<Secret> = list(&required("REDEEM_SECRETS")?)
             .into_iter()
             .map(|s| Secret::new(s.into_bytes()))
@@ -289,6 +313,8 @@ impl Config {
             token_ttl,
             limits,
             signing_keys,
+            context_binding,
+            binding_keys,
             policy,
             access_policy,
             redeem_secrets,
@@ -408,6 +434,7 @@ pub(crate) mod tests {
             ),
             ("REDEEM_SECRETS", "short"),
             ("REVOCATION_CHECK", "maybe"),
+            ("CONTEXT_BINDING", "strict"),
             ("COGNITO_ENDPOINT", "http://cognito-idp.eu-west-1.amazonaws.com/"),
             (
                 "COGNITO_ENDPOINT",

@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 
 use handoff_core::{MAX_LEEWAY_SECS, Reason};
 use serde::{Deserialize, Serialize};
+
+use crate::context::{BindingPolicy, Context};
 use sha2::{Digest, Sha256};
 
 /// The rate-limit window, in seconds.
@@ -60,6 +62,21 @@ pub struct Entry {
     pub exp: u64,
     /// Its state.
     pub state: TokenState,
+    /// Where the link was asked for (context binding on), else `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Context>,
+}
+
+/// What a redeem brings to compare with the issue context.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Seen {
+    /// Binding off: nothing to compare.
+    NotRequired,
+    /// Binding on, and the request carries no binding.
+    Missing,
+    /// The browser's context from a valid binding, and the policy to compare with.
+    Context(Context, BindingPolicy),
 }
 
 /// One user's ledger.
@@ -86,6 +103,9 @@ pub enum LedgerRequest {
         now: u64,
         /// The limits to enforce.
         limits: Limits,
+        /// Where the link was asked for (context binding on).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        context: Option<Context>,
     },
     /// Burn a verified token for a sign-in.
     Redeem {
@@ -95,6 +115,18 @@ pub enum LedgerRequest {
         nonce: String,
         /// The worker's clock.
         now: u64,
+        /// The browser's context, to compare with the issue context.
+        #[serde(default = "not_required")]
+        seen: Seen,
+    },
+    /// Compare a browser's context with a token's issue context, changing nothing (`/v1/bind`).
+    CheckContext {
+        /// The token's `jti`.
+        jti: String,
+        /// The browser's context.
+        seen: Context,
+        /// How to compare.
+        policy: BindingPolicy,
     },
     /// Revoke every live token.
     Revoke {
@@ -126,6 +158,15 @@ pub enum LedgerResponse {
         /// The count.
         count: u32,
     },
+    /// CheckContext: `Some(same)` for a recorded token with a recorded context, else `None`.
+    Context {
+        /// Whether the contexts match.
+        same: Option<bool>,
+    },
+}
+
+fn not_required() -> Seen {
+    Seen::NotRequired
 }
 
 /// The outcome of a redeem.
@@ -144,6 +185,10 @@ pub enum RedeemOutcome {
     Expired,
     /// Never recorded here, or cleaned up.
     Unknown,
+    /// Used from another context than it was asked for in (not burned).
+    WrongContext,
+    /// Asked for with context binding on, redeemed without a binding (not burned).
+    MissingBinding,
 }
 
 impl RedeemOutcome {
@@ -155,6 +200,8 @@ impl RedeemOutcome {
             RedeemOutcome::Revoked => Err(Reason::Revoked),
             RedeemOutcome::Expired => Err(Reason::Expired),
             RedeemOutcome::Unknown => Err(Reason::UnknownToken),
+            RedeemOutcome::WrongContext => Err(Reason::WrongContext),
+            RedeemOutcome::MissingBinding => Err(Reason::BadBinding),
         }
     }
 }
@@ -169,16 +216,30 @@ impl Ledger {
                 exp,
                 now,
                 limits,
-            } => match self.issue(jti, *exp, *now, *limits) {
+                context,
+            } => match self.issue_with(jti, *exp, *now, *limits, context.clone()) {
                 Ok(()) => (LedgerResponse::Recorded, true),
                 Err(IssueRefusal::RateLimited { retry_after }) => {
                     (LedgerResponse::RateLimited { retry_after }, false)
                 }
                 Err(IssueRefusal::Duplicate) => (LedgerResponse::Duplicate, false),
             },
-            LedgerRequest::Redeem { jti, nonce, now } => {
-                let result = self.redeem(jti, nonce, *now);
+            LedgerRequest::Redeem {
+                jti,
+                nonce,
+                now,
+                seen,
+            } => {
+                let result = self.redeem_with(jti, nonce, *now, seen);
                 (LedgerResponse::Redeem { result }, result == RedeemOutcome::Burned)
+            }
+            LedgerRequest::CheckContext { jti, seen, policy } => {
+                let same = self
+                    .tokens
+                    .get(jti)
+                    .and_then(|e| e.context.as_ref())
+                    .map(|recorded| recorded.matches(seen, *policy));
+                (LedgerResponse::Context { same }, false)
             }
             LedgerRequest::Revoke { now } => {
                 let count = self.revoke(*now);
@@ -193,8 +254,20 @@ impl Ledger {
             .filter(move |e| e.state == TokenState::Live && e.exp > now)
     }
 
-    /// Records a token unless a limit is reached.
+    /// Records a token unless a limit is reached (no context binding).
     pub fn issue(&mut self, jti: &str, exp: u64, now: u64, limits: Limits) -> Result<(), IssueRefusal> {
+        self.issue_with(jti, exp, now, limits, None)
+    }
+
+    /// Records a token, and where it was asked for, unless a limit is reached.
+    pub fn issue_with(
+        &mut self,
+        jti: &str,
+        exp: u64,
+        now: u64,
+        limits: Limits,
+        context: Option<Context>,
+    ) -> Result<(), IssueRefusal> {
         self.cleanup(now);
         if self.issued.len() >= limits.issues_per_minute as usize {
             let oldest = self.issued.iter().copied().min().unwrap_or(now);
@@ -216,17 +289,35 @@ impl Ledger {
             Entry {
                 exp,
                 state: TokenState::Live,
+                context,
             },
         );
         self.issued.push(now);
         Ok(())
     }
 
-    /// Burns a token for the sign-in identified by `nonce` (a [`nonce_digest`]).
+    /// Burns a token for the sign-in identified by `nonce` (a [`nonce_digest`]), no context binding.
     pub fn redeem(&mut self, jti: &str, nonce: &str, now: u64) -> RedeemOutcome {
+        self.redeem_with(jti, nonce, now, &Seen::NotRequired)
+    }
+
+    /// Burns a token for the sign-in identified by `nonce`, if the browser's context (`seen`) matches the one the
+    /// link was asked for in. A mismatch burns nothing: the link still works on the device that asked for it.
+    pub fn redeem_with(&mut self, jti: &str, nonce: &str, now: u64, seen: &Seen) -> RedeemOutcome {
         let Some(entry) = self.tokens.get_mut(jti) else {
             return RedeemOutcome::Unknown;
         };
+        let fresh = entry.state == TokenState::Live;
+        if let (true, Some(recorded)) = (fresh, &entry.context) {
+            match seen {
+                Seen::NotRequired => {}
+                Seen::Missing => return RedeemOutcome::MissingBinding,
+                Seen::Context(context, policy) if !recorded.matches(context, *policy) => {
+                    return RedeemOutcome::WrongContext;
+                }
+                Seen::Context(..) => {}
+            }
+        }
         match &entry.state {
             TokenState::Burned { nonce: burned } if burned == nonce => RedeemOutcome::Repeated,
             TokenState::Burned { .. } => RedeemOutcome::Replayed,
@@ -315,6 +406,61 @@ mod tests {
     }
 
     #[test]
+    fn a_link_redeems_only_from_the_context_it_was_asked_for_in_and_a_mismatch_burns_nothing() {
+        let phone = Context {
+            ip: "203.0.113.7".into(),
+            asn: Some(64500),
+        };
+        let elsewhere = Context {
+            ip: "198.51.100.4".into(),
+            asn: Some(64501),
+        };
+        let mut ledger = Ledger::default();
+        ledger
+            .issue_with(&jti(1), NOW + 60, NOW, LIMITS, Some(phone.clone()))
+            .unwrap();
+        let (a, b) = (nonce_digest("victim"), nonce_digest("owner"));
+        let victim = Seen::Context(elsewhere.clone(), BindingPolicy::Asn);
+        assert_eq!(
+            ledger.redeem_with(&jti(1), &a, NOW + 1, &victim),
+            RedeemOutcome::WrongContext
+        );
+        assert_eq!(
+            ledger.redeem_with(&jti(1), &a, NOW + 1, &Seen::Missing),
+            RedeemOutcome::MissingBinding
+        );
+        // Nothing was burned: the owner's own browser still signs in.
+        let owner = Seen::Context(phone.clone(), BindingPolicy::Asn);
+        assert_eq!(
+            ledger.redeem_with(&jti(1), &b, NOW + 2, &owner),
+            RedeemOutcome::Burned
+        );
+        // A token issued without a recorded context (binding turned on later) needs none.
+        ledger.issue(&jti(2), NOW + 60, NOW, LIMITS).unwrap();
+        assert_eq!(
+            ledger.redeem_with(&jti(2), &a, NOW + 2, &victim),
+            RedeemOutcome::Burned
+        );
+        // /v1/bind's check changes nothing.
+        ledger
+            .issue_with(&jti(3), NOW + 60, NOW, LIMITS, Some(phone.clone()))
+            .unwrap();
+        let check = |seen: &Context| LedgerRequest::CheckContext {
+            jti: jti(3),
+            seen: seen.clone(),
+            policy: BindingPolicy::Asn,
+        };
+        assert_eq!(
+            ledger.apply(&check(&elsewhere)),
+            (LedgerResponse::Context { same: Some(false) }, false)
+        );
+        assert_eq!(
+            ledger.apply(&check(&phone)),
+            (LedgerResponse::Context { same: Some(true) }, false)
+        );
+    }
+
+    #[test]
     fn apply_reports_changes_only_when_state_changed() {
         let mut ledger = Ledger::default();
         let issue = LedgerRequest::Issue {
@@ -322,6 +468,7 @@ mod tests {
             exp: NOW + 60,
             now: NOW,
             limits: LIMITS,
+            context: None,
         };
         assert_eq!(ledger.apply(&issue), (LedgerResponse::Recorded, true));
         assert_eq!(ledger.apply(&issue), (LedgerResponse::Duplicate, false));
@@ -329,6 +476,7 @@ mod tests {
             jti: jti(1),
             nonce: nonce_digest("n"),
             now: NOW,
+            seen: Seen::NotRequired,
         };
         assert_eq!(
             ledger.apply(&redeem),
@@ -443,6 +591,13 @@ mod tests {
             jti: jti(1),
             nonce: nonce_digest("n"),
             now: NOW,
+            seen: Seen::Context(
+                Context {
+                    ip: "203.0.113.7".into(),
+                    asn: Some(64500),
+                },
+                BindingPolicy::Asn,
+            ),
         };
         let text = serde_json::to_string(&request).unwrap();
         assert!(text.starts_with("{\"redeem\":{"), "{text}");

@@ -7,6 +7,7 @@
 
 pub mod cognito_jwks;
 pub mod config;
+pub mod context;
 pub mod error;
 pub mod ledger;
 pub mod log;

@@ -3,7 +3,9 @@
 //! can quote input, so they never reach an answer.
 
 use handoff_core::Reason;
-use handoff_core::wire::{HEALTH_PATH, ISSUE_PATH, JWKS_PATH, MAX_BODY_BYTES, REDEEM_PATH, REVOKE_PATH};
+use handoff_core::wire::{
+    BIND_PATH, HEALTH_PATH, ISSUE_PATH, JWKS_PATH, MAX_BODY_BYTES, REDEEM_PATH, REVOKE_PATH,
+};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -27,6 +29,10 @@ pub enum Route {
     Jwks,
     /// `GET /healthz`
     Health,
+    /// `POST /v1/bind` (the landing page, cross-origin)
+    Bind,
+    /// `OPTIONS /v1/bind` (a CORS preflight, should a client send one)
+    BindPreflight,
     /// `POST /bench/verify` (benchmark builds only)
     #[cfg(feature = "bench")]
     BenchVerify,
@@ -41,6 +47,8 @@ impl Route {
             Route::Revoke => "revoke",
             Route::Jwks => "jwks",
             Route::Health => "health",
+            Route::Bind => "bind",
+            Route::BindPreflight => "bind_preflight",
             #[cfg(feature = "bench")]
             Route::BenchVerify => "bench_verify",
         }
@@ -53,12 +61,16 @@ const ROUTES: &[(&str, &str, Route)] = &[
     (REVOKE_PATH, "POST", Route::Revoke),
     (JWKS_PATH, "GET", Route::Jwks),
     (HEALTH_PATH, "GET", Route::Health),
+    (BIND_PATH, "POST", Route::Bind),
     #[cfg(feature = "bench")]
     (BENCH_VERIFY_PATH, "POST", Route::BenchVerify),
 ];
 
 /// Finds the route for `method` and `path`: 404 for an unknown path, 405 with `Allow` for a known path.
 pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
+    if path == BIND_PATH && method == "OPTIONS" {
+        return Ok(Route::BindPreflight);
+    }
     let Some(&(_, allowed, route)) = ROUTES.iter().find(|(p, _, _)| *p == path) else {
         return Err(not_found());
     };

@@ -174,6 +174,8 @@ export function testVars(cognito, overrides = {}) {
     TOKEN_TTL_SECS: '60',
     RATE_ISSUES_PER_MINUTE: '5',
     RATE_MAX_LIVE_TOKENS: '3',
+    // Context binding has its own tests (binding.test.mjs); the others redeem as a binding-off deployment.
+    CONTEXT_BINDING: 'off',
     SIGNING_JWKS: JSON.stringify(JSON.parse(FIXTURE.privateJwks)),
     REDEEM_SECRETS: `${SECRETS.current},${SECRETS.previous}`,
     ...overrides,

@@ -57,6 +57,8 @@ pub struct Request {
     pub challenge_answer: Option<Value>,
     /// What Create stored privately for this round (Verify).
     pub private_challenge_parameters: Option<HashMap<String, Value>>,
+    /// `ClientMetadata` of RespondToAuthChallenge (Verify; real Cognito passes it from that call only).
+    pub client_metadata: Option<HashMap<String, Value>>,
 }
 
 /// One round in `request.session`.
@@ -81,6 +83,7 @@ impl Event {
             challenge_name: None,
             challenge_answer: None,
             private_challenge_parameters: None,
+            client_metadata: None,
         };
         self.request.as_ref().unwrap_or(&EMPTY)
     }
@@ -114,6 +117,25 @@ impl Event {
                 .get(name)?
                 .as_str(),
         )
+    }
+}
+
+impl Event {
+    /// The context binding the landing page passed as `ClientMetadata`, when it can be one (at most 1 KiB of
+    /// base64url and dots: anything else is dropped, so the edge refuses for lack of a binding).
+    pub fn binding(&self) -> Option<&str> {
+        let value = self
+            .request()
+            .client_metadata
+            .as_ref()?
+            .get(handoff_core::wire::BINDING_METADATA_KEY)?
+            .as_str()?;
+        let shaped = !value.is_empty()
+            && value.len() <= 1024
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+        shaped.then_some(value)
     }
 }
 

@@ -280,6 +280,7 @@ pub fn plan(event: &Event) -> Plan {
             username: PROBE_USERNAME.to_owned(),
             client_id: client_id.unwrap_or(PROBE_CLIENT_ID).to_owned(),
             nonce: nonce.unwrap_or(PROBE_NONCE).to_owned(),
+            binding: event.binding().map(str::to_owned),
         },
         reason,
     };
@@ -316,6 +317,7 @@ pub fn plan(event: &Event) -> Plan {
         username: username.to_owned(),
         client_id: client_id.to_owned(),
         nonce: nonce.to_owned(),
+        binding: event.binding().map(str::to_owned),
     })
 }
 

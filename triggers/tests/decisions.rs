@@ -420,6 +420,32 @@ fn plan_redeems_a_complete_answer_for_its_user() {
 }
 
 #[test]
+fn verify_forwards_the_pages_context_binding_from_client_metadata() {
+    let mut raw = event("verify.json");
+    raw["request"]["clientMetadata"] = serde_json::json!({"handoff_binding": "eyJraWQiOiJrMSJ9.dGFn"});
+    let verify::Plan::Redeem(request) = verify::plan(&parsed(raw.clone())) else {
+        panic!("a complete event is redeemed");
+    };
+    assert_eq!(request.binding.as_deref(), Some("eyJraWQiOiJrMSJ9.dGFn"));
+    // Something that cannot be a binding is dropped: the edge then refuses for lack of one.
+    for junk in [
+        serde_json::json!("a b"),
+        serde_json::json!(42),
+        serde_json::json!("x".repeat(1025)),
+    ] {
+        raw["request"]["clientMetadata"]["handoff_binding"] = junk;
+        let verify::Plan::Redeem(request) = verify::plan(&parsed(raw.clone())) else {
+            panic!("still redeemed");
+        };
+        assert_eq!(request.binding, None);
+    }
+    let verify::Plan::Redeem(request) = verify::plan(&parsed(event("verify.json"))) else {
+        panic!("redeemed");
+    };
+    assert_eq!(request.binding, None, "no ClientMetadata, no binding");
+}
+
+#[test]
 fn plan_probes_with_stand_ins_when_the_event_cannot_carry_a_valid_answer() {
     let answer = event("verify.json")["request"]["challengeAnswer"].clone();
     let mut cases: Vec<(Value, &str)> = INCOMPLETE.iter().map(|(n, r)| (event(n), *r)).collect();

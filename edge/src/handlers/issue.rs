@@ -11,6 +11,7 @@ use handoff_core::{JTI_RANDOM_BYTES, Reason, check_redirect, mint_async};
 use worker::{Request, Response};
 
 use super::{Ctx, access_token, json_body};
+use crate::context::BindingPolicy;
 use crate::durable;
 use crate::error::ApiError;
 use crate::http;
@@ -72,11 +73,17 @@ pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, Ap
             ApiError::internal()
         })?;
 
+    // Where the link is asked for: a link signs in only from there (context binding, see crate::context).
+    let context = match config.context_binding {
+        BindingPolicy::Off => None,
+        _ => super::request_context(req),
+    };
     let record = LedgerRequest::Issue {
         jti: claims.jti.clone(),
         exp: claims.exp,
         now: ctx.now,
         limits: config.limits,
+        context,
     };
     match durable::call(ctx.env, &user.sub, &record).await {
         Ok(LedgerResponse::Recorded) => {}

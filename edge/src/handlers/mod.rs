@@ -4,6 +4,7 @@
 
 #[cfg(feature = "bench")]
 mod bench;
+mod bind;
 mod health;
 mod issue;
 mod jwks;
@@ -18,6 +19,7 @@ use worker::{Env, Request, Response};
 
 use crate::cognito_jwks::pool_keys;
 use crate::config::Config;
+use crate::context::Context;
 use crate::error::ApiError;
 use crate::http;
 use crate::log::LogLine;
@@ -35,6 +37,7 @@ const CONFIG_NAMES: &[&str] = &[
     "COGNITO_JWKS_URL",
     "COGNITO_ENDPOINT",
     "REVOCATION_CHECK",
+    "CONTEXT_BINDING",
     "REDIRECT_ALLOWLIST",
     "TOKEN_TTL_SECS",
     "RATE_ISSUES_PER_MINUTE",
@@ -74,17 +77,35 @@ pub struct Ctx<'a> {
     pub log: &'a mut LogLine,
 }
 
+/// The context of the request's client: `CF-Connecting-IP` (the only client address Cloudflare vouches for;
+/// a local test sets it itself) and the ASN from `request.cf`.
+pub fn request_context(req: &Request) -> Option<Context> {
+    let asn = req.cf().and_then(|cf| cf.asn());
+    Context::from_request(http::header(req, "cf-connecting-ip").as_deref(), asn)
+}
+
 /// Handles one request; always answers.
 pub async fn handle(mut req: Request, env: Env) -> Response {
     let started = worker::Date::now().as_millis();
     let mut log = LogLine::new("none");
-    let response = match dispatch(&mut req, &env, &mut log, started / 1000).await {
+    let mut response = match dispatch(&mut req, &env, &mut log, started / 1000).await {
         Ok(response) => response,
         Err(error) => {
             log.reason = Some(error.reason);
             http::error(&error)
         }
     };
+    // The landing page reads /v1/bind's answers (errors included) cross-origin, from the web app's origin only.
+    if matches!(log.route, "bind" | "bind_preflight")
+        && let Some(config) = CONFIG.with_borrow(Clone::clone)
+    {
+        let headers = response.headers_mut();
+        let _ = headers.set("access-control-allow-origin", &config.web_origin);
+        let _ = headers.set("vary", "Origin");
+        let _ = headers.set("access-control-allow-methods", "POST");
+        let _ = headers.set("access-control-allow-headers", "content-type");
+        let _ = headers.set("access-control-max-age", "600");
+    }
     log.status = response.status_code();
     log.ms = worker::Date::now().as_millis().saturating_sub(started);
     worker::console_log!("{}", log.to_json());
@@ -110,6 +131,10 @@ async fn dispatch(req: &mut Request, env: &Env, log: &mut LogLine, now: u64) -> 
         Route::Revoke => revoke::handle(req, &mut ctx).await,
         Route::Jwks => Ok(jwks::handle(&ctx)),
         Route::Health => Ok(health::handle()),
+        Route::Bind => bind::handle(req, &mut ctx).await,
+        Route::BindPreflight => Response::empty()
+            .map(|r| r.with_status(204))
+            .map_err(|_| ApiError::internal()),
         #[cfg(feature = "bench")]
         Route::BenchVerify => bench::handle(req, &mut ctx).await,
     }

@@ -15,10 +15,11 @@ use handoff_core::{MAX_CLAIM_LEN, Reason, verify_async};
 use worker::{Request, Response};
 
 use super::{Ctx, json_body};
+use crate::context::{self, BindingPolicy};
 use crate::durable;
 use crate::error::ApiError;
 use crate::http;
-use crate::ledger::{LedgerRequest, LedgerResponse, RETAIN_SECS, RedeemOutcome, nonce_digest};
+use crate::ledger::{LedgerRequest, LedgerResponse, RETAIN_SECS, RedeemOutcome, Seen, nonce_digest};
 use crate::request::{bearer, unverified_jti};
 use crate::secret::matches_any;
 use crate::webcrypto::WebCrypto;
@@ -105,10 +106,30 @@ async fn redeem(body: &RedeemRequest, ctx: &mut Ctx<'_>) -> Result<Result<(), Re
     }
 
     let claims = verified.claims();
+    // The browser's context, from the binding the page got at /v1/bind (forwarded by the trigger).
+    let seen = match (config.context_binding, &body.binding) {
+        (BindingPolicy::Off, _) => Seen::NotRequired,
+        (_, None) => Seen::Missing,
+        (policy, Some(binding)) => {
+            let kid = context::binding_kid(binding);
+            let key = kid.and_then(|kid| {
+                config
+                    .binding_keys
+                    .iter()
+                    .find(|(k, _)| *k == kid)
+                    .map(|(_, key)| key)
+            });
+            match context::open(binding, key, &claims.jti, ctx.now) {
+                Ok(browser) => Seen::Context(browser, policy),
+                Err(reason) => return Ok(Err(reason)),
+            }
+        }
+    };
     let burn = LedgerRequest::Redeem {
         jti: claims.jti.clone(),
         nonce: nonce.clone(),
         now: ctx.now,
+        seen,
     };
     let outcome = match durable::call(ctx.env, &claims.sub, &burn).await {
         Ok(LedgerResponse::Redeem { result }) => result,

@@ -1,0 +1,87 @@
+//! `POST /v1/bind`: the landing page asks, while InitiateAuth runs, for a context binding of its token
+//! ([`crate::context`]). Cross-origin from the web app: a CORS "simple request" (`text/plain` body: the token),
+//! so no preflight costs a round trip; the answer names the web origin in `Access-Control-Allow-Origin`.
+//!
+//! token verified (signature, claims: a binding is never minted for a token that could not redeem) -> the
+//! browser's context (`CF-Connecting-IP`, ASN) -> compared with the issue context in the user's ledger, changing
+//! nothing: a mismatch answers `403 wrong_context`, so the page can say "open this link on the device that asked
+//! for it" and the link stays unspent -> `200 {binding, expires_in}`. The redeem compares again: the page's
+//! answer here is a courtesy, never the defence.
+
+use handoff_core::wire::BindAnswer;
+use handoff_core::{Reason, verify_async};
+use worker::{Request, Response};
+
+use super::{Ctx, request_context};
+use crate::context::{self, BINDING_TTL_SECS, BindingPolicy};
+use crate::durable;
+use crate::error::ApiError;
+use crate::http;
+use crate::ledger::{LedgerRequest, LedgerResponse};
+use crate::webcrypto::WebCrypto;
+
+/// Mints a binding for the token in the body.
+pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, ApiError> {
+    let config = ctx.config.clone();
+    if config.context_binding == BindingPolicy::Off {
+        return Err(crate::request::not_found());
+    }
+    let content_type = http::header(req, "content-type").unwrap_or_default();
+    if !content_type
+        .split(';')
+        .next()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("text/plain"))
+    {
+        return Err(ApiError::new(
+            Reason::UnsupportedMediaType,
+            "the body must be the token as text/plain",
+        ));
+    }
+    let body = http::read_body(req).await?;
+    let token = std::str::from_utf8(&body)
+        .map(str::trim)
+        .ok()
+        .filter(|t| !t.is_empty() && t.len() <= config.policy.max_token_bytes)
+        .ok_or(ApiError::new(Reason::Malformed, "the body is not a token"))?;
+    ctx.log.token(token);
+    let verified = verify_async(token, &config.signing_keys, &config.policy, ctx.now, &WebCrypto)
+        .await
+        .map_err(|e| match e.reason() {
+            Reason::Misconfigured => ApiError::misconfigured(),
+            Reason::Internal => ApiError::internal(),
+            reason => ApiError::new(reason, "the link is not valid"),
+        })?;
+    let claims = verified.claims();
+    let seen = request_context(req).ok_or_else(|| {
+        ctx.log.detail = Some("no CF-Connecting-IP".into());
+        ApiError::new(Reason::BadRequest, "the client address is unknown")
+    })?;
+    let check = LedgerRequest::CheckContext {
+        jti: claims.jti.clone(),
+        seen: seen.clone(),
+        policy: config.context_binding,
+    };
+    match durable::call(ctx.env, &claims.sub, &check).await {
+        Ok(LedgerResponse::Context { same: Some(false) }) => {
+            return Err(ApiError::new(
+                Reason::WrongContext,
+                "open this link on the device that asked for it",
+            ));
+        }
+        Ok(LedgerResponse::Context { .. }) => {}
+        Ok(other) => {
+            ctx.log.detail = Some(format!("ledger answered {other:?} to a context check"));
+            return Err(ApiError::internal());
+        }
+        Err(e) => {
+            ctx.log.detail = Some(format!("ledger: {e}"));
+            return Err(ApiError::unavailable());
+        }
+    }
+    let (kid, key) = config.binding_keys.first().ok_or(ApiError::misconfigured())?;
+    let answer = BindAnswer {
+        binding: context::mint(key, kid, &claims.jti, &seen, ctx.now),
+        expires_in: BINDING_TTL_SECS,
+    };
+    Ok(http::json(200, &answer))
+}
