@@ -208,8 +208,12 @@ impl<T: Transport> Client<T> {
         username: &str,
         session: &str,
         answer: &str,
+        binding: Option<&str>,
     ) -> Result<AuthAnswer, Error> {
-        let input = RespondToAuthChallenge::custom_challenge(client_id, session, username, answer);
+        let mut input = RespondToAuthChallenge::custom_challenge(client_id, session, username, answer);
+        if let Some(binding) = binding {
+            input = input.with_binding(binding);
+        }
         self.call_retrying(Op::RespondToAuthChallenge.name(), &input)
     }
 }

@@ -135,3 +135,54 @@ pub fn published_kids(edge_url: &str) -> Result<Vec<String>, EdgeError> {
         })
         .collect()
 }
+
+/// What `/v1/bind` answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bind {
+    /// A context binding for the token, to pass as `ClientMetadata`.
+    Bound(String),
+    /// The link was asked for in another network context: it will not sign in from here.
+    WrongContext,
+    /// No binding (binding off at the edge, the edge unreachable or refusing): go on without; the edge decides.
+    Unbound(String),
+}
+
+/// Asks the edge for a context binding of `token`, as the landing page does (`text/plain` body).
+pub fn bind(edge_url: &str, token: &str) -> Bind {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .max_redirects(0)
+        .build()
+        .into();
+    let url = format!(
+        "{}{}",
+        edge_url.trim_end_matches('/'),
+        handoff_core::wire::BIND_PATH
+    );
+    let mut response = match agent
+        .post(&url)
+        .header("content-type", "text/plain;charset=UTF-8")
+        .send(token.as_bytes())
+    {
+        Ok(response) => response,
+        Err(e) => return Bind::Unbound(e.to_string()),
+    };
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024)
+        .read_to_string()
+        .unwrap_or_default();
+    match status {
+        200 => match serde_json::from_str::<handoff_core::wire::BindAnswer>(&text) {
+            Ok(answer) => Bind::Bound(answer.binding),
+            Err(e) => Bind::Unbound(format!("unreadable bind answer: {e}")),
+        },
+        403 if serde_json::from_str::<ErrorBody>(&text).is_ok_and(|b| b.error == Reason::WrongContext) => {
+            Bind::WrongContext
+        }
+        other => Bind::Unbound(format!("HTTP {other}")),
+    }
+}

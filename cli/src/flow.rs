@@ -89,6 +89,17 @@ pub fn redeem<T: Transport>(
     link: &Link,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Tokens, FlowError> {
+    redeem_bound(client, web_client_id, link, None, progress)
+}
+
+/// [`redeem`] with the context binding the edge gave for this token (passed as `ClientMetadata`).
+pub fn redeem_bound<T: Transport>(
+    client: &Client<T>,
+    web_client_id: &str,
+    link: &Link,
+    binding: Option<&str>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Tokens, FlowError> {
     progress(&format!("starting custom sign-in for {:?}", link.username));
     let started = client.custom_auth(web_client_id, &link.username)?;
     if started.authentication_result.is_some() {
@@ -112,7 +123,8 @@ pub fn redeem<T: Transport>(
         .cloned()
         .unwrap_or_else(|| link.username.clone());
     progress("answering the challenge with the handoff token");
-    let answered = client.answer_custom_challenge(web_client_id, &username, &session, &link.token)?;
+    let answered =
+        client.answer_custom_challenge(web_client_id, &username, &session, &link.token, binding)?;
     match answered.authentication_result {
         Some(tokens) => {
             progress("signed in");

@@ -370,15 +370,36 @@ fn redeem(ctx: &Ctx, url: &str) -> Result<(), Failure> {
     let web_client = ctx.require(&ctx.global.web_client, "WEB_CLIENT_ID", "--web-client")?;
     let link = flow::parse_link(url).map_err(|e| usage(e.to_string()))?;
     let client = ctx.cognito()?;
-    let tokens =
-        flow::redeem(&client, &web_client, &link, &mut |line| ctx.progress(line)).map_err(|e| match e {
-            FlowError::Cognito(e) => from_cognito(&e),
-            FlowError::BadLink(_) => usage(e.to_string()),
-            FlowError::Protocol(_) => Failure {
-                code: 1,
-                message: e.to_string(),
-            },
-        })?;
+    // Like the landing page: a context binding from the edge, when one is known (the edge decides if it needs it).
+    let binding = match ctx.settings.pick(ctx.global.edge.as_deref(), "EDGE_URL") {
+        Some(edge_url) => match edge::bind(&edge_url, &link.token) {
+            edge::Bind::Bound(binding) => Some(binding),
+            edge::Bind::WrongContext => {
+                return Err(Failure {
+                    code: 1,
+                    message:
+                        "this link was asked for on another network: open it on the device that asked for it"
+                            .into(),
+                });
+            }
+            edge::Bind::Unbound(why) => {
+                ctx.progress(&format!("no context binding ({why}); going on without"));
+                None
+            }
+        },
+        None => None,
+    };
+    let tokens = flow::redeem_bound(&client, &web_client, &link, binding.as_deref(), &mut |line| {
+        ctx.progress(line)
+    })
+    .map_err(|e| match e {
+        FlowError::Cognito(e) => from_cognito(&e),
+        FlowError::BadLink(_) => usage(e.to_string()),
+        FlowError::Protocol(_) => Failure {
+            code: 1,
+            message: e.to_string(),
+        },
+    })?;
     let id_token = tokens.id_token.as_deref().ok_or_else(|| Failure {
         code: 3,
         message: "no id token".into(),

@@ -96,7 +96,24 @@ impl Stack {
 
     fn redeem_token(&self, web_client: &str, token: &str) -> Result<Value, FlowError> {
         let link = flow::parse_link(&format!("http://127.0.0.1/handoff#handoff={token}"))?;
-        let tokens = flow::redeem(&self.cognito(), web_client, &link, &mut |_| {})?;
+        let binding = match handoff_cli::edge::bind(self.var("EDGE_URL"), token) {
+            handoff_cli::edge::Bind::Bound(binding) => Some(binding),
+            _ => None,
+        };
+        let tokens = flow::redeem_bound(
+            &self.cognito(),
+            web_client,
+            &link,
+            binding.as_deref(),
+            &mut |_| {},
+        )?;
+        Ok(flow::unverified_claims(tokens.id_token.as_deref().unwrap()).unwrap())
+    }
+
+    /// The landing page's sign-in without asking the edge for a context binding.
+    fn redeem_unbound(&self, token: &str) -> Result<Value, FlowError> {
+        let link = flow::parse_link(&format!("http://127.0.0.1/handoff#handoff={token}"))?;
+        let tokens = flow::redeem(&self.cognito(), self.var("WEB_CLIENT_ID"), &link, &mut |_| {})?;
         Ok(flow::unverified_claims(tokens.id_token.as_deref().unwrap()).unwrap())
     }
 
@@ -186,8 +203,13 @@ fn a_link_for_one_user_fails_for_another() {
     // Answer the demo user's token in a sign-in as the other user.
     let started = cognito.custom_auth(stack.var("WEB_CLIENT_ID"), &other).unwrap();
     let session = started.session.unwrap();
-    let result =
-        cognito.answer_custom_challenge(stack.var("WEB_CLIENT_ID"), &other, &session, &token_of(&url));
+    let result = cognito.answer_custom_challenge(
+        stack.var("WEB_CLIENT_ID"),
+        &other,
+        &session,
+        &token_of(&url),
+        None,
+    );
     assert_eq!(result.unwrap_err().kind(), Some(&ErrorKind::NotAuthorized));
     assert_edge_logged(&stack, &token_of(&url), "wrong_user");
     // The link was not burned by the failed attempt: its owner can still use it.
@@ -255,7 +277,8 @@ fn with_the_edge_down_sign_in_fails_closed_within_three_seconds() {
         .local_addr()
         .unwrap()
         .port();
-    let zip = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/package/lambda/handoff-triggers-x86_64.zip");
+    let zip =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/package/lambda/handoff-triggers-x86_64.zip");
     let suffix = nanos();
     let (code, out, err) = stack.handoff(&[
         "provision",
@@ -281,8 +304,13 @@ fn with_the_edge_down_sign_in_fails_closed_within_three_seconds() {
     let cognito = stack.cognito();
     let started = cognito.custom_auth(web, stack.var("DEMO_USERNAME")).unwrap();
     let began = Instant::now();
-    let answer =
-        cognito.answer_custom_challenge(web, stack.var("DEMO_USERNAME"), &started.session.unwrap(), &token);
+    let answer = cognito.answer_custom_challenge(
+        web,
+        stack.var("DEMO_USERNAME"),
+        &started.session.unwrap(),
+        &token,
+        None,
+    );
     let took = began.elapsed();
     assert!(took < Duration::from_secs(3), "the Cognito call took {took:?}");
     // The trigger fails the invocation (no verdict, so no NotAuthorized "link can't be used"), Cognito issues no
@@ -337,4 +365,67 @@ fn with_the_edge_down_sign_in_fails_closed_within_three_seconds() {
         "{err}"
     );
     assert!(!err.contains(&token), "{err}");
+}
+
+/// Login CSRF, end to end: a link asked for on one network (the "phone", 203.0.113.7, standing in through the
+/// header Cloudflare sets) does not sign in from another (the local browser's loopback address), and the refusal
+/// spends nothing: the phone's own browser still signs in with it.
+#[test]
+#[ignore = "needs the local stack (`cargo xtask stack up`)"]
+fn a_link_signs_in_only_from_the_network_it_was_asked_for_on() {
+    let stack = Stack::get();
+    let cognito = stack.cognito();
+    let signed_in = cognito
+        .password_auth(
+            stack.var("MOBILE_CLIENT_ID"),
+            stack.var("DEMO_USERNAME"),
+            stack.var("DEMO_PASSWORD"),
+        )
+        .unwrap();
+    let access = signed_in.authentication_result.unwrap().access_token;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let phone = "203.0.113.7";
+    let mut issued = agent
+        .post(&format!("{}/v1/handoffs", stack.var("EDGE_URL")))
+        .header("authorization", &format!("Bearer {access}"))
+        .header("content-type", "application/json")
+        .header("cf-connecting-ip", phone)
+        .send(b"{}".as_slice())
+        .unwrap();
+    assert_eq!(issued.status().as_u16(), 201);
+    let answer: Value = serde_json::from_str(&issued.body_mut().read_to_string().unwrap()).unwrap();
+    let url = answer["url"].as_str().unwrap().to_owned();
+
+    // Opened elsewhere (here: loopback, not the phone): refused before anything is spent.
+    let (code, _, err) = stack.handoff(&["redeem", &url]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("open it on the device that asked for it"), "{err}");
+    // Forcing the sign-in without a binding: Cognito refuses, the edge says why.
+    let result = stack.redeem_unbound(&token_of(&url));
+    assert_not_authorized(result);
+    assert_edge_logged(&stack, &token_of(&url), "bad_binding");
+
+    // The phone's browser: a binding for its own context, and the same link signs in.
+    let mut bound = agent
+        .post(&format!("{}/v1/bind", stack.var("EDGE_URL")))
+        .header("content-type", "text/plain")
+        .header("cf-connecting-ip", phone)
+        .send(token_of(&url).as_bytes())
+        .unwrap();
+    assert_eq!(bound.status().as_u16(), 200);
+    let binding: Value = serde_json::from_str(&bound.body_mut().read_to_string().unwrap()).unwrap();
+    let link = flow::parse_link(&url).unwrap();
+    let tokens = flow::redeem_bound(
+        &cognito,
+        stack.var("WEB_CLIENT_ID"),
+        &link,
+        binding["binding"].as_str(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let claims = flow::unverified_claims(tokens.id_token.as_deref().unwrap()).unwrap();
+    assert_eq!(claims["sub"], stack.var("DEMO_SUB"));
 }

@@ -102,9 +102,19 @@ pub struct RespondToAuthChallenge<'a> {
     pub session: &'a str,
     /// The responses (`USERNAME`, `ANSWER`).
     pub challenge_responses: BTreeMap<&'a str, &'a str>,
+    /// `ClientMetadata`, passed to the Verify trigger (the context binding, `handoff_binding`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub client_metadata: BTreeMap<&'a str, &'a str>,
 }
 
 impl<'a> RespondToAuthChallenge<'a> {
+    /// The same answer with the landing page's context binding in `ClientMetadata`.
+    pub fn with_binding(mut self, binding: &'a str) -> Self {
+        self.client_metadata
+            .insert(crate::wire::BINDING_METADATA_KEY, binding);
+        self
+    }
+
     /// `{ChallengeName: CUSTOM_CHALLENGE, ClientId, Session, ChallengeResponses: {USERNAME, ANSWER}}`.
     pub fn custom_challenge(
         client_id: &'a str,
@@ -117,6 +127,7 @@ impl<'a> RespondToAuthChallenge<'a> {
             client_id,
             session,
             challenge_responses: BTreeMap::from([("USERNAME", username), ("ANSWER", answer)]),
+            client_metadata: BTreeMap::new(),
         }
     }
 }

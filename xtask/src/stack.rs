@@ -494,6 +494,9 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
         // the refusal itself is tested against a fixture of real Cognito's answer in tests/edge.
         ("COGNITO_ENDPOINT", format!("{cognito_url}/")),
         ("REDIRECT_ALLOWLIST", "/".into()),
+        // Context binding by address: the phone (the CLI) and the browser are both on loopback here; the tests
+        // stand in for other networks with the CF-Connecting-IP header.
+        ("CONTEXT_BINDING", "ip".into()),
     ];
     let mut args: Vec<String> = ["dev", "--config", "wrangler.toml", "--local", "--ip", "127.0.0.1"]
         .map(String::from)
@@ -524,12 +527,13 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
     let site_note = if site.join("_headers").is_file() {
         println!("stack: starting the static site on {web_origin}");
         let config = format!(
-            "{{\"region\":{:?},\"userPoolId\":{:?},\"clientId\":{:?},\"cognitoEndpoint\":{:?},\
+            "{{\"region\":{:?},\"userPoolId\":{:?},\"clientId\":{:?},\"cognitoEndpoint\":{:?},\"edgeUrl\":{:?},\
              \"redirectAllowlist\":[\"/\"],\"defaultRedirect\":\"/\",\"appReturnUrl\":\"/\",\"otherSignInUrl\":\"/\"}}",
             get("AWS_REGION")?,
             get("USER_POOL_ID")?,
             get("WEB_CLIENT_ID")?,
             format!("{cognito_url}/"),
+            edge_url,
         );
         let config_file = state.join("site-config.json");
         fs::write(&config_file, config).map_err(|e| Error::msg(e.to_string()))?;
