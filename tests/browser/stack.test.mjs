@@ -120,6 +120,7 @@ async function provisionEdgeDownPool(env) {
 }
 
 describe('landing page on the real local stack', () => {
+  const consoleLines = [];
   let env;
   let startedHere = false;
   let browser;
@@ -133,6 +134,8 @@ describe('landing page on the real local stack', () => {
     }
     env = readEnv();
     browser = await launchChromium();
+    // Every page's console, scanned with the stack's logs by the last test.
+    browser.context.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
   });
 
   after(async () => {
@@ -274,5 +277,12 @@ describe('landing page on the real local stack', () => {
     } finally {
       await site.close();
     }
+  });
+
+  test('every log (edge, ministack, trigger, site) and the browser console holds no token, secret or nonce', async () => {
+    const { scanStack } = await import('../stack/scan-logs.mjs');
+    const { hits, sources, lines } = await scanStack({ extra: [{ name: 'browser console', text: consoleLines.join('\n') }] });
+    assert.ok(sources >= 4 && lines > 0, `scanned ${sources} sources, ${lines} lines`);
+    assert.deepEqual(hits, []);
   });
 });

@@ -45,6 +45,16 @@ secrets_private() {
     done
     return 0
 }
+# Every log of every process (edge, ministack, the trigger's records, the site) holds no token, secret or nonce.
+logs_clean() { node tests/stack/scan-logs.mjs; }
+# ...and the scan itself can fail: a planted token is found.
+scan_finds_a_planted_token() {
+    local plant; plant="$(cat .stack/state)/planted-by-test.log"
+    echo "leak: eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJwbGFudGVkIn0.cGxhbnRlZC1zaWduYXR1cmU" > "$plant"
+    local out; out="$(node tests/stack/scan-logs.mjs)"; local rc=$?
+    rm -f "$plant"
+    [[ $rc -eq 1 && "$out" == *"planted-by-test.log:1: a JWT/JWE (token)"* ]]
+}
 down_again() { cargo xtask stack down | grep -q "nothing to stop"; }
 
 if [[ -s .stack/pids ]] && cargo xtask stack status | grep -q running; then
@@ -52,6 +62,7 @@ if [[ -s .stack/pids ]] && cargo xtask stack status | grep -q running; then
     echo "stack-test: a stack is already up; running the tests against it (lifecycle checks skipped)"
     check "cross-process tests" tests
     check "key and secret rotation" rotations
+    check "logs carry no token, secret or nonce" logs_clean
     echo "$passed passed, $failed failed"
     [[ $failed -eq 0 ]]; exit
 fi
@@ -59,6 +70,8 @@ check "stack up, then up again is a no-op" up_twice
 check "local secrets are owner-only and not in argv" secrets_private
 check "cross-process tests" tests
 check "key and secret rotation" rotations
+check "logs carry no token, secret or nonce" logs_clean
+check "the log scan finds a planted token" scan_finds_a_planted_token
 check "stack down leaves no process and no state" down_leaves_nothing
 check "stack down twice says there is nothing to stop" down_again
 echo "$passed passed, $failed failed"
