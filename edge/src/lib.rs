@@ -9,6 +9,7 @@ pub mod cognito_jwks;
 pub mod config;
 pub mod context;
 pub mod error;
+pub mod faults;
 pub mod ledger;
 pub mod log;
 pub mod minting;

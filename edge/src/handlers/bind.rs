@@ -14,7 +14,6 @@ use worker::{Request, Response};
 
 use super::{Ctx, request_context};
 use crate::context::{self, BINDING_TTL_SECS, BindingPolicy};
-use crate::durable;
 use crate::error::ApiError;
 use crate::http;
 use crate::ledger::{LedgerRequest, LedgerResponse};
@@ -61,21 +60,17 @@ pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, Ap
         seen: seen.clone(),
         policy: config.context_binding,
     };
-    match durable::call(ctx.env, &claims.sub, &check).await {
-        Ok(LedgerResponse::Context { same: Some(false) }) => {
+    match ctx.ledger(&claims.sub, &check).await? {
+        LedgerResponse::Context { same: Some(false) } => {
             return Err(ApiError::new(
                 Reason::WrongContext,
                 "open this link on the device that asked for it",
             ));
         }
-        Ok(LedgerResponse::Context { .. }) => {}
-        Ok(other) => {
+        LedgerResponse::Context { .. } => {}
+        other => {
             ctx.log.detail = Some(format!("ledger answered {other:?} to a context check"));
             return Err(ApiError::internal());
-        }
-        Err(e) => {
-            ctx.log.detail = Some(format!("ledger: {e}"));
-            return Err(ApiError::unavailable());
         }
     }
     let (kid, key) = config.binding_keys.first().ok_or(ApiError::misconfigured())?;

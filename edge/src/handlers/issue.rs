@@ -12,7 +12,6 @@ use worker::{Request, Response};
 
 use super::{Ctx, access_token, json_body};
 use crate::context::BindingPolicy;
-use crate::durable;
 use crate::error::ApiError;
 use crate::http;
 use crate::ledger::{LedgerRequest, LedgerResponse};
@@ -85,16 +84,12 @@ pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, Ap
         limits: config.limits,
         context,
     };
-    match durable::call(ctx.env, &user.sub, &record).await {
-        Ok(LedgerResponse::Recorded) => {}
-        Ok(LedgerResponse::RateLimited { retry_after }) => return Err(ApiError::rate_limited(retry_after)),
-        Ok(other) => {
+    match ctx.ledger(&user.sub, &record).await? {
+        LedgerResponse::Recorded => {}
+        LedgerResponse::RateLimited { retry_after } => return Err(ApiError::rate_limited(retry_after)),
+        other => {
             ctx.log.detail = Some(format!("ledger answered {other:?} to an issue"));
             return Err(ApiError::internal());
-        }
-        Err(e) => {
-            ctx.log.detail = Some(format!("ledger: {e}"));
-            return Err(ApiError::unavailable());
         }
     }
     ctx.log.token(&token);

@@ -20,8 +20,11 @@ use worker::{Env, Request, Response};
 use crate::cognito_jwks::pool_keys;
 use crate::config::Config;
 use crate::context::Context;
+use crate::durable;
 use crate::error::ApiError;
+use crate::faults::{self, Faults};
 use crate::http;
+use crate::ledger::{LedgerRequest, LedgerResponse};
 use crate::log::LogLine;
 use crate::request::{self, Route};
 use crate::webcrypto::WebCrypto;
@@ -75,6 +78,23 @@ pub struct Ctx<'a> {
     pub now: u64,
     /// This request's log line.
     pub log: &'a mut LogLine,
+    /// Injected faults (test builds only; always none in production).
+    pub faults: Faults,
+}
+
+impl Ctx<'_> {
+    /// One call to the ledger of the user `sub`; a failed call is logged and answers `unavailable`.
+    pub async fn ledger(&mut self, sub: &str, request: &LedgerRequest) -> Result<LedgerResponse, ApiError> {
+        let answer = if self.faults.ledger {
+            Err(worker::Error::RustError("injected fault: ledger".into()))
+        } else {
+            durable::call(self.env, sub, request).await
+        };
+        answer.map_err(|e| {
+            self.log.detail = Some(format!("ledger: {e}"));
+            ApiError::unavailable()
+        })
+    }
 }
 
 /// The context of the request's client: `CF-Connecting-IP` (the only client address Cloudflare vouches for;
@@ -119,10 +139,12 @@ async fn dispatch(req: &mut Request, env: &Env, log: &mut LogLine, now: u64) -> 
         log.detail = Some(detail);
         ApiError::misconfigured()
     })?;
+    let faults = Faults::from_header(http::header(req, faults::HEADER).as_deref());
     let mut ctx = Ctx {
         env,
         config,
         now,
+        faults,
         log,
     };
     match route {

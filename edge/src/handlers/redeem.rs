@@ -16,7 +16,6 @@ use worker::{Request, Response};
 
 use super::{Ctx, json_body};
 use crate::context::{self, BindingPolicy};
-use crate::durable;
 use crate::error::ApiError;
 use crate::http;
 use crate::ledger::{LedgerRequest, LedgerResponse, RETAIN_SECS, RedeemOutcome, Seen, nonce_digest};
@@ -68,7 +67,12 @@ async fn redeem(body: &RedeemRequest, ctx: &mut Ctx<'_>) -> Result<Result<(), Re
     let nonce = nonce_digest(&body.nonce);
     let kv = ctx.env.kv(BURNS).ok();
     if let (Some(kv), Some(jti)) = (&kv, unverified_jti(&body.token)) {
-        match kv.get(&burn_key(&jti)).text().await {
+        let read = if ctx.faults.kv_read {
+            Err(worker::KvError::InvalidKvStore("injected fault: kv-read".into()))
+        } else {
+            kv.get(&burn_key(&jti)).text().await
+        };
+        match read {
             Ok(Some(burned_by)) if burned_by != nonce => return Ok(Err(Reason::Replayed)),
             Ok(_) => {}
             // KV is only a shortcut: the ledger decides.
@@ -131,15 +135,11 @@ async fn redeem(body: &RedeemRequest, ctx: &mut Ctx<'_>) -> Result<Result<(), Re
         now: ctx.now,
         seen,
     };
-    let outcome = match durable::call(ctx.env, &claims.sub, &burn).await {
-        Ok(LedgerResponse::Redeem { result }) => result,
-        Ok(other) => {
+    let outcome = match ctx.ledger(&claims.sub, &burn).await? {
+        LedgerResponse::Redeem { result } => result,
+        other => {
             ctx.log.detail = Some(format!("ledger answered {other:?} to a redeem"));
             return Err(ApiError::internal());
-        }
-        Err(e) => {
-            ctx.log.detail = Some(format!("ledger: {e}"));
-            return Err(ApiError::unavailable());
         }
     };
     if outcome == RedeemOutcome::Burned
@@ -152,6 +152,7 @@ async fn redeem(body: &RedeemRequest, ctx: &mut Ctx<'_>) -> Result<Result<(), Re
             .saturating_sub(ctx.now)
             .max(KV_MIN_TTL_SECS);
         let written = match kv.put(&burn_key(&claims.jti), nonce) {
+            _ if ctx.faults.kv_write => Err("injected fault: kv-write".to_owned()),
             Ok(put) => put.expiration_ttl(ttl).execute().await.map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };

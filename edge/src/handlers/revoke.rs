@@ -4,7 +4,6 @@ use handoff_core::wire::RevokeAnswer;
 use worker::{Request, Response};
 
 use super::{Ctx, access_token, json_body};
-use crate::durable;
 use crate::error::ApiError;
 use crate::http;
 use crate::ledger::{LedgerRequest, LedgerResponse};
@@ -18,15 +17,14 @@ struct RevokeRequest {}
 pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, ApiError> {
     let user = access_token(req, ctx).await?;
     let RevokeRequest {} = json_body(req, true).await?;
-    match durable::call(ctx.env, &user.sub, &LedgerRequest::Revoke { now: ctx.now }).await {
-        Ok(LedgerResponse::Revoked { count }) => Ok(http::json(200, &RevokeAnswer { revoked: count })),
-        Ok(other) => {
+    match ctx
+        .ledger(&user.sub, &LedgerRequest::Revoke { now: ctx.now })
+        .await?
+    {
+        LedgerResponse::Revoked { count } => Ok(http::json(200, &RevokeAnswer { revoked: count })),
+        other => {
             ctx.log.detail = Some(format!("ledger answered {other:?} to a revoke"));
             Err(ApiError::internal())
-        }
-        Err(e) => {
-            ctx.log.detail = Some(format!("ledger: {e}"));
-            Err(ApiError::unavailable())
         }
     }
 }

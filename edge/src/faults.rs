@@ -1,0 +1,54 @@
+//! Fault injection for tests, compiled in only with the `faults` cargo feature (never in a production build):
+//! the header `x-handoff-fault: ledger, kv-read, kv-write` makes this request's Durable Object call or KV read
+//! or write fail as if the runtime had failed it. The workerd tests (`tests/edge/faults.test.mjs`) check that
+//! every such failure fails closed with the right reason, burns nothing that was not spent, and that the same
+//! request succeeds once the fault is gone.
+
+/// The faults to inject into one request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// The Durable Object (ledger) call fails.
+    pub ledger: bool,
+    /// Reading the KV burn record fails.
+    pub kv_read: bool,
+    /// Writing the KV burn record fails.
+    pub kv_write: bool,
+}
+
+/// The request header that asks for faults (honoured only with the `faults` feature).
+pub const HEADER: &str = "x-handoff-fault";
+
+impl Faults {
+    /// Parses the header's comma-separated fault names; without the `faults` feature, always none.
+    pub fn from_header(value: Option<&str>) -> Faults {
+        if !cfg!(feature = "faults") {
+            return Faults::default();
+        }
+        let mut faults = Faults::default();
+        for name in value.unwrap_or_default().split(',').map(str::trim) {
+            match name {
+                "ledger" => faults.ledger = true,
+                "kv-read" => faults.kv_read = true,
+                "kv-write" => faults.kv_write = true,
+                _ => {}
+            }
+        }
+        faults
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_faults_build_honours_the_header() {
+        let asked = Faults::from_header(Some("ledger, kv-write, bogus"));
+        if cfg!(feature = "faults") {
+            assert!(asked.ledger && asked.kv_write && !asked.kv_read);
+        } else {
+            assert_eq!(asked, Faults::default(), "a production build ignores the header");
+        }
+        assert_eq!(Faults::from_header(None), Faults::default());
+    }
+}
