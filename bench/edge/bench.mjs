@@ -98,6 +98,31 @@ function bundleSizes() {
   };
 }
 
+/**
+ * What the revocation check (GetUser, edge/src/revocation.rs) adds to issuing: the Rust worker with the check on
+ * and off, every request with a fresh access token (the worst case: the 30 s memory never helps). Here GetUser is
+ * a loopback round trip to the stand-in; in production it is one round trip from the Cloudflare location to the
+ * pool's AWS region.
+ */
+async function revocationCost(cognito, vars, count = 300) {
+  const users = Array.from({ length: count }, () => cognito.user('rev'));
+  const results = {};
+  for (const check of ['getuser', 'off']) {
+    const worker = await startWorker({ vars: { ...vars, REVOCATION_CHECK: check } });
+    try {
+      const warm = await cognito.accessToken(cognito.user('warm'));
+      await post(`${worker.url}/v1/handoffs`, {}, { auth: `Bearer ${warm}` });
+      const tokens = await Promise.all(users.map((u) => cognito.accessToken(u)));
+      const before = cognito.state.getUsers;
+      const run = await load(count, 8, (i) => post(`${worker.url}/v1/handoffs`, {}, { auth: `Bearer ${tokens[i]}` }));
+      results[check] = { p50: pct(run.latencies, 0.5), p99: pct(run.latencies, 0.99), getUsers: cognito.state.getUsers - before };
+    } finally {
+      await worker.stop();
+    }
+  }
+  return results;
+}
+
 async function main() {
   ensureBuilt(); // the production build: its size is the one reported
   const benchShim = ensureBuilt({ features: ['bench'] }); // the same worker plus the /bench/verify route
@@ -125,6 +150,7 @@ async function main() {
         process.stderr.write(`round ${r + 1} ${name}: ${res.ok}/${REQUESTS} redeemed ok, ${res.failures} issue failures\n`);
       }
     }
+    const revocation = await revocationCost(cognito, vars);
     const ed = await verifyCost(workers, 'EdDSA');
     const rsa = await verifyCost(workers, 'RS256');
     const verify = { rust: { EdDSA: ed.rust, RS256: rsa.rust }, jose: { EdDSA: ed.jose, RS256: rsa.jose } };
@@ -155,6 +181,10 @@ async function main() {
     const num = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(2));
     console.log(`${pad('metric', 46)}${pad('rust', 10)}${pad('jose', 10)}${pad('ratio', 8)}target`);
     for (const [name, x, y, ratio, target] of rows) console.log(`${pad(name, 46)}${pad(num(x), 10)}${pad(num(y), 10)}${pad(ratio.toFixed(2), 8)}${target}`);
+    const on = revocation.getuser;
+    const off = revocation.off;
+    console.log(`\nrevocation check (GetUser on issue, fresh access token per request, 8 concurrent, loopback Cognito stand-in):`);
+    console.log(`${pad('issue p50 / p99 (ms)', 46)}${pad(`${num(on.p50)} / ${num(on.p99)}`, 20)}${pad(`off: ${num(off.p50)} / ${num(off.p99)}`, 24)}ratio ${(on.p50 / off.p50).toFixed(2)} (GetUser calls: ${on.getUsers} on, ${off.getUsers} off)`);
     const verifyOk = verify.rust.EdDSA <= verify.jose.EdDSA && verify.rust.RS256 <= verify.jose.RS256;
     console.log(`targets: per-verify ${verifyOk ? 'met' : 'MISSED'}; throughput ${a.rps >= b.rps ? 'met' : 'MISSED'}; size ${size.rust <= 200 * 1024 ? 'met' : 'MISSED'}`);
   } finally {
