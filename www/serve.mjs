@@ -1,7 +1,8 @@
 // The static site server for local use (the stack, tests, benchmarks). Loopback only. Sends the headers the
 // site's `_headers` file names (the same file a static host applies in production): Referrer-Policy, the CSP,
-// nosniff. With `config`, the inline `#handoff-config` block of every HTML page and the CSP's connect-src are
-// replaced at serve time (a stack's Cognito endpoint is only known when it starts).
+// nosniff. With `config`, the inline `#handoff-config` block of every HTML page and the CSP's connect-src (Cognito,
+// and the edge when the config has `edgeUrl`) are replaced at serve time (a stack's Cognito endpoint is only known
+// when it starts).
 //
 //   node www/serve.mjs --root target/web/site [--port 0] [--config FILE]   (prints `listening <url>`)
 
@@ -11,7 +12,7 @@ import { join, resolve, sep, extname } from 'node:path';
 import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 
-import { endpointOrigin, inlineConfig, parseHeaders } from './site.mjs';
+import { connectSources, inlineConfig, parseHeaders } from './site.mjs';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -44,7 +45,7 @@ export async function serve({ root, port = 0, config = null }) {
   } catch {
     throw new Error(`${root}/_headers is missing: build the site with \`cargo xtask build-web\``);
   }
-  const connectSrc = config ? endpointOrigin(config) : null;
+  const connectSrc = config ? connectSources(config) : null;
   const cache = new Map();
 
   async function load(path) {
@@ -92,7 +93,7 @@ export async function serve({ root, port = 0, config = null }) {
     if (connectSrc && headers['Content-Security-Policy']) {
       headers['Content-Security-Policy'] = headers['Content-Security-Policy'].replace(
         /connect-src [^;]*/,
-        `connect-src 'self' ${connectSrc}`,
+        `connect-src ${connectSrc}`,
       );
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {

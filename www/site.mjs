@@ -1,5 +1,6 @@
 // Assembling the static site (called by `cargo xtask build-web`) and the helpers the server shares with it:
-// inlining the configuration, the `_headers` file (Referrer-Policy, CSP, nosniff), and size measurement.
+// inlining the configuration, the `_headers` file (Referrer-Policy, CSP, nosniff; connect-src names Cognito and,
+// when the config has `edgeUrl`, the edge), and size measurement.
 //
 //   node www/site.mjs assemble --out DIR --page DIR --pkg DIR --config FILE
 //   node www/site.mjs sizes FILE...
@@ -32,6 +33,31 @@ export function endpointOrigin(config) {
   return new URL(endpoint).origin;
 }
 
+/**
+ * The edge's origin when the config names one (`edgeUrl`), else null. Throws unless it is an https origin (http
+ * on a loopback host) with no path, query, fragment or userinfo: the page refuses anything else too
+ * (web-client/src/config.rs, `edge_origin`), and the origin goes into the CSP as it is.
+ */
+export function edgeOrigin(config) {
+  const edge = config.edgeUrl;
+  if (edge === undefined || edge === null) return null;
+  const loopback = /^(localhost|127(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}|\[::1\])$/i;
+  const label = '(?!-)[A-Za-z0-9-]{1,63}(?<!-)';
+  const host = `${label}(?:\\.${label})*|\\[[0-9A-Fa-f:]*:[0-9A-Fa-f:]*\\]`;
+  const shape = new RegExp(`^(?<scheme>https?)://(?<host>${host})(?::(?<port>\\d{1,5}))?/?$`);
+  const m = typeof edge === 'string' ? edge.match(shape)?.groups : null;
+  const port = m?.port === undefined ? 1 : Number(m.port);
+  if (!m || port < 1 || port > 65535 || (m.scheme === 'http' && !loopback.test(m.host))) {
+    throw new Error('config: `edgeUrl` must be an https origin (http on a loopback host), with no path, query or userinfo');
+  }
+  return new URL(edge).origin;
+}
+
+/** The CSP's connect-src sources: the site itself, Cognito, and the edge when the page calls it. */
+export function connectSources(config) {
+  return [...new Set(["'self'", endpointOrigin(config), edgeOrigin(config)].filter(Boolean))].join(' ');
+}
+
 /** Inlines `config` into every `#handoff-config` block of `html` (`<`, `>`, `&` escaped: it cannot close the block). */
 export function inlineConfig(html, config) {
   const json = JSON.stringify(config).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
@@ -49,7 +75,7 @@ export function headersFile(config) {
     "default-src 'none'",
     "script-src 'self' 'wasm-unsafe-eval'",
     // 'self': the page's own wasm is fetched (instantiateStreaming), and fetch() is governed by connect-src.
-    `connect-src 'self' ${endpointOrigin(config)}`,
+    `connect-src ${connectSources(config)}`,
     "style-src 'self'",
     "img-src 'self'",
     "base-uri 'none'",
@@ -89,6 +115,7 @@ function checkConfig(config) {
   }
   if (!Array.isArray(config.redirectAllowlist)) throw new Error('config: `redirectAllowlist` must be an array');
   endpointOrigin(config);
+  edgeOrigin(config);
 }
 
 /**

@@ -1,7 +1,8 @@
 // The landing page in Debian's Chromium (playwright-core), one test per behaviour.
 //
 // Cognito here is the loopback stand-in of cognito-standin.mjs, which answers like real Cognito: it proves the
-// PAGE's behaviour (scrub before any request, no Referer, exactly two POSTs, the Amplify keys, the screens).
+// PAGE's behaviour (scrub before any request, no Referer, exactly two POSTs, the Amplify keys, the screens). With
+// `edgeUrl` in the config, the edge's context binding endpoint is the stand-in of edge-standin.mjs.
 // The real-stack versions (ministack + trigger bootstrap + edge, driven through `.stack/env`) come when
 // `cargo xtask stack up` exists.
 
@@ -9,6 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { jwt, startCognito } from './cognito-standin.mjs';
+import { startEdge } from './edge-standin.mjs';
+import { headersFile } from '../../www/site.mjs';
 import {
   CLIENT_ID,
   Landing,
@@ -39,15 +42,15 @@ describe('landing page', () => {
   });
 
   /** A fresh page (new tab, storage cleared: the tabs share one origin) with the fetch recorder installed. */
-  async function freshPage() {
+  async function freshPage(on = site) {
     const page = await browser.context.newPage();
     await page.addInitScript(RECORD_FETCH_URLS);
-    await clearStorage(page);
+    await clearStorage(page, on);
     return page;
   }
 
-  async function clearStorage(page) {
-    await page.goto(`${site.url}/app/app.js`);
+  async function clearStorage(page, on = site) {
+    await page.goto(`${on.url}/app/app.js`);
     await page.evaluate(() => {
       localStorage.clear();
       sessionStorage.clear();
@@ -80,6 +83,12 @@ describe('landing page', () => {
     await clearStorage(page);
     const cspViolations = [];
     page.on('console', (m) => m.text().includes('Content Security Policy') && cspViolations.push(m.text()));
+    // No edgeUrl in this site's config: no call to anything but the site and Cognito (no bind call).
+    const elsewhere = [];
+    page.on('request', (r) => {
+      const origin = new URL(r.url()).origin;
+      if (origin !== site.url && origin !== new URL(cognito.endpoint).origin) elsewhere.push(r.url());
+    });
     cognito.reset();
     const token = handoffToken({ redirect: '/orders/42' });
     const landing = new Landing(page, site);
@@ -120,6 +129,7 @@ describe('landing page', () => {
     assert.deepEqual(details, { loginId: 'u-alice', authFlowType: 'CUSTOM_WITHOUT_SRP' });
     await landing.screenshot('signed-in-app');
     assert.deepEqual(cspViolations, []);
+    assert.deepEqual(elsewhere, []);
 
     // The landing entry was replaced: going back never shows the token.
     await page.goBack().catch(() => {});
@@ -338,5 +348,149 @@ describe('landing page', () => {
     assert.equal(cognito.posts().length, 2, 'the service decides expiry, not the device clock');
     assert.ok(!page.url().includes('handoff='));
     await page.close();
+  });
+  describe('context binding (the config has edgeUrl)', () => {
+    let edge;
+    let edgeSite;
+
+    before(async () => {
+      edge = await startEdge();
+      edgeSite = await startSite({ ...siteConfig(cognito.endpoint), edgeUrl: `${edge.url}/` });
+      edge.state.webOrigin = edgeSite.url;
+    });
+
+    after(async () => {
+      await edgeSite?.close();
+      await edge?.close();
+    });
+
+    const jtiOf = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')).jti;
+
+    test('the CSP connect-src adds exactly the edge\'s origin, nothing else changes', async () => {
+      const csp = (await fetch(`${edgeSite.url}/handoff`)).headers.get('content-security-policy');
+      assert.equal(
+        csp,
+        `default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ${new URL(cognito.endpoint).origin} ${edge.url}; ` +
+          "style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
+      );
+      // The built `_headers` (what a static host serves): the origin only, never the URL as written.
+      const config = { region: 'eu-west-1', clientId: 'c', redirectAllowlist: ['/'] };
+      const cognitoOrigin = 'https://cognito-idp.eu-west-1.amazonaws.com';
+      assert.match(headersFile(config), new RegExp(`connect-src 'self' ${cognitoOrigin}; `));
+      assert.match(
+        headersFile({ ...config, edgeUrl: 'https://Edge.Example:443/' }),
+        new RegExp(`connect-src 'self' ${cognitoOrigin} https://edge\\.example; `),
+      );
+      for (const bad of ['http://edge.example/', 'https://edge.example/v1', 'https://u@edge.example/', 'edge.example']) {
+        assert.throws(() => headersFile({ ...config, edgeUrl: bad }), /edgeUrl/, bad);
+      }
+    });
+
+    test('the binding reaches RespondToAuthChallenge\'s ClientMetadata; the bind call is a simple request, no Referer, no cookies', async () => {
+      const page = await freshPage(edgeSite);
+      const cspViolations = [];
+      page.on('console', (m) => m.text().includes('Content Security Policy') && cspViolations.push(m.text()));
+      // A cookie the edge's host would get if the page sent credentials (cookies ignore the port).
+      await browser.context.addCookies([{ name: 'edge_session', value: 'must-not-be-sent', url: edge.url }]);
+      cognito.reset();
+      edge.reset('ok');
+      try {
+        const token = handoffToken({ redirect: '/orders/42' });
+        await new Landing(page, edgeSite).open(token);
+        await page.waitForURL(`${edgeSite.url}/orders/42`, { timeout: 15_000 });
+        await page.locator('body[data-user="u-alice"]').waitFor();
+
+        const posts = cognito.posts();
+        assert.deepEqual(posts.map((r) => r.target.split('.').pop()), ['InitiateAuth', 'RespondToAuthChallenge']);
+        assert.equal(edge.state.issued.length, 1);
+        assert.equal(edge.state.issued[0].jti, jtiOf(token));
+        assert.deepEqual(posts[1].body.ClientMetadata, { handoff_binding: edge.state.issued[0].binding });
+        assert.equal(posts[0].body.ClientMetadata, undefined);
+        assert.ok(cognito.preflights().length <= 1, `at most one CORS preflight to Cognito, got ${cognito.preflights().length}`);
+
+        assert.equal(edge.preflights().length, 0, 'no CORS preflight to the edge');
+        const binds = edge.binds();
+        assert.equal(binds.length, 1);
+        assert.equal(binds[0].body, token);
+        assert.equal(binds[0].contentType, 'text/plain;charset=UTF-8');
+        assert.equal(binds[0].origin, edgeSite.url);
+        assert.equal(binds[0].secFetchMode, 'cors');
+        assert.equal(binds[0].referer, null, 'no Referer');
+        assert.equal(binds[0].cookie, null, 'no cookies');
+        const hrefs = await page.evaluate(() => JSON.parse(sessionStorage.getItem('__fetchHrefs') ?? '[]'));
+        for (const href of hrefs) assert.ok(!href.includes('handoff='), `fetch while the URL held the token: ${href}`);
+        assert.deepEqual(cspViolations, []);
+      } finally {
+        await browser.context.clearCookies();
+        await page.close();
+      }
+    });
+
+    test('wrong_context: "other_device" screen, nothing sent to RespondToAuthChallenge, the link stays unspent', async () => {
+      const page = await freshPage(edgeSite);
+      cognito.reset();
+      edge.reset('wrong_context');
+      const token = handoffToken({ redirect: '/orders/42' });
+      const landing = new Landing(page, edgeSite);
+      await landing.open(token);
+      const failure = await landing.failure();
+      assert.equal(failure.code, 'other_device');
+      assert.equal(failure.title, 'Open this link on the device that asked for it');
+      assert.equal(failure.status, failure.title, 'the live region announces the failure');
+      assert.equal(failure.back, 'handoffdemo://home');
+      assert.equal(failure.other, '/signin');
+      assert.equal(failure.retry, 0, 'no "Try again"');
+      assert.match(await page.locator('section.failure p').textContent(), /For your security/);
+      assert.deepEqual(cognito.posts().map((r) => r.target.split('.').pop()), ['InitiateAuth']);
+      assert.deepEqual(await page.evaluate(() => Object.keys(localStorage)), []);
+      assert.ok(!page.url().includes('handoff='));
+      await landing.screenshot('error-other-device');
+
+      await page.close();
+
+      // Unspent: the same link, opened where it was asked for (a new tab: same URL, so not a same-document
+      // fragment change), still signs in.
+      edge.reset('ok');
+      const again = await freshPage(edgeSite);
+      await new Landing(again, edgeSite).open(token);
+      await again.waitForURL(`${edgeSite.url}/orders/42`, { timeout: 15_000 });
+      assert.equal(cognito.posts().at(-1).body.ClientMetadata.handoff_binding, edge.state.issued[0].binding);
+      await again.close();
+    });
+
+    test('plain JavaScript: completeHandoff() with edgeUrl passes the binding on too', async () => {
+      const page = await freshPage(edgeSite);
+      cognito.reset();
+      edge.reset('ok');
+      await page.goto(`${edgeSite.url}/api-demo/#handoff=${handoffToken({ redirect: '/account/settings' })}`);
+      await page.waitForURL(`${edgeSite.url}/account/settings`, { timeout: 15_000 });
+      const posts = cognito.posts();
+      assert.equal(posts.length, 2);
+      assert.deepEqual(posts[1].body.ClientMetadata, { handoff_binding: edge.state.issued[0].binding });
+      assert.equal(edge.preflights().length, 0);
+
+      edge.reset('wrong_context');
+      await page.goto(`${edgeSite.url}/api-demo/#handoff=${handoffToken()}`);
+      await page.locator('#result[data-failure="other_device"]').waitFor({ timeout: 15_000 });
+      assert.equal(await page.locator('#status').textContent(), 'Open this link on the device that asked for it');
+      await page.close();
+    });
+
+    for (const mode of ['down', 'off']) {
+      test(`an edge that is ${mode === 'down' ? 'down' : 'not binding (404)'} still signs in, without ClientMetadata`, async () => {
+        const page = await freshPage(edgeSite);
+        cognito.reset();
+        edge.reset(mode);
+        await new Landing(page, edgeSite).open(handoffToken({ redirect: '/orders/42' }));
+        await page.waitForURL(`${edgeSite.url}/orders/42`, { timeout: 15_000 });
+        await page.locator('body[data-user="u-alice"]').waitFor();
+        const posts = cognito.posts();
+        assert.deepEqual(posts.map((r) => r.target.split('.').pop()), ['InitiateAuth', 'RespondToAuthChallenge']);
+        assert.equal(posts[1].body.ClientMetadata, undefined);
+        assert.ok(edge.binds().length >= 1, 'the page asked');
+        assert.equal(edge.preflights().length, 0);
+        await page.close();
+      });
+    }
   });
 });

@@ -29,13 +29,19 @@ export interface HandoffConfig {
   appReturnUrl?: string;
   /** "Sign in another way" link (shown by the Leptos page). */
   otherSignInUrl?: string;
+  /**
+   * The edge's origin (https, or http on a loopback host; no path). When set, the sign-in asks the edge for a
+   * context binding (`POST {edgeUrl}/v1/bind`, alongside InitiateAuth) and passes it to the Verify trigger; the
+   * page's CSP `connect-src` must then include this origin. Absent: no call to the edge.
+   */
+  edgeUrl?: string;
 }
 
 /** A step of the sign-in, in order. */
 export type HandoffStep = "checking" | "contacting" | "verifying" | "signing_in";
 
 /** Why the sign-in did not happen. */
-export type HandoffError = "expired" | "unusable" | "invalid" | "network" | "misconfigured";
+export type HandoffError = "expired" | "unusable" | "invalid" | "network" | "misconfigured" | "other_device";
 
 /** `completeHandoff`'s options: the configuration plus how to run. */
 export interface HandoffOptions extends HandoffConfig {

@@ -1,5 +1,5 @@
-//! Browser glue (wasm32 only): the fragment scrub, `fetch` to Cognito, timers, localStorage and navigation.
-//! Everything here is thin; the decisions live in the plain modules.
+//! Browser glue (wasm32 only): the fragment scrub, `fetch` to Cognito and the edge, timers, localStorage and
+//! navigation. Everything here is thin; the decisions live in the plain modules.
 
 use handoff_core::check_redirect;
 use js_sys::{Function, Promise, Reflect};
@@ -9,6 +9,7 @@ use web_sys::{
     AbortController, Headers, ReferrerPolicy, Request, RequestCredentials, RequestInit, RequestMode, Response,
 };
 
+use crate::binding;
 use crate::cognito::CONTENT_TYPE;
 use crate::config::{CONFIG_ELEMENT_ID, Config};
 use crate::flow::{self, Env, NetworkError, Reply, SignedIn};
@@ -16,7 +17,7 @@ use crate::fragment::Fragment;
 use crate::outcome::{Failure, Step};
 use crate::session;
 
-/// A Cognito call that has not answered after this long counts as a network error (and is retried).
+/// A call that has not answered after this long counts as a network error (a Cognito call is then retried).
 pub const REQUEST_TIMEOUT_MS: i32 = 20_000;
 
 fn window() -> Result<web_sys::Window, Failure> {
@@ -66,64 +67,78 @@ pub fn config_text() -> Option<String> {
 /// The browser as the flow's [`Env`].
 pub struct Browser;
 
+/// POSTs `body` to `url` with `headers`: CORS, no cookies, no Referer (even if a server forgot its
+/// Referrer-Policy header), aborted after [`REQUEST_TIMEOUT_MS`].
+async fn send(url: &str, headers: &[(&str, &str)], body: &str) -> Result<Reply, NetworkError> {
+    let window = web_sys::window().ok_or(NetworkError)?;
+    let header_list = Headers::new().map_err(|_| NetworkError)?;
+    for (name, value) in headers {
+        header_list.set(name, value).map_err(|_| NetworkError)?;
+    }
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_mode(RequestMode::Cors);
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_referrer_policy(ReferrerPolicy::NoReferrer);
+    init.set_headers(&header_list);
+    init.set_body(&JsValue::from_str(body));
+    let abort = AbortController::new().map_err(|_| NetworkError)?;
+    init.set_signal(Some(&abort.signal()));
+    let request = Request::new_with_str_and_init(url, &init).map_err(|_| NetworkError)?;
+    let timer = {
+        let abort = abort.clone();
+        let cb = wasm_bindgen::closure::Closure::once_into_js(move || abort.abort());
+        window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), REQUEST_TIMEOUT_MS)
+            .ok()
+    };
+    // `window.fetch` is looked up at call time, so a page (or a test) may wrap it.
+    let result = async {
+        let fetch: Function = Reflect::get(&window, &"fetch".into())
+            .ok()
+            .and_then(|f| f.dyn_into().ok())
+            .ok_or(NetworkError)?;
+        let promise: Promise = fetch
+            .call1(&window, &request)
+            .map_err(|_| NetworkError)?
+            .dyn_into()
+            .map_err(|_| NetworkError)?;
+        let response: Response = JsFuture::from(promise)
+            .await
+            .map_err(|_| NetworkError)?
+            .dyn_into()
+            .map_err(|_| NetworkError)?;
+        let status = response.status();
+        let error_type = response.headers().get("x-amzn-ErrorType").ok().flatten();
+        let text = JsFuture::from(response.text().map_err(|_| NetworkError)?)
+            .await
+            .map_err(|_| NetworkError)?;
+        Ok(Reply {
+            status,
+            error_type,
+            body: text.as_string().unwrap_or_default(),
+        })
+    }
+    .await;
+    if let Some(timer) = timer {
+        window.clear_timeout_with_handle(timer);
+    }
+    result
+}
+
 impl Env for Browser {
     async fn post(&self, endpoint: &str, target: &str, body: String) -> Result<Reply, NetworkError> {
-        let window = web_sys::window().ok_or(NetworkError)?;
-        let headers = Headers::new().map_err(|_| NetworkError)?;
-        headers
-            .set("Content-Type", CONTENT_TYPE)
-            .map_err(|_| NetworkError)?;
-        headers.set("X-Amz-Target", target).map_err(|_| NetworkError)?;
-        let init = RequestInit::new();
-        init.set_method("POST");
-        init.set_mode(RequestMode::Cors);
-        // No cookies, and no Referer even if a server forgot its Referrer-Policy header.
-        init.set_credentials(RequestCredentials::Omit);
-        init.set_referrer_policy(ReferrerPolicy::NoReferrer);
-        init.set_headers(&headers);
-        init.set_body(&JsValue::from_str(&body));
-        let abort = AbortController::new().map_err(|_| NetworkError)?;
-        init.set_signal(Some(&abort.signal()));
-        let request = Request::new_with_str_and_init(endpoint, &init).map_err(|_| NetworkError)?;
-        let timer = {
-            let abort = abort.clone();
-            let cb = wasm_bindgen::closure::Closure::once_into_js(move || abort.abort());
-            window
-                .set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), REQUEST_TIMEOUT_MS)
-                .ok()
-        };
-        // `window.fetch` is looked up at call time, so a page (or a test) may wrap it.
-        let result = async {
-            let fetch: Function = Reflect::get(&window, &"fetch".into())
-                .ok()
-                .and_then(|f| f.dyn_into().ok())
-                .ok_or(NetworkError)?;
-            let promise: Promise = fetch
-                .call1(&window, &request)
-                .map_err(|_| NetworkError)?
-                .dyn_into()
-                .map_err(|_| NetworkError)?;
-            let response: Response = JsFuture::from(promise)
-                .await
-                .map_err(|_| NetworkError)?
-                .dyn_into()
-                .map_err(|_| NetworkError)?;
-            let status = response.status();
-            let error_type = response.headers().get("x-amzn-ErrorType").ok().flatten();
-            let text = JsFuture::from(response.text().map_err(|_| NetworkError)?)
-                .await
-                .map_err(|_| NetworkError)?;
-            Ok(Reply {
-                status,
-                error_type,
-                body: text.as_string().unwrap_or_default(),
-            })
-        }
-        .await;
-        if let Some(timer) = timer {
-            window.clear_timeout_with_handle(timer);
-        }
-        result
+        send(
+            endpoint,
+            &[("Content-Type", CONTENT_TYPE), ("X-Amz-Target", target)],
+            &body,
+        )
+        .await
+    }
+
+    async fn bind(&self, url: &str, token: &str) -> Result<Reply, NetworkError> {
+        // Only the safelisted text/plain content type and no other header: a simple request, no preflight.
+        send(url, &[("Content-Type", binding::CONTENT_TYPE)], token).await
     }
 
     async fn sleep(&self, ms: u32) {

@@ -36,6 +36,10 @@ pub struct Config {
     /// "Sign in another way" link on every error screen (the web app's normal sign-in).
     #[serde(default)]
     pub other_sign_in_url: Option<String>,
+    /// The edge's origin (`https://edge.example`; `http://` on a loopback host only). When set, the page asks the
+    /// edge for a context binding (`POST /v1/bind`) alongside `InitiateAuth`; absent, it makes no such call.
+    #[serde(default)]
+    pub edge_url: Option<String>,
 }
 
 /// Why a configuration was refused; the page shows "service misconfigured" for every one of them.
@@ -87,6 +91,14 @@ impl Config {
         }
         check_redirect(self.default_redirect(), &self.redirect_allowlist)
             .map_err(|e| ConfigError(format!("`defaultRedirect`: {e}")))?;
+        if let Some(edge) = &self.edge_url
+            && !edge_origin(edge)
+        {
+            return Err(ConfigError(
+                "`edgeUrl` must be an https origin (http on a loopback host), with no path, query or userinfo"
+                    .into(),
+            ));
+        }
         for (name, link) in [
             ("appReturnUrl", &self.app_return_url),
             ("otherSignInUrl", &self.other_sign_in_url),
@@ -108,10 +120,85 @@ impl Config {
         }
     }
 
+    /// The edge's bind endpoint (`{edgeUrl}/v1/bind`), if the configuration names an edge.
+    pub fn bind_url(&self) -> Option<String> {
+        let edge = self.edge_url.as_deref()?;
+        Some(format!("{}/v1/bind", edge.strip_suffix('/').unwrap_or(edge)))
+    }
+
     /// Where to land when the token names no redirect.
     pub fn default_redirect(&self) -> &str {
         self.default_redirect.as_deref().unwrap_or(FALLBACK_REDIRECT)
     }
+}
+
+/// Whether `url` is an origin the page may send a token to: `https://host[:port]` with an optional `/`, or the
+/// same with `http://` when the host is loopback (`localhost`, `127.x.y.z`, `[::1]`). No userinfo, path, query,
+/// fragment, percent-escape or non-ASCII host: anything a URL parser could read two ways is refused. Byte by byte
+/// rather than with a URL parser: the page's wasm stays small.
+pub fn edge_origin(url: &str) -> bool {
+    let (https, rest) = match url.strip_prefix("https://") {
+        Some(rest) => (true, rest),
+        None => match url.strip_prefix("http://") {
+            Some(rest) => (false, rest),
+            None => return false,
+        },
+    };
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    let (host, port) = match authority.rfind(':') {
+        // A colon inside `[...]` belongs to an IPv6 address, not to a port.
+        Some(at) if !authority[at..].contains(']') => (&authority[..at], Some(&authority[at + 1..])),
+        _ => (authority, None),
+    };
+    let port_ok = port.is_none_or(|p| p.len() <= 5 && decimal(p).is_some_and(|n| (1..=65535).contains(&n)));
+    let host_ok = match host.strip_prefix('[') {
+        Some(v6) => v6
+            .strip_suffix(']')
+            .is_some_and(|a| a.contains(':') && a.bytes().all(|b| b.is_ascii_hexdigit() || b == b':')),
+        None => dns_name(host),
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost") || host == "[::1]" || loopback_v4(host);
+    port_ok && host_ok && (https || loopback)
+}
+
+/// Dot-separated labels of letters, digits and inner hyphens, 1 to 63 bytes each, at most 253 in all.
+fn dns_name(host: &str) -> bool {
+    let mut label = 0;
+    let mut prev = b'.';
+    for b in host.bytes() {
+        match b {
+            b'.' if label > 0 && prev != b'-' => label = 0,
+            b'-' if label > 0 => label += 1,
+            _ if b.is_ascii_alphanumeric() => label += 1,
+            _ => return false,
+        }
+        if label > 63 {
+            return false;
+        }
+        prev = b;
+    }
+    label > 0 && prev != b'-' && host.len() <= 253
+}
+
+/// `127.x.y.z`, written as four decimal octets.
+fn loopback_v4(host: &str) -> bool {
+    let mut octets = 0;
+    host.starts_with("127.")
+        && host.split('.').all(|o| {
+            octets += 1;
+            o.len() <= 3 && decimal(o).is_some_and(|n| n <= 255)
+        })
+        && octets == 4
+}
+
+/// A non-empty run of ASCII digits (at most 5, so no overflow), as a number.
+fn decimal(digits: &str) -> Option<u32> {
+    if digits.is_empty() || digits.len() > 5 {
+        return None;
+    }
+    digits
+        .bytes()
+        .try_fold(0, |n, b| b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0')))
 }
 
 /// Links shown on error screens may be web URLs, paths or an app's own scheme (`myapp://`), but never a scheme
@@ -202,6 +289,77 @@ mod tests {
             assert!(Config::from_json(&v.to_string()).is_err(), "{key}");
         }
         assert!(Config::from_json("not json").is_err());
+    }
+
+    #[test]
+    fn edge_url_is_an_origin_the_token_may_go_to() {
+        let with_edge = |edge: &str| {
+            let mut v = json();
+            v["edgeUrl"] = edge.into();
+            Config::from_json(&v.to_string())
+        };
+        assert_eq!(Config::from_json(&json().to_string()).unwrap().bind_url(), None);
+        for (edge, bind) in [
+            ("https://edge.example", "https://edge.example/v1/bind"),
+            ("https://edge.example/", "https://edge.example/v1/bind"),
+            (
+                "https://handoff-edge.acme.workers.dev:8443/",
+                "https://handoff-edge.acme.workers.dev:8443/v1/bind",
+            ),
+            ("https://[2001:db8::1]/", "https://[2001:db8::1]/v1/bind"),
+            // Plain http on a loopback host only (the local stack).
+            ("http://127.0.0.1:8787", "http://127.0.0.1:8787/v1/bind"),
+            ("http://127.1.2.3:8787/", "http://127.1.2.3:8787/v1/bind"),
+            ("http://localhost:8787/", "http://localhost:8787/v1/bind"),
+            ("http://[::1]:8787/", "http://[::1]:8787/v1/bind"),
+        ] {
+            assert_eq!(
+                with_edge(edge).unwrap().bind_url().as_deref(),
+                Some(bind),
+                "{edge}"
+            );
+        }
+        for bad in [
+            "",
+            "edge.example",
+            "//edge.example",
+            "ftp://edge.example/",
+            "javascript:alert(1)",
+            "HTTPS://edge.example/",
+            // http off loopback
+            "http://edge.example/",
+            "http://10.0.0.1:8787/",
+            "http://127.0.0.1.evil.example/",
+            "http://localhost.evil.example/",
+            "http://[::2]/",
+            // a path, query, fragment or userinfo
+            "https://edge.example/v1",
+            "https://edge.example//",
+            "https://edge.example/?x",
+            "https://edge.example?x",
+            "https://edge.example#x",
+            "https://user@edge.example/",
+            "https://user:pw@edge.example/",
+            "https://evil.example@edge.example/",
+            "https://edge.example\\@evil.example/",
+            // hosts and ports a parser could read two ways, or none
+            "https://",
+            "https:///",
+            "https://edge..example/",
+            "https://edge.example./",
+            "https://-edge.example/",
+            "https://ed%67e.example/",
+            "https://édge.example/",
+            "https://edge example/",
+            "https://edge.example:/",
+            "https://edge.example:0/",
+            "https://edge.example:65536/",
+            "https://edge.example:+80/",
+            "https://[::1/",
+            "https://[edge]/",
+        ] {
+            assert!(with_edge(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -1,7 +1,14 @@
 //! The sign-in itself, written against a small [`Env`] (HTTP, sleep, clock) so the same code runs in the browser
-//! and in native tests with a scripted Cognito. Exactly two POSTs on the happy path; throttling and network errors
-//! are retried with backoff, at most [`MAX_RETRIES`] times per call.
+//! and in native tests with a scripted Cognito. Exactly two POSTs to Cognito on the happy path; throttling and
+//! network errors are retried with backoff, at most [`MAX_RETRIES`] times per call. With an `edgeUrl`, the
+//! context binding call to the edge ([`crate::binding`]) runs alongside `InitiateAuth`, which never waits for it,
+//! and its answer is awaited only before `RespondToAuthChallenge`.
 
+use std::future::Future;
+use std::pin::pin;
+use std::task::Poll;
+
+use crate::binding::Binding;
 use crate::cognito::{self, AuthAnswer, CognitoError, Op, Tokens};
 use crate::config::Config;
 use crate::link::Link;
@@ -32,6 +39,9 @@ pub struct NetworkError;
 pub trait Env {
     /// POSTs `body` to Cognito's `endpoint` with `X-Amz-Target: target`.
     async fn post(&self, endpoint: &str, target: &str, body: String) -> Result<Reply, NetworkError>;
+    /// POSTs `token` to the edge's bind endpoint `url` as a CORS simple request (`text/plain`, no cookies, no
+    /// Referer); one attempt, no retry.
+    async fn bind(&self, url: &str, token: &str) -> Result<Reply, NetworkError>;
     /// Waits `ms` milliseconds.
     async fn sleep(&self, ms: u32);
     /// The page's clock, in milliseconds since the epoch.
@@ -55,7 +65,8 @@ fn now_secs(env: &impl Env) -> u64 {
     (env.now_ms() / 1000.0).max(0.0) as u64
 }
 
-/// Runs the local checks on `token`, then the two Cognito calls; reports each step to `progress`.
+/// Runs the local checks on `token`, then the two Cognito calls (and, with an `edgeUrl`, the bind call alongside
+/// the first); reports each step to `progress`.
 pub async fn sign_in(
     env: &impl Env,
     config: &Config,
@@ -68,7 +79,14 @@ pub async fn sign_in(
 
     progress(Step::Contacting);
     let body = cognito::initiate_auth_body(&config.client_id, &link.username);
-    let first = call(env, &endpoint, Op::InitiateAuth, body, &link).await?;
+    let bind_url = config.bind_url();
+    let bind = async {
+        match &bind_url {
+            Some(url) => Binding::from_reply(env.bind(url, &link.token).await),
+            None => Binding::Absent,
+        }
+    };
+    let (first, binding) = alongside(call(env, &endpoint, Op::InitiateAuth, body, &link), bind).await?;
     let session = match (&first.challenge_name, &first.session) {
         (Some(name), Some(session)) if name == cognito::CUSTOM_CHALLENGE => session.clone(),
         // Tokens without a challenge, or another challenge: the Define trigger is not Handoff's.
@@ -80,9 +98,19 @@ pub async fn sign_in(
         .filter(|u| !u.is_empty())
         .cloned()
         .unwrap_or_else(|| link.username.clone());
+    // Another device or network: stop before the answer is sent, so the link is not spent.
+    if binding == Binding::WrongContext {
+        return Err(Failure::OtherDevice);
+    }
 
     progress(Step::Verifying);
-    let body = cognito::respond_body(&config.client_id, &session, &username, &link.token);
+    let body = cognito::respond_body_bound(
+        &config.client_id,
+        &session,
+        &username,
+        &link.token,
+        binding.proof(),
+    );
     let second = call(env, &endpoint, Op::RespondToAuthChallenge, body, &link).await?;
     let tokens = match second.authentication_result {
         Some(tokens) if !tokens.access_token.is_empty() => tokens,
@@ -135,6 +163,38 @@ pub async fn end_session(env: &impl Env, config: &Config, refresh_token: &str) -
     }
 }
 
+/// Runs `main` and `side` concurrently, `side` polled first (its request goes out first, neither waits for the
+/// other). An error from `main` returns at once, dropping `side`; otherwise both results once both are done.
+async fn alongside<T, E, S>(
+    main: impl Future<Output = Result<T, E>>,
+    side: impl Future<Output = S>,
+) -> Result<(T, S), E> {
+    let (mut main, mut side) = (pin!(main), pin!(side));
+    let (mut main_out, mut side_out) = (None, None);
+    std::future::poll_fn(|cx| {
+        if side_out.is_none()
+            && let Poll::Ready(out) = side.as_mut().poll(cx)
+        {
+            side_out = Some(out);
+        }
+        if main_out.is_none() {
+            match main.as_mut().poll(cx) {
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Ready(Ok(out)) => main_out = Some(out),
+                Poll::Pending => {}
+            }
+        }
+        match (main_out.take(), side_out.take()) {
+            (Some(main), Some(side)) => Poll::Ready(Ok((main, side))),
+            (main, side) => {
+                (main_out, side_out) = (main, side);
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
 /// One Cognito call with retries; maps a final error to its screen.
 async fn call(
     env: &impl Env,
@@ -175,7 +235,20 @@ mod tests {
     use super::*;
     use crate::link::tests::{NOW, claims, config, token};
 
-    /// A scripted Cognito: answers in order, records every request.
+    /// The scripted edge's bind endpoint (`edgeUrl` is `https://edge.example/` when the script has an edge).
+    const BIND_URL: &str = "https://edge.example/v1/bind";
+
+    /// How the scripted edge answers the bind call.
+    enum Edge {
+        /// No `edgeUrl` in the configuration: a bind call fails the test.
+        Absent,
+        /// Answers, but only once `InitiateAuth` has gone out: a flow that waited for the edge first would stall.
+        AfterInitiateAuth(Result<Reply, NetworkError>),
+        /// Never answers.
+        Silent,
+    }
+
+    /// A scripted Cognito (answers in order, records every request) and edge; records the order of the calls.
     struct Script {
         answers: RefCell<VecDeque<Result<Reply, NetworkError>>>,
         requests: RefCell<Vec<(String, serde_json::Value)>>,
@@ -183,6 +256,11 @@ mod tests {
         now_ms: Cell<f64>,
         /// How far the clock moves during each request.
         tick_ms: f64,
+        edge: Edge,
+        /// The bodies of the bind calls.
+        binds: RefCell<Vec<String>>,
+        /// `bind` and `bound` (the edge's call starting and answering) and each Cognito operation, in order.
+        events: RefCell<Vec<&'static str>>,
     }
 
     impl Script {
@@ -193,6 +271,16 @@ mod tests {
                 sleeps: RefCell::default(),
                 now_ms: Cell::new(NOW as f64 * 1000.0),
                 tick_ms: 0.0,
+                edge: Edge::Absent,
+                binds: RefCell::default(),
+                events: RefCell::default(),
+            }
+        }
+
+        fn with_edge(answers: Vec<Result<Reply, NetworkError>>, edge: Edge) -> Self {
+            Script {
+                edge,
+                ..Script::new(answers)
             }
         }
     }
@@ -201,12 +289,38 @@ mod tests {
         async fn post(&self, endpoint: &str, target: &str, body: String) -> Result<Reply, NetworkError> {
             assert_eq!(endpoint, "https://cognito-idp.eu-west-1.amazonaws.com/");
             let body = serde_json::from_str(&body).unwrap();
+            let op = target.rsplit('.').next().unwrap();
+            self.events.borrow_mut().push(match op {
+                "InitiateAuth" => "InitiateAuth",
+                "RespondToAuthChallenge" => "RespondToAuthChallenge",
+                _ => "other",
+            });
             self.requests.borrow_mut().push((target.to_owned(), body));
             self.now_ms.set(self.now_ms.get() + self.tick_ms);
             self.answers
                 .borrow_mut()
                 .pop_front()
                 .expect("an unexpected extra request")
+        }
+        async fn bind(&self, url: &str, token: &str) -> Result<Reply, NetworkError> {
+            assert_eq!(url, BIND_URL);
+            self.binds.borrow_mut().push(token.to_owned());
+            self.events.borrow_mut().push("bind");
+            std::future::poll_fn(|cx| {
+                let sent = self.events.borrow().contains(&"InitiateAuth");
+                match &self.edge {
+                    Edge::Absent => panic!("a bind call without an edgeUrl"),
+                    Edge::AfterInitiateAuth(answer) if sent => {
+                        self.events.borrow_mut().push("bound");
+                        Poll::Ready(answer.clone())
+                    }
+                    Edge::AfterInitiateAuth(_) | Edge::Silent => {
+                        cx.waker().wake_by_ref();
+                        Poll::Pending
+                    }
+                }
+            })
+            .await
         }
         async fn sleep(&self, ms: u32) {
             self.sleeps.borrow_mut().push(ms);
@@ -259,19 +373,31 @@ mod tests {
         }
     }
 
-    /// Runs the flow to completion: the scripted Env never pends.
-    fn run(script: &Script, token: &str) -> (Result<SignedIn, Failure>, Vec<Step>) {
+    /// Runs the flow, polling it as long as something is left to do (the scripted edge pends until
+    /// `InitiateAuth` has gone out); `None` if it stalled (waits for an answer that never comes).
+    fn try_run(script: &Script, token: &str) -> (Option<Result<SignedIn, Failure>>, Vec<Step>) {
         let steps = RefCell::new(Vec::new());
         let progress = |s| steps.borrow_mut().push(s);
-        let config = config();
+        let mut config = config();
+        if !matches!(script.edge, Edge::Absent) {
+            config.edge_url = Some("https://edge.example/".into());
+        }
         let result = {
             let mut future = pin!(sign_in(script, &config, token, &progress));
-            match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-                Poll::Ready(result) => result,
-                Poll::Pending => panic!("the scripted flow pended"),
-            }
+            (0..16).find_map(
+                |_| match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+                    Poll::Ready(result) => Some(result),
+                    Poll::Pending => None,
+                },
+            )
         };
         (result, steps.take())
+    }
+
+    /// Runs the flow to completion.
+    fn run(script: &Script, token: &str) -> (Result<SignedIn, Failure>, Vec<Step>) {
+        let (result, steps) = try_run(script, token);
+        (result.expect("the scripted flow stalled"), steps)
     }
 
     #[test]
@@ -297,6 +423,145 @@ mod tests {
         assert_eq!(requests[1].1["Session"], "S1");
         assert_eq!(done.entries.last().unwrap().1, "u-123");
         assert!(script.sleeps.borrow().is_empty());
+        // No edgeUrl: no bind call (the scripted edge would fail the test), no ClientMetadata.
+        assert_eq!(
+            *script.events.borrow(),
+            ["InitiateAuth", "RespondToAuthChallenge"]
+        );
+        assert_eq!(requests[1].1.get("ClientMetadata"), None);
+    }
+
+    fn bind_reply(status: u16, body: serde_json::Value) -> Result<Reply, NetworkError> {
+        Ok(Reply {
+            status,
+            error_type: None,
+            body: body.to_string(),
+        })
+    }
+
+    const PROOF: &str = "eyJhbGciOiJFZERTQSJ9.eyJqdGkiOiJqMSJ9.c2lnbmF0dXJl-_";
+
+    #[test]
+    fn binding_proof_reaches_respond_to_auth_challenge() {
+        let edge = Edge::AfterInitiateAuth(bind_reply(
+            200,
+            serde_json::json!({"binding": PROOF, "expires_in": 60}),
+        ));
+        let script = Script::with_edge(vec![challenge(Some("u-123")), signed_in()], edge);
+        let t = token(claims());
+        let (result, steps) = run(&script, &t);
+        assert_eq!(result.unwrap().username, "u-123");
+        assert_eq!(steps, Step::ALL);
+        // The bind call starts first and InitiateAuth goes out without waiting for it (the scripted edge answers
+        // only after InitiateAuth); the answer is awaited before RespondToAuthChallenge.
+        assert_eq!(
+            *script.events.borrow(),
+            ["bind", "InitiateAuth", "bound", "RespondToAuthChallenge"]
+        );
+        assert_eq!(*script.binds.borrow(), [t.as_str()]);
+        let requests = script.requests.borrow();
+        assert_eq!(requests.len(), 2, "still exactly two POSTs to Cognito");
+        assert_eq!(requests[0].1.get("ClientMetadata"), None);
+        assert_eq!(
+            requests[1].1,
+            serde_json::json!({
+                "ChallengeName": "CUSTOM_CHALLENGE", "ClientId": "web", "Session": "S1",
+                "ChallengeResponses": {"USERNAME": "u-123", "ANSWER": t},
+                "ClientMetadata": {"handoff_binding": PROOF},
+            })
+        );
+    }
+
+    #[test]
+    fn wrong_context_stops_before_the_answer_is_sent() {
+        let edge = Edge::AfterInitiateAuth(bind_reply(
+            403,
+            serde_json::json!({"error": "wrong_context", "message": "not where the link was asked for"}),
+        ));
+        // Cognito would accept: the page must not even ask.
+        let script = Script::with_edge(vec![challenge(None), signed_in()], edge);
+        let (result, steps) = run(&script, &token(claims()));
+        assert_eq!(result.unwrap_err(), Failure::OtherDevice);
+        assert_eq!(steps, [Step::Checking, Step::Contacting]);
+        // InitiateAuth spends nothing; the token was never offered, so the link stays unspent.
+        assert_eq!(*script.events.borrow(), ["bind", "InitiateAuth", "bound"]);
+        assert_eq!(
+            script.answers.borrow().len(),
+            1,
+            "RespondToAuthChallenge not sent"
+        );
+    }
+
+    #[test]
+    fn without_a_proof_the_sign_in_goes_on_and_the_edge_decides() {
+        for answer in [
+            Err(NetworkError),
+            bind_reply(404, serde_json::json!({"error": "not_found"})),
+            bind_reply(503, serde_json::json!({"error": "unavailable"})),
+            bind_reply(400, serde_json::json!({"error": "malformed"})),
+            bind_reply(401, serde_json::json!({"error": "bad_signature"})),
+            bind_reply(403, serde_json::json!({"error": "expired"})),
+            bind_reply(200, serde_json::json!({"binding": "not a proof"})),
+        ] {
+            let shown = format!("{answer:?}");
+            let script = Script::with_edge(
+                vec![challenge(None), signed_in()],
+                Edge::AfterInitiateAuth(answer),
+            );
+            let t = token(claims());
+            assert!(run(&script, &t).0.is_ok(), "{shown}");
+            assert_eq!(
+                *script.events.borrow(),
+                ["bind", "InitiateAuth", "bound", "RespondToAuthChallenge"],
+                "{shown}"
+            );
+            // Exactly the body without a binding: no ClientMetadata at all.
+            let requests = script.requests.borrow();
+            assert_eq!(requests[1].1.get("ClientMetadata"), None, "{shown}");
+            assert_eq!(
+                requests[1].1,
+                serde_json::from_str::<serde_json::Value>(&cognito::respond_body("web", "S1", "alice", &t))
+                    .unwrap()
+            );
+        }
+        // A deployment that requires the binding refuses the answer: the usual refusal screen.
+        let script = Script::with_edge(
+            vec![challenge(None), error(400, "NotAuthorizedException")],
+            Edge::AfterInitiateAuth(Err(NetworkError)),
+        );
+        assert_eq!(run(&script, &token(claims())).0.unwrap_err(), Failure::Unusable);
+    }
+
+    #[test]
+    fn the_bind_call_is_made_once_and_awaited_only_before_the_answer() {
+        // InitiateAuth retried while the bind call is in flight: one bind call, the usual backoff.
+        let edge = Edge::AfterInitiateAuth(bind_reply(200, serde_json::json!({ "binding": PROOF })));
+        let script = Script::with_edge(
+            vec![
+                error(400, "TooManyRequestsException"),
+                challenge(None),
+                signed_in(),
+            ],
+            edge,
+        );
+        assert!(run(&script, &token(claims())).0.is_ok());
+        assert_eq!(script.binds.borrow().len(), 1);
+        assert_eq!(*script.sleeps.borrow(), [250]);
+        assert_eq!(
+            script.requests.borrow()[2].1["ClientMetadata"]["handoff_binding"],
+            PROOF
+        );
+
+        // An edge that does not answer holds RespondToAuthChallenge back (the browser's timeout ends the wait)...
+        let script = Script::with_edge(vec![challenge(None), signed_in()], Edge::Silent);
+        let (result, steps) = try_run(&script, &token(claims()));
+        assert!(result.is_none(), "went on without the edge's answer");
+        assert_eq!(steps, [Step::Checking, Step::Contacting]);
+        assert_eq!(*script.events.borrow(), ["bind", "InitiateAuth"]);
+
+        // ...but never a failure of InitiateAuth: that screen shows at once.
+        let script = Script::with_edge(vec![error(400, "UserNotFoundException")], Edge::Silent);
+        assert_eq!(run(&script, &token(claims())).0.unwrap_err(), Failure::Unusable);
     }
 
     #[test]

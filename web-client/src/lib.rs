@@ -2,11 +2,13 @@
 //! sign-in as a small wasm-bindgen API (`completeHandoff`) for web apps that do not use Leptos.
 //!
 //! Plain logic lives in plain modules, tested natively: [`fragment`] (reading `#handoff=`), [`link`] (the local
-//! checks on the unverified token), [`cognito`] (the two JSON 1.1 calls and what their errors mean), [`session`]
-//! (Amplify v6's localStorage keys), [`flow`] (the sign-in with retries) and [`outcome`] (steps and screens).
+//! checks on the unverified token), [`cognito`] (the two JSON 1.1 calls and what their errors mean), [`binding`]
+//! (the edge's context binding proof), [`session`] (Amplify v6's localStorage keys), [`flow`] (the sign-in with
+//! retries) and [`outcome`] (steps and screens).
 //! The browser glue (`browser`), the JS API (`api`) and the Leptos page (`page`) exist on wasm32 only.
 #![deny(missing_docs)]
 
+pub mod binding;
 pub mod cognito;
 pub mod config;
 pub mod flow;

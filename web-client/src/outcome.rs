@@ -55,6 +55,9 @@ pub enum Failure {
     /// The service answered in a way that means it is set up wrong or broken (configuration, user pool, a failing
     /// trigger, for example because the edge is down). Not the link's fault, and retrying at once will not help.
     Misconfigured,
+    /// The edge says this browser is not where the link was asked for (another device or network: the context
+    /// binding). Stopped before the answer was sent, so the link is not spent.
+    OtherDevice,
 }
 
 impl Failure {
@@ -66,6 +69,7 @@ impl Failure {
             Failure::Invalid => "invalid",
             Failure::Network => "network",
             Failure::Misconfigured => "misconfigured",
+            Failure::OtherDevice => "other_device",
         }
     }
 
@@ -77,6 +81,7 @@ impl Failure {
             Failure::Invalid => "This link isn't valid",
             Failure::Network => "We couldn't reach the sign-in service",
             Failure::Misconfigured => "Sign-in isn't working right now",
+            Failure::OtherDevice => "Open this link on the device that asked for it",
         }
     }
 
@@ -101,6 +106,10 @@ impl Failure {
                 "The sign-in service has a problem on its side; your link and your device are fine. Please sign \
                  in another way, or try the link again later."
             }
+            Failure::OtherDevice => {
+                "For your security, a sign-in link works only on the phone and network where the app created it. \
+                 Open the web version from the app on that phone, or sign in another way."
+            }
         }
     }
 
@@ -114,12 +123,13 @@ impl Failure {
 mod tests {
     use super::*;
 
-    const ALL: [Failure; 5] = [
+    const ALL: [Failure; 6] = [
         Failure::Expired,
         Failure::Unusable,
         Failure::Invalid,
         Failure::Network,
         Failure::Misconfigured,
+        Failure::OtherDevice,
     ];
 
     #[test]

@@ -146,8 +146,8 @@ async fn scrubs_the_fragment_before_any_fetch_and_stores_amplify_keys() {
 
 #[wasm_bindgen_test]
 async fn local_failures_send_nothing() {
+    // An expired link is not a local failure: the device's clock never refuses a link (the edge's decides).
     for (hash, error) in [
-        (format!("#handoff={}", token("/orders/1", -3600.0)), "expired"),
         (format!("#handoff={}", token("//evil.example", 60.0)), "invalid"),
         (format!("#handoff={}", token("/admin", 60.0)), "invalid"),
         ("#handoff=not-a-token".to_owned(), "invalid"),
@@ -161,6 +161,111 @@ async fn local_failures_send_nothing() {
         assert!(fetch_hrefs().is_empty(), "{hash}: sent a request");
         assert!(!window().location().href().unwrap().contains("handoff="));
     }
+}
+
+/// Replaces `window.fetch` with a recorder answering like Cognito and like the edge's `/v1/bind` (`edge`: `ok`,
+/// `wrong_context` or `down`). The edge answers only once InitiateAuth has been sent (or after 2 s), so the
+/// order in `window.__events` shows whether the page waited for it. `window.__binds` gets each bind request as
+/// the browser would send it; `window.__bodies` every Cognito body.
+fn install_fake_cognito_and_edge(edge: &str) {
+    let install = Function::new_with_args(
+        "edge",
+        r#"
+        window.__events = []; window.__binds = []; window.__bodies = [];
+        let initiated;
+        const initiateSent = new Promise((resolve) => { initiated = resolve; });
+        const json = (status, body) => new Response(JSON.stringify(body), {status});
+        window.fetch = async (request) => {
+            if (request.url.endsWith('/v1/bind')) {
+                window.__events.push('bind');
+                window.__binds.push({method: request.method, url: request.url, mode: request.mode,
+                    credentials: request.credentials, referrerPolicy: request.referrerPolicy,
+                    headers: [...request.headers], body: await request.text()});
+                await Promise.race([initiateSent, new Promise((r) => setTimeout(r, 2000))]);
+                window.__events.push('bound');
+                if (edge === 'down') throw new TypeError('Failed to fetch');
+                if (edge === 'wrong_context') return json(403, {error: 'wrong_context', message: 'elsewhere'});
+                return json(200, {binding: 'b1.b2-_', expires_in: 60});
+            }
+            const target = request.headers.get('X-Amz-Target').split('.').pop();
+            window.__events.push(target);
+            window.__bodies.push(JSON.parse(await request.text()));
+            if (target === 'InitiateAuth') {
+                initiated();
+                return json(200, {ChallengeName: 'CUSTOM_CHALLENGE', Session: 'S1', ChallengeParameters: {USERNAME: 'u-1'}});
+            }
+            return json(200, {AuthenticationResult: {AccessToken: 'h.eyJpYXQiOjE3MDAwMDAwMDB9.s', IdToken: 'I',
+                              RefreshToken: 'R', ExpiresIn: 3600, TokenType: 'Bearer'}});
+        };
+        "#,
+    );
+    install.call1(&JsValue::NULL, &edge.into()).unwrap();
+}
+
+fn global_json(name: &str) -> serde_json::Value {
+    let value = Reflect::get(&window(), &name.into()).unwrap();
+    serde_json::from_str(&js_sys::JSON::stringify(&value).unwrap().as_string().unwrap()).unwrap()
+}
+
+fn with_edge() -> serde_json::Value {
+    let mut options = options();
+    options["edgeUrl"] = "http://127.0.0.1:9/".into();
+    options
+}
+
+#[wasm_bindgen_test]
+async fn the_binding_is_asked_for_alongside_initiate_auth_and_passed_on() {
+    install_fake_cognito_and_edge("ok");
+    let t = token("/orders/7", 60.0);
+    set_hash(&format!("#handoff={t}"));
+    let result = complete(&with_edge()).await;
+    assert_eq!(result["ok"], true, "{result}");
+    assert_eq!(
+        global_json("__events"),
+        serde_json::json!(["bind", "InitiateAuth", "bound", "RespondToAuthChallenge"])
+    );
+    // A CORS simple request: POST, the token as text/plain and no other header; no cookies, no Referer.
+    assert_eq!(
+        global_json("__binds"),
+        serde_json::json!([{
+            "method": "POST", "url": "http://127.0.0.1:9/v1/bind", "mode": "cors", "credentials": "omit",
+            "referrerPolicy": "no-referrer", "headers": [["content-type", "text/plain;charset=UTF-8"]], "body": t,
+        }])
+    );
+    let bodies = global_json("__bodies");
+    assert_eq!(bodies[0].get("ClientMetadata"), None);
+    assert_eq!(
+        bodies[1]["ClientMetadata"],
+        serde_json::json!({"handoff_binding": "b1.b2-_"})
+    );
+}
+
+#[wasm_bindgen_test]
+async fn wrong_context_stops_before_the_answer_and_a_dead_edge_does_not() {
+    install_fake_cognito_and_edge("wrong_context");
+    set_hash(&format!("#handoff={}", token("/orders/7", 60.0)));
+    let result = complete(&with_edge()).await;
+    assert_eq!(result["error"], "other_device");
+    assert_eq!(result["retry"], false);
+    assert_eq!(
+        global_json("__events"),
+        serde_json::json!(["bind", "InitiateAuth", "bound"])
+    );
+
+    install_fake_cognito_and_edge("down");
+    set_hash(&format!("#handoff={}", token("/orders/7", 60.0)));
+    let result = complete(&with_edge()).await;
+    assert_eq!(result["ok"], true, "{result}");
+    assert_eq!(global_json("__bodies")[1].get("ClientMetadata"), None);
+
+    // Without edgeUrl: no call to the edge at all.
+    install_fake_cognito_and_edge("ok");
+    set_hash(&format!("#handoff={}", token("/orders/7", 60.0)));
+    assert_eq!(complete(&options()).await["ok"], true);
+    assert_eq!(
+        global_json("__events"),
+        serde_json::json!(["InitiateAuth", "RespondToAuthChallenge"])
+    );
 }
 
 #[wasm_bindgen_test]
@@ -206,6 +311,7 @@ fn every_failure_screen_renders_with_both_ways_out() {
         Failure::Invalid,
         Failure::Network,
         Failure::Misconfigured,
+        Failure::OtherDevice,
     ] {
         let root = container();
         let links = links.clone();
