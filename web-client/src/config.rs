@@ -80,10 +80,13 @@ impl Config {
         if !self.user_pool_id.is_empty() {
             simple("userPoolId", &self.user_pool_id)?;
         }
+        // The answers carry the user's tokens: https only (http on a loopback host for the emulator), no userinfo.
         if let Some(endpoint) = &self.cognito_endpoint
-            && !(endpoint.starts_with("https://") || endpoint.starts_with("http://"))
+            && !edge_origin(endpoint)
         {
-            return Err(ConfigError("`cognitoEndpoint` must be an http(s) URL".into()));
+            return Err(ConfigError(
+                "`cognitoEndpoint` must be an https origin (http on a loopback host), with no path or userinfo".into(),
+            ));
         }
         for entry in &self.redirect_allowlist {
             check_allowlist_entry(entry)
@@ -258,8 +261,17 @@ mod tests {
             Config::from_json(&v.to_string()).unwrap().endpoint(),
             "http://127.0.0.1:4566/"
         );
-        v["cognitoEndpoint"] = "javascript:alert(1)".into();
-        assert!(Config::from_json(&v.to_string()).is_err());
+        for bad in [
+            "javascript:alert(1)",
+            "http://cognito-idp.eu-west-1.amazonaws.com/",
+            "http://127.0.0.1:@evil.example/",
+            "https://user@cognito-idp.eu-west-1.amazonaws.com/",
+        ] {
+            v["cognitoEndpoint"] = bad.into();
+            assert!(Config::from_json(&v.to_string()).is_err(), "{bad}");
+        }
+        v["cognitoEndpoint"] = "https://cognito-idp.eu-west-1.amazonaws.com/".into();
+        assert!(Config::from_json(&v.to_string()).is_ok());
     }
 
     #[test]
