@@ -74,7 +74,7 @@ test('planted mistakes in a filled config are caught with the exact problem', as
     ['workers_dev', ['workers_dev = false', 'workers_dev = true']],
     ['observability', ['[env.production.observability]\nenabled = true', '[env.production.observability]\nenabled = false']],
     ['secrets', ['required = ["SIGNING_JWKS", "REDEEM_SECRETS"]', 'required = ["SIGNING_JWKS"]']],
-    ['bench', ['RATE_MAX_LIVE_TOKENS = "3"\n\n# Secrets', 'RATE_MAX_LIVE_TOKENS = "3"\nBENCH_ROUTES = "true"\n\n# Secrets']],
+    ['bench', ['REVOCATION_CHECK = "getuser"\n', 'REVOCATION_CHECK = "getuser"\nBENCH_ROUTES = "true"\n']],
     ['missing_var', ['LANDING_PATH = "/handoff"\n# From the SAM', '# From the SAM']],
     ['durable_object', ['[env.production.durable_objects]\nbindings = [{ name = "LEDGER", class_name = "Ledger" }]', '']],
   ];
