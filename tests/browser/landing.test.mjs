@@ -339,6 +339,16 @@ describe('landing page', () => {
     await page.close();
   });
 
+  // Finding: with the token passed in, completeHandoff() did not scrub the address bar at all.
+  test('plain JavaScript: completeHandoff() scrubs the URL even when the app passes the token in', async () => {
+    const page = await freshPage();
+    await page.goto(`${site.url}/api-demo/?explicit-token#handoff=not-a-token&keep=1`);
+    await page.locator('#result[data-failure="invalid"]').waitFor({ timeout: 15_000 });
+    assert.ok(!page.url().includes('handoff='), page.url());
+    assert.ok(page.url().endsWith('#keep=1'), `other fragment parameters stay: ${page.url()}`);
+    await page.close();
+  });
+
   test('plain JavaScript: completeHandoff() resolves with the failure, never rejects', async () => {
     const page = await freshPage();
     cognito.reset();

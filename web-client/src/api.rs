@@ -69,13 +69,15 @@ pub async fn complete_handoff(
 }
 
 async fn run(options: &JsValue) -> Result<(String, String), Failure> {
-    // The scrub comes first, whatever else is wrong with the options.
+    // The scrub comes first, whatever else is wrong with the options, and also when the token is passed in: a
+    // `#handoff=` left in the address bar would stay in history and reach every later script.
+    let from_location = browser::take_token();
     let token = match Reflect::get(options, &"token".into())
         .ok()
         .and_then(|t| t.as_string())
     {
         Some(token) => Ok(token),
-        None => browser::take_token(),
+        None => from_location,
     };
     let text: String = JSON::stringify(options)
         .ok()

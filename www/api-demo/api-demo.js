@@ -11,8 +11,13 @@ const labels = {
 
 await init();
 const config = JSON.parse(document.getElementById('handoff-config').textContent);
+// `?explicit-token`: an app that reads the token itself and passes it in (completeHandoff still scrubs the URL).
+const explicit = new URLSearchParams(location.search).has('explicit-token')
+  ? new URLSearchParams(location.hash.slice(1)).get('handoff')
+  : null;
 const result = await completeHandoff({
   ...config,
+  ...(explicit ? { token: explicit } : {}),
   onProgress: (step) => {
     status.textContent = labels[step];
     document.body.dataset.step = step;
