@@ -1,6 +1,6 @@
 //! Fault injection for tests, compiled in only with the `faults` cargo feature (never in a production build):
-//! the header `x-handoff-fault: ledger, kv-read, kv-write` makes this request's Durable Object call or KV read
-//! or write fail as if the runtime had failed it. The workerd tests (`tests/edge/faults.test.mjs`) check that
+//! the header `x-handoff-fault: ledger, kv-read, kv-write, sign` makes this request's Durable Object call, KV
+//! read or write, or token signature fail as if the runtime had failed it. The workerd tests (`tests/edge/faults.test.mjs`) check that
 //! every such failure fails closed with the right reason, burns nothing that was not spent, and that the same
 //! request succeeds once the fault is gone.
 
@@ -13,6 +13,8 @@ pub struct Faults {
     pub kv_read: bool,
     /// Writing the KV burn record fails.
     pub kv_write: bool,
+    /// Signing a new token fails (the runtime refusing the key).
+    pub sign: bool,
 }
 
 /// The request header that asks for faults (honoured only with the `faults` feature).
@@ -30,6 +32,7 @@ impl Faults {
                 "ledger" => faults.ledger = true,
                 "kv-read" => faults.kv_read = true,
                 "kv-write" => faults.kv_write = true,
+                "sign" => faults.sign = true,
                 _ => {}
             }
         }

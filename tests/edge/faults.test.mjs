@@ -42,6 +42,18 @@ describe('fault injection (faults build)', () => {
     for (let i = 0; i < 3; i += 1) assert.equal((await issue(user)).status, 201);
   });
 
+  // Finding: the ledger recorded a token before it was signed, so an issue that failed later still counted.
+  test('signing fails at issue: 500 internal, and the failure leaves no trace in the rate limits', async () => {
+    const user = cognito.user();
+    for (let i = 0; i < 6; i += 1) {
+      const res = await issue(user, 'sign');
+      assert.equal(res.status, 500, res.text);
+      assert.equal(res.json.error, 'internal');
+    }
+    // 5 issues a minute and 3 live tokens are all still there.
+    for (let i = 0; i < 3; i += 1) assert.equal((await issue(user)).status, 201);
+  });
+
   test('ledger down at redeem: 503 (the trigger fails closed), nothing burned, the retry redeems', async () => {
     const user = cognito.user();
     const { token } = (await issue(user)).json;

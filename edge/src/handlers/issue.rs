@@ -65,12 +65,17 @@ pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, Ap
     })?;
     let claims = handoff_claims(&config, &user, ctx.now, random, redirect);
 
-    let token = mint_async(&claims, &config.signing_keys, &WebCrypto)
-        .await
-        .map_err(|e| {
-            ctx.log.detail = Some(e.to_string());
-            ApiError::internal()
-        })?;
+    let signed = if ctx.faults.sign {
+        Err("injected fault: sign".to_owned())
+    } else {
+        mint_async(&claims, &config.signing_keys, &WebCrypto)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    let token = signed.map_err(|detail| {
+        ctx.log.detail = Some(detail);
+        ApiError::internal()
+    })?;
 
     // Where the link is asked for: a link signs in only from there (context binding, see crate::context).
     let context = match config.context_binding {
