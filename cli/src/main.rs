@@ -172,6 +172,37 @@ struct Failure {
     message: String,
 }
 
+/// A URL the CLI sends credentials to (access tokens, passwords, links): https, or http on a loopback host; never
+/// with user information (`http://127.0.0.1:@evil.example` is a request to evil.example).
+fn safe_url(name: &str, url: String) -> Result<String, Failure> {
+    let trimmed = url.trim();
+    let (scheme, rest) = trimmed
+        .split_once("://")
+        .ok_or_else(|| usage(format!("{name} must be an https:// URL")))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(usage(format!(
+            "{name} must not contain user information (user@host)"
+        )));
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    let loopback = host == "localhost"
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" if !host.is_empty() => Ok(trimmed.to_owned()),
+        "http" if loopback => Ok(trimmed.to_owned()),
+        _ => Err(usage(format!(
+            "{name} must be an https:// URL (plain http only on loopback)"
+        ))),
+    }
+}
+
 fn usage(message: impl Into<String>) -> Failure {
     Failure {
         code: 2,
@@ -240,7 +271,7 @@ impl Ctx {
             .settings
             .pick(self.global.endpoint.as_deref(), "COGNITO_ENDPOINT")
         {
-            return Ok(endpoint);
+            return safe_url("COGNITO_ENDPOINT", endpoint);
         }
         match self.settings.pick(self.global.region.as_deref(), "AWS_REGION") {
             Some(region) => Ok(format!("https://cognito-idp.{region}.amazonaws.com/")),
@@ -320,7 +351,7 @@ fn login(ctx: &Ctx, username: Option<String>, password_stdin: bool) -> Result<()
 }
 
 fn link(ctx: &Ctx, redirect: Option<String>, json: bool) -> Result<(), Failure> {
-    let edge_url = ctx.require(&ctx.global.edge, "EDGE_URL", "--edge")?;
+    let edge_url = safe_url("EDGE_URL", ctx.require(&ctx.global.edge, "EDGE_URL", "--edge")?)?;
     let dir = ctx.settings.state_dir();
     let mut session = state::load(&dir).map_err(usage)?;
     if state::seconds_left(&session.tokens.access_token, now()).is_some_and(|left| left < 30) {
@@ -371,7 +402,8 @@ fn redeem(ctx: &Ctx, url: &str) -> Result<(), Failure> {
     let link = flow::parse_link(url).map_err(|e| usage(e.to_string()))?;
     let client = ctx.cognito()?;
     // Like the landing page: a context binding from the edge, when one is known (the edge decides if it needs it).
-    let binding = match ctx.settings.pick(ctx.global.edge.as_deref(), "EDGE_URL") {
+    let edge_url = ctx.settings.pick(ctx.global.edge.as_deref(), "EDGE_URL");
+    let binding = match edge_url.map(|u| safe_url("EDGE_URL", u)).transpose()? {
         Some(edge_url) => match edge::bind(&edge_url, &link.token) {
             edge::Bind::Bound(binding) => Some(binding),
             edge::Bind::WrongContext => {

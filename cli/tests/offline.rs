@@ -126,3 +126,47 @@ fn token_lifetimes_are_read_from_exp() {
     assert_eq!(state::seconds_left(&jwt, 1100), Some(-100));
     assert_eq!(state::seconds_left("garbage", 0), None);
 }
+
+/// Finding: URL checks could be bypassed with user information; the CLI sends access tokens, passwords and links
+/// to these URLs, so it refuses plain http off loopback and any `user@host`.
+#[test]
+fn urls_that_would_send_credentials_elsewhere_are_refused() {
+    let dir = std::env::temp_dir().join(format!("handoff-cli-urls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let link = "http://127.0.0.1/handoff#handoff=eyJhbGciOiJFZERTQSJ9.eyJ1c2VybmFtZSI6ImEifQ.c2ln";
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_handoff"))
+            .args(args)
+            .env_remove("EDGE_URL")
+            .env_remove("COGNITO_ENDPOINT")
+            .env_remove("HANDOFF_STACK_ENV")
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        (out.status.code().unwrap(), String::from_utf8(out.stderr).unwrap())
+    };
+    for (flag, url, why) in [
+        (
+            "--endpoint",
+            "http://cognito-idp.eu-west-1.amazonaws.com/",
+            "plain http only on loopback",
+        ),
+        (
+            "--endpoint",
+            "http://127.0.0.1:@evil.example/",
+            "user information",
+        ),
+        ("--edge", "http://127.0.0.1:@evil.example", "user information"),
+        ("--edge", "http://edge.example", "plain http only on loopback"),
+    ] {
+        let mut args = vec!["--web-client", "web", flag, url];
+        if flag == "--edge" {
+            args.extend(["--endpoint", "http://127.0.0.1:9/"]);
+        }
+        args.extend(["redeem", link]);
+        let (code, err) = run(&args);
+        assert_eq!(code, 2, "{flag} {url}: {err}");
+        assert!(err.contains(why), "{flag} {url}: {err}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
