@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Error, Result};
 use crate::tools::{
-    self, CARGO_LAMBDA_VERSION, LAMBDA_TARGETS, MINISTACK_VERSION, Tools, WASM_TARGET, WORKER_BUILD_VERSION,
-    ZIGLANG_VERSION,
+    self, CARGO_FUZZ_VERSION, CARGO_LAMBDA_VERSION, FUZZ_NIGHTLY, LAMBDA_TARGETS, MINISTACK_VERSION, Tools,
+    WASM_TARGET, WORKER_BUILD_VERSION, ZIGLANG_VERSION,
 };
 
 /// Runs every setup step in order; stops at the first failure.
@@ -24,6 +24,7 @@ pub fn run(tools: &Tools) -> Result<()> {
     lambda_targets(tools)?;
     cargo_lambda(tools)?;
     qemu_user(tools)?;
+    fuzz_tools(tools)?;
     println!("setup: done in {:.1}s", started.elapsed().as_secs_f64());
     Ok(())
 }
@@ -420,6 +421,64 @@ fn qemu_user(tools: &Tools) -> Result<()> {
                 "finished but `qemu-aarch64 --version` or the aarch64 libraries are missing",
             )
         })
+    })
+}
+
+/// The dated nightly and cargo-fuzz for `fuzz/run.sh` (libFuzzer targets built with AddressSanitizer).
+fn fuzz_tools(tools: &Tools) -> Result<()> {
+    const STEP: &str = "cargo-fuzz";
+    let toolchains = cmd::capture(STEP, tools.command("rustup").args(["toolchain", "list"]))?;
+    // Listed with the host triple: `nightly-2026-10-30-x86_64-unknown-linux-gnu (...)`.
+    let host_suffixed = format!("{FUZZ_NIGHTLY}-");
+    let has_nightly = toolchains
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .any(|name| name == FUZZ_NIGHTLY || name.starts_with(&host_suffixed));
+    if has_nightly {
+        present(FUZZ_NIGHTLY, "(rustup)");
+    } else {
+        installing(FUZZ_NIGHTLY, "(rustup, minimal profile)", || {
+            cmd::run(
+                STEP,
+                tools
+                    .command("rustup")
+                    .args(["toolchain", "install", FUZZ_NIGHTLY, "--profile", "minimal"]),
+            )
+        })?;
+    }
+    let cargo_fuzz = tools.cargo_bin.join("cargo-fuzz");
+    let installed = || {
+        let out = cmd::probe(tools.command(&cargo_fuzz).arg("--version"));
+        out.is_some_and(|o| reports_version(&o, CARGO_FUZZ_VERSION))
+    };
+    if installed() {
+        present(STEP, CARGO_FUZZ_VERSION);
+        return Ok(());
+    }
+    wait_for_cargo_installs();
+    if installed() {
+        present(STEP, CARGO_FUZZ_VERSION);
+        return Ok(());
+    }
+    installing(STEP, CARGO_FUZZ_VERSION, || {
+        let mut install = tools.command("cargo");
+        install.args([
+            "install",
+            "cargo-fuzz",
+            "--version",
+            CARGO_FUZZ_VERSION,
+            "--locked",
+        ]);
+        cmd::run(STEP, &mut install)?;
+        if installed() {
+            Ok(())
+        } else {
+            Err(Error::step(
+                STEP,
+                &cmd::display(&install),
+                "finished but `cargo-fuzz --version` disagrees",
+            ))
+        }
     })
 }
 

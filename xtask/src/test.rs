@@ -112,6 +112,8 @@ pub fn steps(tools: &Tools) -> Vec<Step> {
         ),
         Step::new("build-web", "cargo", &["xtask", "build-web"]),
         node_tests(tools),
+        // Coverage-guided fuzzing: every cargo-fuzz target for 20 s on the pinned nightly (fuzz/README.md).
+        Step::new("fuzz-smoke", "bash", &["fuzz/run.sh", "20"]),
         // Cross-process: stack up (ministack + trigger bootstrap + edge), the CLI flow tests, stack down.
         Step::new("test-stack", "bash", &["tests/stack/run.sh"]),
     ]
