@@ -89,10 +89,7 @@ mod cache {
     //! fetch gives up after [`FETCH_TIMEOUT_MS`].
 
     use std::cell::RefCell;
-    use std::future::Future;
-    use std::pin::Pin;
     use std::rc::Rc;
-    use std::task::{Context, Poll, Waker};
     use std::time::Duration;
 
     use futures_util::future::{Either, select};
@@ -106,24 +103,23 @@ mod cache {
     #[derive(Default)]
     struct Flight {
         outcome: Option<Outcome>,
-        wakers: Vec<Waker>,
     }
 
-    /// Resolves when the flight lands.
-    struct Join(Rc<RefCell<Flight>>);
+    /// How often a waiting request looks whether the flight landed, in milliseconds.
+    const JOIN_POLL_MS: u64 = 5;
 
-    impl Future for Join {
-        type Output = Outcome;
-        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
-            let mut flight = self.0.borrow_mut();
-            match &flight.outcome {
-                Some(outcome) => Poll::Ready(outcome.clone()),
-                None => {
-                    flight.wakers.push(cx.waker().clone());
-                    Poll::Pending
-                }
+    /// Waits for the flight to land. Each waiter polls on its own timer: workerd ties a promise to the request
+    /// that created it, so a request may not be woken from another request's context (its I/O would then run
+    /// under the wrong request, and fail once that one has answered).
+    async fn join(flight: Rc<RefCell<Flight>>) -> Outcome {
+        let rounds = FETCH_TIMEOUT_MS / JOIN_POLL_MS + 2;
+        for _ in 0..rounds {
+            if let Some(outcome) = flight.borrow().outcome.clone() {
+                return outcome;
             }
+            worker::Delay::from(Duration::from_millis(JOIN_POLL_MS)).await;
         }
+        Err("pool JWKS fetch in another request did not finish".into())
     }
 
     #[derive(Default)]
@@ -169,7 +165,7 @@ mod cache {
             })
         });
         let flight = match step {
-            Err(flight) => return Join(flight).await,
+            Err(flight) => return join(flight).await,
             Ok(Step::Use(Some(keys))) => return Ok(keys),
             Ok(Step::Use(None)) | Ok(Step::Wait) => {
                 return Err("pool JWKS fetch failed recently; retrying shortly".into());
@@ -192,12 +188,7 @@ mod cache {
                 }
             }
         });
-        let wakers = {
-            let mut f = flight.borrow_mut();
-            f.outcome = Some(outcome.clone());
-            std::mem::take(&mut f.wakers)
-        };
-        wakers.into_iter().for_each(Waker::wake);
+        flight.borrow_mut().outcome = Some(outcome.clone());
         match outcome {
             // A refresh that failed still leaves the cached keys usable.
             Err(e) => CACHE.with_borrow(|c| c.keys.clone()).filter(|_| refresh).ok_or(e),
