@@ -112,8 +112,8 @@ pub fn steps(tools: &Tools) -> Vec<Step> {
         ),
         Step::new("build-web", "cargo", &["xtask", "build-web"]),
         node_tests(tools),
-        // Coverage-guided fuzzing: every cargo-fuzz target on the pinned nightly. 10 s a target keeps the cold test command near its 40-minute budget (the build is most of it);
-        // `fuzz/run.sh 600` is the long run (fuzz/README.md).
+        // Coverage-guided fuzzing: every cargo-fuzz target on the pinned nightly, 10 s each (the build is most of
+        // the step's cold time); `fuzz/run.sh 600` is the long run (fuzz/README.md).
         Step::new("fuzz-smoke", "bash", &["fuzz/run.sh", "10"]),
         // Cross-process: stack up (ministack + trigger bootstrap + edge), the CLI flow tests, stack down.
         Step::new("test-stack", "bash", &["tests/stack/run.sh"]),
