@@ -141,6 +141,8 @@ export async function assemble({ out, page, pkg, config }) {
   await html(join(WWW, 'api-demo/index.html'), join(out, 'api-demo/index.html'));
   await copy(join(WWW, 'api-demo/api-demo.js'), join(out, 'api-demo/api-demo.js'));
   for (const f of ['handoff_web.js', 'handoff_web_bg.wasm']) await copy(join(pkg, f), join(out, 'pkg', f));
+  // wasm-bindgen's snippet modules: the import-time scrub of the fragment lives there.
+  await cp(join(pkg, 'snippets'), join(out, 'pkg', 'snippets'), { recursive: true });
   // The benchmark's anchor page (aws-amplify v6 doing the same sign-in).
   await html(join(WWW, 'bench/amplify/index.html'), join(out, 'bench/amplify/index.html'));
   await bundle(join(WWW, 'bench/amplify/landing.js'), join(out, 'bench/amplify/landing.js'));

@@ -339,6 +339,30 @@ describe('landing page', () => {
     await page.close();
   });
 
+  // Finding: the npm path left the token in the address bar (readable by every script) until the wasm had loaded.
+  test('plain JavaScript: importing the package scrubs the token before the wasm is even fetched', async () => {
+    const page = await freshPage();
+    cognito.reset();
+    let release;
+    const held = new Promise((r) => { release = r; });
+    let urlWhileWasmHeld = null;
+    await page.route('**/pkg/handoff_web_bg.wasm', async (route) => {
+      urlWhileWasmHeld = page.url();
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${site.url}/api-demo/#handoff=${handoffToken({ username: 'u-alice', redirect: '/account/settings' })}`);
+    for (let i = 0; i < 100 && urlWhileWasmHeld === null; i += 1) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(urlWhileWasmHeld !== null, 'the wasm was requested');
+    const hrefNow = await page.evaluate(() => location.href);
+    assert.ok(!hrefNow.includes('handoff='), `scrubbed before the wasm arrived: ${hrefNow}`);
+    assert.equal(await page.evaluate(() => Object.keys(globalThis).filter((k) => /handoff/i.test(k))).then((k) => k.length), 0, 'no global holds it');
+    release();
+    await page.waitForURL(`${site.url}/account/settings`, { timeout: 15_000 });
+    assert.equal(cognito.posts().length, 2, 'the token scrubbed at import still signs in');
+    await page.close();
+  });
+
   // Finding: with the token passed in, completeHandoff() did not scrub the address bar at all.
   test('plain JavaScript: completeHandoff() scrubs the URL even when the app passes the token in', async () => {
     const page = await freshPage();

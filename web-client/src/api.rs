@@ -7,7 +7,34 @@ use wasm_bindgen::prelude::*;
 
 use crate::browser;
 use crate::config::Config;
+use crate::fragment::Fragment;
 use crate::outcome::{Failure, Step};
+
+// Evaluated when the package is imported, before `init()` even fetches the wasm: the token leaves the address
+// bar and the history entry at once and stays in this module only (no global), until `completeHandoff` takes
+// it. (wasm-bindgen emits it as a snippet module that the package's JS imports first.)
+#[wasm_bindgen(inline_js = r#"
+let fragment = null;
+try {
+  const hash = globalThis.location ? globalThis.location.hash : '';
+  if (/(^#|&)handoff=/.test(hash)) {
+    fragment = hash;
+    const rest = hash.slice(1).split('&').filter((p) => !p.startsWith('handoff=')).join('&');
+    history.replaceState(history.state, '', location.pathname + location.search + (rest ? '#' + rest : ''));
+  }
+} catch (_) {
+  // No location or history (a worker, a sandbox): completeHandoff scrubs again and reports what it finds.
+}
+export function take_import_fragment() {
+  const taken = fragment;
+  fragment = null;
+  return taken;
+}
+"#)]
+extern "C" {
+    /// The fragment scrubbed at import time, once.
+    fn take_import_fragment() -> Option<String>;
+}
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
@@ -71,13 +98,17 @@ pub async fn complete_handoff(
 async fn run(options: &JsValue) -> Result<(String, String), Failure> {
     // The scrub comes first, whatever else is wrong with the options, and also when the token is passed in: a
     // `#handoff=` left in the address bar would stay in history and reach every later script.
+    let from_import = take_import_fragment();
     let from_location = browser::take_token();
-    let token = match Reflect::get(options, &"token".into())
-        .ok()
-        .and_then(|t| t.as_string())
-    {
-        Some(token) => Ok(token),
-        None => from_location,
+    let token = match (
+        Reflect::get(options, &"token".into())
+            .ok()
+            .and_then(|t| t.as_string()),
+        from_import,
+    ) {
+        (Some(token), _) => Ok(token),
+        (None, Some(hash)) => Fragment::parse(&hash).token.map_err(|_| Failure::Invalid),
+        (None, None) => from_location,
     };
     let text: String = JSON::stringify(options)
         .ok()

@@ -252,8 +252,8 @@ fn write_package_json(tools: &Tools, pkg: &Path) -> Result<()> {
   "main": "handoff_web.js",
   "module": "handoff_web.js",
   "types": "handoff_web.d.ts",
-  "files": ["handoff_web.js", "handoff_web.d.ts", "handoff_web_bg.wasm", "handoff_web_bg.wasm.d.ts", "README.md"],
-  "sideEffects": false
+  "files": ["handoff_web.js", "handoff_web.d.ts", "handoff_web_bg.wasm", "handoff_web_bg.wasm.d.ts", "snippets/", "README.md"],
+  "sideEffects": ["./snippets/*"]
 }}
 "#
     );
