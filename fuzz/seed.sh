@@ -130,7 +130,6 @@ for name, data in [
     ("body-array", b"\x03[\"/x\"]"),
     ("chunks", b"\x04" + SEP.join([b"\xfex" * 8, b"\x80y" * 4, b"z"])),
     ("jwks-own", b"\x05" + open("tests/fixtures/keys/test-only.public.jwks.json", "rb").read()),
-    ("jwks-private", b"\x05" + open("tests/fixtures/keys/test-only.private.jwks.json", "rb").read()),
 ]:
     seed("edge_request", name, data)
 
