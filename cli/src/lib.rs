@@ -11,4 +11,5 @@ pub mod keys;
 pub mod provision;
 pub mod rotation;
 pub mod settings;
+pub mod srp;
 pub mod state;
