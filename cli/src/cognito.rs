@@ -7,6 +7,7 @@
 //! from `__type` (or the `x-amzn-ErrorType` header) to [`ErrorKind`]. The request and answer types themselves are
 //! core's ([`handoff_core::cognito_api`]), shared with the landing page.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -183,6 +184,35 @@ impl<T: Transport> Client<T> {
         self.call_retrying(Op::InitiateAuth.name(), &input)
     }
 
+    /// `InitiateAuth` with `USER_SRP_AUTH`: the user and the client's public SRP value `A` (hex). Cognito answers
+    /// with the `PASSWORD_VERIFIER` challenge.
+    pub fn srp_auth(&self, client_id: &str, username: &str, srp_a: &str) -> Result<AuthAnswer, Error> {
+        let input = InitiateAuth {
+            auth_flow: "USER_SRP_AUTH",
+            client_id,
+            auth_parameters: [("USERNAME", username), ("SRP_A", srp_a)].into(),
+        };
+        self.call_retrying(Op::InitiateAuth.name(), &input)
+    }
+
+    /// `RespondToAuthChallenge` for `PASSWORD_VERIFIER` with the password proof (see [`crate::srp`]). Real
+    /// Cognito answers `USER_SRP_AUTH` without a `Session` (the secret block names the exchange); one is sent
+    /// back when there was one.
+    pub fn answer_password_verifier(
+        &self,
+        client_id: &str,
+        session: Option<&str>,
+        responses: &BTreeMap<&'static str, String>,
+    ) -> Result<AuthAnswer, Error> {
+        let input = PasswordVerifier {
+            challenge_name: PASSWORD_VERIFIER,
+            client_id,
+            session,
+            challenge_responses: responses,
+        };
+        self.call_retrying(Op::RespondToAuthChallenge.name(), &input)
+    }
+
     /// `InitiateAuth` with `REFRESH_TOKEN_AUTH`.
     pub fn refresh(&self, client_id: &str, refresh_token: &str) -> Result<AuthAnswer, Error> {
         let input = InitiateAuth {
@@ -218,6 +248,20 @@ impl<T: Transport> Client<T> {
     }
 }
 
+/// The challenge an SRP sign-in answers.
+pub const PASSWORD_VERIFIER: &str = "PASSWORD_VERIFIER";
+
+/// The `RespondToAuthChallenge` body of a `PASSWORD_VERIFIER` answer (core's type always sends a `Session`).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PasswordVerifier<'a> {
+    challenge_name: &'a str,
+    client_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session: Option<&'a str>,
+    challenge_responses: &'a BTreeMap<&'static str, String>,
+}
+
 /// The real transport: HTTPS (or loopback HTTP) with a timeout.
 pub struct HttpTransport {
     agent: ureq::Agent,
@@ -227,15 +271,8 @@ pub struct HttpTransport {
 impl HttpTransport {
     /// A transport for `endpoint` (e.g. `https://cognito-idp.eu-west-1.amazonaws.com/`).
     pub fn new(endpoint: &str, timeout: Duration) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(timeout))
-            .max_redirects(0)
-            .user_agent(concat!("handoff-cli/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
         HttpTransport {
-            agent,
+            agent: crate::http::agent(timeout),
             endpoint: endpoint.to_owned(),
         }
     }

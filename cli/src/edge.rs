@@ -1,11 +1,20 @@
-//! The edge's issue call: `POST {edge}/v1/handoffs` with the Cognito access token.
-
-use std::time::Duration;
+//! The edge's API as the mobile app and the landing page call it: issue a link (`POST /v1/handoffs`), revoke the
+//! user's live links (`POST /v1/revoke`), both with the Cognito access token; ask for a context binding
+//! (`POST /v1/bind`); read the published key ids (`GET /.well-known/jwks.json`). Wire types are core's.
 
 use handoff_core::Reason;
-use handoff_core::wire::{ErrorBody, ISSUE_PATH, IssueAnswer, IssueRequest};
+use handoff_core::wire::{
+    BIND_PATH, BindAnswer, ErrorBody, ISSUE_PATH, IssueAnswer, IssueRequest, JWKS_PATH, REVOKE_PATH,
+    RevokeAnswer,
+};
+use serde::de::DeserializeOwned;
 
-/// Why the edge issued no link.
+use crate::http;
+
+/// Largest answer read from the edge (a JWK Set is the largest).
+const MAX_ANSWER_BYTES: u64 = 256 * 1024;
+
+/// Why the edge did not do what was asked.
 #[derive(Debug)]
 pub enum EdgeError {
     /// The edge answered with an error body.
@@ -46,96 +55,6 @@ impl std::fmt::Display for EdgeError {
     }
 }
 
-/// Asks the edge for a handoff link.
-pub fn issue(edge_url: &str, access_token: &str, redirect: Option<&str>) -> Result<IssueAnswer, EdgeError> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .max_redirects(0)
-        .build()
-        .into();
-    let body = serde_json::to_vec(&IssueRequest {
-        redirect: redirect.map(str::to_owned),
-    })
-    .map_err(|e| EdgeError::Unexpected(e.to_string()))?;
-    let url = format!("{}{ISSUE_PATH}", edge_url.trim_end_matches('/'));
-    let mut response = agent
-        .post(&url)
-        .header("authorization", &format!("Bearer {access_token}"))
-        .header("content-type", "application/json")
-        .send(&body[..])
-        .map_err(|e| EdgeError::Network(e.to_string()))?;
-    let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let text = response
-        .body_mut()
-        .with_config()
-        .limit(64 * 1024)
-        .read_to_string()
-        .map_err(|e| EdgeError::Network(e.to_string()))?;
-    if status == 201 || status == 200 {
-        return serde_json::from_str(&text).map_err(|e| EdgeError::Unexpected(e.to_string()));
-    }
-    match serde_json::from_str::<ErrorBody>(&text) {
-        Ok(body) => Err(EdgeError::Refused {
-            status,
-            reason: body.error,
-            message: body.message,
-            retry_after,
-        }),
-        Err(_) => Err(EdgeError::Unexpected(format!(
-            "HTTP {status} without an error body"
-        ))),
-    }
-}
-
-/// The key ids the edge publishes at `/.well-known/jwks.json`, in its order (the edge lists its signing key
-/// first). Key rotation checks with it that a step is deployed before the next one.
-pub fn published_kids(edge_url: &str) -> Result<Vec<String>, EdgeError> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .max_redirects(0)
-        .build()
-        .into();
-    let url = format!(
-        "{}{}",
-        edge_url.trim_end_matches('/'),
-        handoff_core::wire::JWKS_PATH
-    );
-    let mut response = agent
-        .get(&url)
-        .call()
-        .map_err(|e| EdgeError::Network(e.to_string()))?;
-    let status = response.status().as_u16();
-    let text = response
-        .body_mut()
-        .with_config()
-        .limit(256 * 1024)
-        .read_to_string()
-        .map_err(|e| EdgeError::Network(e.to_string()))?;
-    if status != 200 {
-        return Err(EdgeError::Unexpected(format!("{url}: HTTP {status}")));
-    }
-    let set: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| EdgeError::Unexpected(format!("{url}: {e}")))?;
-    set["keys"]
-        .as_array()
-        .ok_or_else(|| EdgeError::Unexpected(format!("{url}: not a JWK Set")))?
-        .iter()
-        .map(|k| {
-            k["kid"]
-                .as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| EdgeError::Unexpected(format!("{url}: a key without kid")))
-        })
-        .collect()
-}
-
 /// What `/v1/bind` answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Bind {
@@ -147,42 +66,137 @@ pub enum Bind {
     Unbound(String),
 }
 
-/// Asks the edge for a context binding of `token`, as the landing page does (`text/plain` body).
-pub fn bind(edge_url: &str, token: &str) -> Bind {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .max_redirects(0)
-        .build()
-        .into();
-    let url = format!(
-        "{}{}",
-        edge_url.trim_end_matches('/'),
-        handoff_core::wire::BIND_PATH
-    );
-    let mut response = match agent
-        .post(&url)
-        .header("content-type", "text/plain;charset=UTF-8")
-        .send(token.as_bytes())
-    {
-        Ok(response) => response,
-        Err(e) => return Bind::Unbound(e.to_string()),
-    };
-    let status = response.status().as_u16();
-    let text = response
-        .body_mut()
-        .with_config()
-        .limit(64 * 1024)
-        .read_to_string()
-        .unwrap_or_default();
-    match status {
-        200 => match serde_json::from_str::<handoff_core::wire::BindAnswer>(&text) {
-            Ok(answer) => Bind::Bound(answer.binding),
-            Err(e) => Bind::Unbound(format!("unreadable bind answer: {e}")),
-        },
-        403 if serde_json::from_str::<ErrorBody>(&text).is_ok_and(|b| b.error == Reason::WrongContext) => {
-            Bind::WrongContext
+/// One edge, by its base URL (checked by the caller: see [`crate::url::checked`]).
+pub struct Edge {
+    base: String,
+    agent: ureq::Agent,
+}
+
+/// An answer: status, `Retry-After`, body.
+struct Answer {
+    status: u16,
+    retry_after: Option<String>,
+    text: String,
+}
+
+impl Edge {
+    /// The edge at `base_url` (e.g. `https://handoff.example.com`).
+    pub fn new(base_url: &str) -> Edge {
+        Edge {
+            base: base_url.trim_end_matches('/').to_owned(),
+            agent: http::agent(http::TIMEOUT),
         }
-        other => Bind::Unbound(format!("HTTP {other}")),
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `POST path` with a bearer access token and a JSON body.
+    fn post_json(&self, path: &str, access_token: &str, body: &[u8]) -> Result<Answer, EdgeError> {
+        let response = self
+            .agent
+            .post(&self.url(path))
+            .header("authorization", &format!("Bearer {access_token}"))
+            .header("content-type", "application/json")
+            .send(body);
+        read(response)
+    }
+
+    /// Asks for a handoff link for the access token's user.
+    pub fn issue(&self, access_token: &str, redirect: Option<&str>) -> Result<IssueAnswer, EdgeError> {
+        let body = serde_json::to_vec(&IssueRequest {
+            redirect: redirect.map(str::to_owned),
+        })
+        .map_err(|e| EdgeError::Unexpected(e.to_string()))?;
+        let answer = self.post_json(ISSUE_PATH, access_token, &body)?;
+        expect(answer, &[200, 201])
+    }
+
+    /// Revokes every live link of the access token's user; the answer counts them.
+    pub fn revoke(&self, access_token: &str) -> Result<RevokeAnswer, EdgeError> {
+        let answer = self.post_json(REVOKE_PATH, access_token, b"{}")?;
+        expect(answer, &[200])
+    }
+
+    /// The key ids the edge publishes at `/.well-known/jwks.json`, in its order (the edge lists its signing key
+    /// first). Key rotation checks with it that a step is deployed before the next one.
+    pub fn published_kids(&self) -> Result<Vec<String>, EdgeError> {
+        let url = self.url(JWKS_PATH);
+        let answer = read(self.agent.get(&url).call())?;
+        if answer.status != 200 {
+            return Err(EdgeError::Unexpected(format!("{url}: HTTP {}", answer.status)));
+        }
+        let set: serde_json::Value =
+            serde_json::from_str(&answer.text).map_err(|e| EdgeError::Unexpected(format!("{url}: {e}")))?;
+        set["keys"]
+            .as_array()
+            .ok_or_else(|| EdgeError::Unexpected(format!("{url}: not a JWK Set")))?
+            .iter()
+            .map(|k| {
+                k["kid"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| EdgeError::Unexpected(format!("{url}: a key without kid")))
+            })
+            .collect()
+    }
+
+    /// Asks for a context binding of `token`, as the landing page does (`text/plain` body).
+    pub fn bind(&self, token: &str) -> Bind {
+        let response = self
+            .agent
+            .post(&self.url(BIND_PATH))
+            .header("content-type", "text/plain;charset=UTF-8")
+            .send(token.as_bytes());
+        let answer = match read(response) {
+            Ok(answer) => answer,
+            Err(e) => return Bind::Unbound(e.to_string()),
+        };
+        match answer.status {
+            200 => match serde_json::from_str::<BindAnswer>(&answer.text) {
+                Ok(bound) => Bind::Bound(bound.binding),
+                Err(e) => Bind::Unbound(format!("unreadable bind answer: {e}")),
+            },
+            403 if serde_json::from_str::<ErrorBody>(&answer.text)
+                .is_ok_and(|b| b.error == Reason::WrongContext) =>
+            {
+                Bind::WrongContext
+            }
+            other => Bind::Unbound(format!("HTTP {other}")),
+        }
+    }
+}
+
+fn read(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<Answer, EdgeError> {
+    let mut response = response.map_err(|e| EdgeError::Network(e.to_string()))?;
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    Ok(Answer {
+        status: response.status().as_u16(),
+        retry_after,
+        text: http::text(&mut response, MAX_ANSWER_BYTES).map_err(|e| EdgeError::Network(e.to_string()))?,
+    })
+}
+
+/// The answer's body as `T` for a success status, else the edge's error.
+fn expect<T: DeserializeOwned>(answer: Answer, success: &[u16]) -> Result<T, EdgeError> {
+    if success.contains(&answer.status) {
+        return serde_json::from_str(&answer.text).map_err(|e| EdgeError::Unexpected(e.to_string()));
+    }
+    match serde_json::from_str::<ErrorBody>(&answer.text) {
+        Ok(body) => Err(EdgeError::Refused {
+            status: answer.status,
+            reason: body.error,
+            message: body.message,
+            retry_after: answer.retry_after,
+        }),
+        Err(_) => Err(EdgeError::Unexpected(format!(
+            "HTTP {} without an error body",
+            answer.status
+        ))),
     }
 }

@@ -1,7 +1,7 @@
 //! Writing secret files: owner-only (0600) from the first byte, replaced atomically.
 
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 /// Writes `data` to `path` with mode 0600 (temp file + rename, so readers never see half a file).
@@ -33,4 +33,16 @@ pub fn write_private(path: &Path, data: &[u8]) -> Result<(), String> {
 /// Reads a text file with a clear error.
 pub fn read_text(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// Creates `dir` and its missing parents owner-only (0700); an existing directory is left as it is.
+pub fn create_private_dir(dir: &Path) -> Result<(), String> {
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))
 }

@@ -1,5 +1,5 @@
-//! handoff-cli: the reference "mobile app" client (sign in, ask the edge for a handoff link, redeem a link the
-//! way the landing page does) and the operator's tool (signing keys, local Cognito provisioning).
+//! handoff-cli: the reference "mobile app" client (sign in, ask the edge for a handoff link, revoke links, sign in
+//! with a link the way the landing page does) and the operator's tool (signing keys, local Cognito provisioning).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -7,9 +7,12 @@ pub mod cognito;
 pub mod edge;
 pub mod files;
 pub mod flow;
+pub mod http;
 pub mod keys;
 pub mod provision;
 pub mod rotation;
 pub mod settings;
+pub mod signin;
 pub mod srp;
 pub mod state;
+pub mod url;

@@ -1,6 +1,6 @@
 //! Local provisioning against an emulator (ministack): the trigger zip as a `provided.al2023` function, a user
-//! pool with the three auth-challenge triggers, a mobile client (USER_PASSWORD_AUTH), a web client
-//! (CUSTOM_AUTH), both with PreventUserExistenceErrors, and a demo user with a permanent password.
+//! pool with the three auth-challenge triggers, a mobile client (USER_SRP_AUTH and USER_PASSWORD_AUTH), a web
+//! client (CUSTOM_AUTH), both with PreventUserExistenceErrors, and a demo user with a permanent password.
 //! The redeem secret goes into the emulator's Secrets Manager and the function reads it from there, as in
 //! production (`deploy/aws/template.yaml`). Calls are unsigned: this is for the local stack only (production
 //! uses the SAM template or `deploy/aws/attach_triggers.py`).
@@ -35,14 +35,6 @@ pub struct Input {
     pub demo_password: Option<String>,
 }
 
-fn http() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into()
-}
-
 /// A Lambda REST call; returns the JSON answer, or an error with the status and body.
 fn lambda(
     agent: &ureq::Agent,
@@ -73,7 +65,7 @@ fn random_password() -> Result<String, String> {
 pub fn run(input: &Input, progress: &mut dyn FnMut(&str)) -> Result<Vec<(&'static str, String)>, String> {
     let endpoint = input.endpoint.trim_end_matches('/').to_owned();
     let zip = std::fs::read(&input.zip).map_err(|e| format!("cannot read {}: {e}", input.zip.display()))?;
-    let agent = http();
+    let agent = crate::http::agent(Duration::from_secs(30));
 
     progress(&format!(
         "creating Lambda function {} (provided.al2023)",
@@ -194,10 +186,14 @@ pub fn run(input: &Input, progress: &mut dyn FnMut(&str)) -> Result<Vec<(&'stati
         )?;
         string_at(&answer, &["UserPoolClient", "ClientId"])
     };
-    progress("creating the mobile client (USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH)");
+    progress("creating the mobile client (USER_SRP_AUTH, USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH)");
     let mobile = client(
         "handoff-mobile",
-        &["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        &[
+            "ALLOW_USER_SRP_AUTH",
+            "ALLOW_USER_PASSWORD_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH",
+        ],
     )?;
     progress("creating the web client (CUSTOM_AUTH, REFRESH_TOKEN_AUTH)");
     let web = client("handoff-web", &["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])?;
@@ -243,17 +239,17 @@ pub fn run(input: &Input, progress: &mut dyn FnMut(&str)) -> Result<Vec<(&'stati
         .as_array()
         .and_then(|a| a.iter().find(|x| x["Name"] == "sub"))
         .and_then(|x| x["Value"].as_str())
-        .ok_or("AdminGetUser: the demo user has no sub")?
+        .ok_or("AdminGetUser: the new user has no sub")?
         .to_owned();
 
     // A real sign-in proves the pool and client work, and tells the issuer the emulator puts in its tokens.
-    progress("signing the demo user in once (USER_PASSWORD_AUTH) to check the pool");
+    progress("signing the new user in once (USER_PASSWORD_AUTH) to check the pool");
     let signed_in = cognito
         .password_auth(&mobile, &input.demo_username, &password)
-        .map_err(|e| format!("demo sign-in: {e}"))?;
+        .map_err(|e| format!("checking sign-in: {e}"))?;
     let tokens = signed_in
         .authentication_result
-        .ok_or("demo sign-in: Cognito asked for a challenge")?;
+        .ok_or("checking sign-in: Cognito asked for a challenge")?;
     let issuer = crate::flow::unverified_claims(&tokens.access_token)
         .and_then(|c| c["iss"].as_str().map(str::to_owned))
         .unwrap_or_else(|| format!("https://cognito-idp.{}.amazonaws.com/{pool_id}", input.region));

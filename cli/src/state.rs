@@ -28,8 +28,9 @@ pub fn path(dir: &Path) -> PathBuf {
     dir.join(FILE)
 }
 
-/// Saves the session (0600).
+/// Saves the session (0600; a directory it creates is 0700).
 pub fn save(dir: &Path, session: &Session) -> Result<PathBuf, String> {
+    files::create_private_dir(dir)?;
     let path = path(dir);
     let json = serde_json::to_vec_pretty(session).map_err(|e| e.to_string())?;
     files::write_private(&path, &json)?;
@@ -41,7 +42,7 @@ pub fn load(dir: &Path) -> Result<Session, String> {
     let path = path(dir);
     if !path.exists() {
         return Err(format!(
-            "not signed in ({} does not exist): run `handoff login` first",
+            "not signed in ({} does not exist): run `handoff login` first (or pass --access-token-stdin)",
             path.display()
         ));
     }

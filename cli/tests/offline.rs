@@ -163,7 +163,7 @@ fn urls_that_would_send_credentials_elsewhere_are_refused() {
         if flag == "--edge" {
             args.extend(["--endpoint", "http://127.0.0.1:9/"]);
         }
-        args.extend(["redeem", link]);
+        args.extend(["sign-in-link", link]);
         let (code, err) = run(&args);
         assert_eq!(code, 2, "{flag} {url}: {err}");
         assert!(err.contains(why), "{flag} {url}: {err}");

@@ -124,8 +124,8 @@ impl Stack {
 
     /// The landing page's sign-in, without a browser; true when the user signed in.
     fn signs_in(&self, url: &str) -> bool {
-        let (code, _, err) = self.handoff(&["redeem", url]);
-        assert!(code == 0 || code == 1, "redeem exited {code}: {err}");
+        let (code, _, err) = self.handoff(&["sign-in-link", url]);
+        assert!(code == 0 || code == 1, "sign-in-link exited {code}: {err}");
         code == 0
     }
 
@@ -166,7 +166,9 @@ impl Stack {
     }
 
     fn published_kids(&self) -> Vec<String> {
-        handoff_cli::edge::published_kids(self.var("EDGE_URL")).unwrap()
+        handoff_cli::edge::Edge::new(self.var("EDGE_URL"))
+            .published_kids()
+            .unwrap()
     }
 
     fn stack_dir(&self) -> PathBuf {

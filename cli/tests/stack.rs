@@ -7,6 +7,7 @@ use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use handoff_cli::cognito::{Client, ErrorKind, HttpTransport};
+use handoff_cli::edge::{Bind, Edge};
 use handoff_cli::flow::{self, FlowError};
 use handoff_cli::settings::{find_stack_env, parse_env};
 use handoff_core::{Claims, KeySet, RustCrypto, mint, new_jti};
@@ -96,8 +97,8 @@ impl Stack {
 
     fn redeem_token(&self, web_client: &str, token: &str) -> Result<Value, FlowError> {
         let link = flow::parse_link(&format!("http://127.0.0.1/handoff#handoff={token}"))?;
-        let binding = match handoff_cli::edge::bind(self.var("EDGE_URL"), token) {
-            handoff_cli::edge::Bind::Bound(binding) => Some(binding),
+        let binding = match Edge::new(self.var("EDGE_URL")).bind(token) {
+            Bind::Bound(binding) => Some(binding),
             _ => None,
         };
         let tokens = flow::redeem_bound(
@@ -166,11 +167,11 @@ fn assert_edge_logged(stack: &Stack, token: &str, reason: &str) {
 
 #[test]
 #[ignore = "needs the local stack (`cargo xtask stack up`)"]
-fn login_link_redeem_signs_the_demo_user_in_once() {
+fn login_link_sign_in_link_signs_the_demo_user_in_once() {
     let stack = Stack::get();
     let url = stack.fresh_link();
     assert!(url.starts_with(stack.var("WEB_URL")), "{url}");
-    let (code, claims, err) = stack.handoff(&["redeem", &url]);
+    let (code, claims, err) = stack.handoff(&["sign-in-link", &url]);
     assert_eq!(code, 0, "{err}");
     let claims: Value = serde_json::from_str(&claims).unwrap();
     assert_eq!(claims["sub"], stack.var("DEMO_SUB"));
@@ -180,7 +181,7 @@ fn login_link_redeem_signs_the_demo_user_in_once() {
     assert!(!err.contains(&token_of(&url)));
 
     // The same link again: burned, so Cognito says NotAuthorized and the CLI exits 1.
-    let (code, _, err) = stack.handoff(&["redeem", &url]);
+    let (code, _, err) = stack.handoff(&["sign-in-link", &url]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("NotAuthorizedException"), "{err}");
     assert_edge_logged(&stack, &token_of(&url), "replayed");
@@ -353,7 +354,7 @@ fn with_the_edge_down_sign_in_fails_closed_within_three_seconds() {
     // The CLI says what happened, exits 3 (a service failed), and the same bound holds end to end.
     let link = format!("{}#handoff={token}", stack.var("WEB_URL"));
     let began = Instant::now();
-    let (code, _, err) = stack.handoff(&["--web-client", web, "redeem", &link]);
+    let (code, _, err) = stack.handoff(&["--web-client", web, "sign-in-link", &link]);
     assert!(
         began.elapsed() < Duration::from_secs(3),
         "the CLI took {:?}",
@@ -400,7 +401,7 @@ fn a_link_signs_in_only_from_the_network_it_was_asked_for_on() {
     let url = answer["url"].as_str().unwrap().to_owned();
 
     // Opened elsewhere (here: loopback, not the phone): refused before anything is spent.
-    let (code, _, err) = stack.handoff(&["redeem", &url]);
+    let (code, _, err) = stack.handoff(&["sign-in-link", &url]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("open it on the device that asked for it"), "{err}");
     // Forcing the sign-in without a binding: Cognito refuses, the edge says why.

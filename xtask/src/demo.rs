@@ -80,7 +80,7 @@ fn demo(tools: &Tools, exit_at_once: bool) -> Result<()> {
     let handoff = tools.root.join("target").join("debug").join("handoff");
     step(
         started,
-        "mobile app: signing in to Cognito (handoff login, USER_PASSWORD_AUTH)",
+        "mobile app: signing in to Cognito (handoff login: SRP, the password never sent)",
     );
     cli(tools, &handoff, &["login", "-q"])?;
     step(
@@ -130,10 +130,12 @@ fn demo(tools: &Tools, exit_at_once: bool) -> Result<()> {
     wait_for_ctrl_c(tools, was_up)
 }
 
-/// Runs the CLI with the stack's settings and returns its trimmed stdout.
+/// Runs the CLI with the stack's settings (named explicitly: the CLI reads no stack file it is not given; its
+/// session goes next to it, in .stack/) and returns its trimmed stdout.
 fn cli(tools: &Tools, handoff: &Path, args: &[&str]) -> Result<String> {
     let out = Command::new(handoff)
         .current_dir(&tools.root)
+        .env("HANDOFF_STACK_ENV", tools.root.join(".stack").join("env"))
         .args(args)
         .stderr(Stdio::inherit())
         .output()
