@@ -17,6 +17,7 @@ pub fn run(tools: &Tools) -> Result<()> {
     rust(tools)?;
     wasm_bindgen_cli(tools)?;
     worker_build(tools)?;
+    wasm_pack(tools)?;
     chromium(tools)?;
     npm_packages(tools)?;
     python_venv(tools)?;
@@ -151,6 +152,44 @@ fn worker_build(tools: &Tools) -> Result<()> {
                 STEP,
                 &cmd::display(&install),
                 "finished but `worker-build --version` disagrees",
+            ))
+        }
+    })
+}
+
+/// `wasm-pack` (installed with `--locked`): the documented way to test and build the wasm crates
+/// (`wasm-pack test --node --mode no-install core`, `wasm-pack build --target web ... web-client`); the test
+/// command runs it offline (`--mode no-install`, with wasm-bindgen and npm binaryen's wasm-opt on PATH).
+const WASM_PACK_VERSION: &str = "0.15.1";
+
+/// wasm-pack, which the test command's wasm32 steps run.
+fn wasm_pack(tools: &Tools) -> Result<()> {
+    const STEP: &str = "wasm-pack";
+    let wasm_pack = tools.cargo_bin.join("wasm-pack");
+    let installed = || {
+        let out = cmd::probe(tools.command(&wasm_pack).arg("--version"));
+        out.is_some_and(|o| reports_version(&o, WASM_PACK_VERSION))
+    };
+    if installed() {
+        present(STEP, WASM_PACK_VERSION);
+        return Ok(());
+    }
+    wait_for_cargo_installs();
+    if installed() {
+        present(STEP, WASM_PACK_VERSION);
+        return Ok(());
+    }
+    installing(STEP, WASM_PACK_VERSION, || {
+        let mut install = tools.command("cargo");
+        install.args(["install", "wasm-pack", "--version", WASM_PACK_VERSION, "--locked"]);
+        cmd::run(STEP, &mut install)?;
+        if installed() {
+            Ok(())
+        } else {
+            Err(Error::step(
+                STEP,
+                &cmd::display(&install),
+                "finished but `wasm-pack --version` disagrees",
             ))
         }
     })
@@ -576,6 +615,7 @@ mod tests {
     fn version_must_match_as_a_whole_word() {
         assert!(reports_version("wasm-bindgen 0.2.130\n", "0.2.130"));
         assert!(reports_version("worker-build v0.8.7", "0.8.7"));
+        assert!(reports_version("wasm-pack 0.15.1\n", "0.15.1"));
         assert!(!reports_version("wasm-bindgen 0.2.13", "0.2.130"));
         assert!(!reports_version("wasm-bindgen 0.2.1300", "0.2.130"));
     }

@@ -81,12 +81,13 @@ pub fn steps(tools: &Tools) -> Vec<Step> {
         Step::new("test-aws", "bash", &["deploy/aws/test.sh"]),
         // xtask's own unit tests run too: the summary parser is tested code.
         Step::new("test-native", "cargo", &["test", "--workspace"]),
-        // Runs under node through wasm-bindgen-test-runner (the wasm32 runner in .cargo/config.toml).
-        // `--tests`: libs and integration tests; doctests are native-only.
+        // The documented command: wasm-pack builds the tests for wasm32 and runs them under node through the
+        // cargo-installed wasm-bindgen-test-runner (`--mode no-install`: nothing is downloaded). Its output is
+        // libtest's, `test result:` lines included.
         Step::new(
             "test-wasm32-core",
-            "cargo",
-            &["test", "-p", "handoff-core", "--target", WASM_TARGET, "--tests"],
+            "wasm-pack",
+            &["test", "--node", "--mode", "no-install", "core"],
         ),
         // The edge worker (worker-build --release), rebuilt only when its sources changed; the
         // workerd tests under tests/edge start `wrangler dev` on it.
@@ -105,12 +106,21 @@ pub fn steps(tools: &Tools) -> Vec<Step> {
             "cargo",
             &["xtask", "test-bootstrap", "x86_64"],
         ),
+        // The page's and the API's browser tests in headless Chromium (Debian's chromedriver, found on PATH).
         Step::new(
             "test-wasm32-web",
-            "cargo",
-            &["test", "-p", "handoff-web", "--target", WASM_TARGET, "--tests"],
+            "wasm-pack",
+            &[
+                "test",
+                "--headless",
+                "--chrome",
+                "--mode",
+                "no-install",
+                "web-client",
+            ],
         ),
         Step::new("build-web", "cargo", &["xtask", "build-web"]),
+        wasm_pack_build(tools),
         node_tests(tools),
         // Coverage-guided fuzzing: every cargo-fuzz target on the pinned nightly, 10 s each (the build is most of
         // the step's cold time); `fuzz/run.sh 600` is the long run (fuzz/README.md).
@@ -118,6 +128,24 @@ pub fn steps(tools: &Tools) -> Vec<Step> {
         // Cross-process: stack up (ministack + trigger bootstrap + edge), the CLI flow tests, stack down.
         Step::new("test-stack", "bash", &["tests/stack/run.sh"]),
     ]
+}
+
+/// Where the test command's `wasm-pack build` writes (tests/browser/npm-package.test.mjs loads it in Chromium).
+const WASM_PACK_OUT: &str = "target/wasm-pack/handoff-web";
+
+/// The documented `wasm-pack build` of the npm package (README), into [`WASM_PACK_OUT`]: the `api` flavour
+/// (`--no-default-features --features api`) for `--target web`, optimised by npm binaryen's wasm-opt with the
+/// flags in web-client/Cargo.toml's `[package.metadata.wasm-pack.profile.release]`.
+fn wasm_pack_build(tools: &Tools) -> Step {
+    let mut step = Step::new(
+        "build-wasm-pack",
+        "wasm-pack",
+        &["build", "--mode", "no-install", "--target", "web", "--out-dir"],
+    );
+    step.args.push(tools.root.join(WASM_PACK_OUT).into_os_string());
+    step.args
+        .extend(["web-client", "--", "--no-default-features", "--features", "api"].map(OsString::from));
+    step
 }
 
 /// `node --test` over every `*.test.mjs` under [`NODE_TEST_DIRS`]; skipped while there are none.
@@ -363,4 +391,46 @@ fn print_summary(rows: &[Row]) {
         );
     }
     println!("{} passed, {} failed", total.passed, total.failed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `wasm-pack test` prints around wasm-bindgen-test-runner's lines (abridged from a real run): only the
+    /// `test result:` lines count, doctests' "no tests to run!" adds nothing.
+    #[test]
+    fn counts_wasm_pack_test_output() {
+        let out = "[INFO]: Checking for the Wasm target...\n\
+            \u{20}    Running tests/keys.rs (target/wasm32-unknown-unknown/debug/deps/keys-7cb97ae23dadf906.wasm)\n\
+            running 9 tests\n\
+            test result: ok. 9 passed; 0 failed; 0 ignored; 0 filtered out; finished in 0.27s\n\
+            \u{20}  Doc-tests handoff_core\n\
+            no tests to run!\n\
+            all doctests ran in 0.80s; merged doctests compilation took 0.52s\n\
+            Running headless tests in Chrome on `http://127.0.0.1:43361/`\n\
+            test result: FAILED. 7 passed; 1 failed; 0 ignored; 0 filtered out; finished in 0.27s\n";
+        assert_eq!(
+            results::parse(out),
+            Counts {
+                passed: 16,
+                failed: 1
+            }
+        );
+    }
+
+    #[test]
+    fn wasm_pack_build_is_the_documented_command() {
+        let tools = Tools {
+            root: PathBuf::from("/repo"),
+            cargo_bin: PathBuf::from("/cargo/bin"),
+        };
+        let step = wasm_pack_build(&tools);
+        let args: Vec<_> = step.args.iter().map(|a| a.to_string_lossy()).collect();
+        assert_eq!(
+            args.join(" "),
+            "build --mode no-install --target web --out-dir /repo/target/wasm-pack/handoff-web web-client -- \
+             --no-default-features --features api"
+        );
+    }
 }
