@@ -170,3 +170,236 @@ fn urls_that_would_send_credentials_elsewhere_are_refused() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Runs the binary in `dir` with a clean environment (HOME = `dir`, plus `env`) and `stdin`.
+fn handoff_in(
+    dir: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: &str,
+) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_handoff"))
+        .args(args)
+        .env_clear()
+        .env("HOME", dir)
+        .envs(env.iter().copied())
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (out.status.code().unwrap(), text(out.stdout), text(out.stderr))
+}
+
+fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let dir = std::env::temp_dir().join(format!("handoff-cli-{tag}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Settings: ~/.config/handoff/config (or $XDG_CONFIG_HOME/handoff/config) is read; a .stack/env in the working
+/// directory is not, unless named; a named one beats the settings file, the environment beats both.
+#[test]
+fn settings_come_from_the_user_config_dir_and_a_stack_file_only_when_named() {
+    let dir = temp_dir("settings");
+    let stack = dir.join(".stack");
+    std::fs::create_dir_all(&stack).unwrap();
+    std::fs::write(
+        stack.join("env"),
+        "MOBILE_CLIENT_ID=from-stack\nDEMO_USERNAME=demo\nCOGNITO_ENDPOINT=http://stack.example/\n",
+    )
+    .unwrap();
+    // Nothing configured: the stack file next door is not read, and the errors name no demo settings.
+    let (code, _, err) = handoff_in(&dir, &["login"], &[], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("no username: pass --username or set HANDOFF_USERNAME"),
+        "{err}"
+    );
+    let (code, _, err) = handoff_in(&dir, &["login", "--username", "u"], &[], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("MOBILE_CLIENT_ID is not configured"), "{err}");
+    assert!(
+        err.contains(&dir.join(".config/handoff/config").display().to_string()),
+        "{err}"
+    );
+    for (_, _, err) in [
+        handoff_in(&dir, &["login"], &[], ""),
+        handoff_in(&dir, &["login", "--username", "u"], &[], ""),
+        handoff_in(
+            &dir,
+            &["login", "--username", "u", "--mobile-client", "m"],
+            &[],
+            "",
+        ),
+    ] {
+        assert!(
+            !err.contains("DEMO") && !err.to_lowercase().contains("demo"),
+            "{err}"
+        );
+    }
+
+    // ~/.config/handoff/config is read (its endpoint is refused: plain http off loopback).
+    let config = dir.join(".config/handoff");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config"),
+        "HANDOFF_USERNAME=alice\nMOBILE_CLIENT_ID=from-config\nCOGNITO_ENDPOINT=http://config.example/\n",
+    )
+    .unwrap();
+    let pw = [("HANDOFF_PASSWORD", "pw")];
+    let (code, _, err) = handoff_in(&dir, &["login"], &pw, "");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("COGNITO_ENDPOINT must be an https:// URL"), "{err}");
+
+    // $XDG_CONFIG_HOME wins over ~/.config.
+    let xdg = dir.join("xdg");
+    std::fs::create_dir_all(xdg.join("handoff")).unwrap();
+    std::fs::write(
+        xdg.join("handoff/config"),
+        "COGNITO_ENDPOINT=http://user@127.0.0.1/\n",
+    )
+    .unwrap();
+    let xdg_env = [
+        ("HANDOFF_PASSWORD", "pw"),
+        ("XDG_CONFIG_HOME", xdg.to_str().unwrap()),
+    ];
+    let (code, _, err) = handoff_in(
+        &dir,
+        &["login", "--username", "u", "--mobile-client", "m"],
+        &xdg_env,
+        "",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("user information"), "{err}");
+
+    // A named stack file beats the settings file; the environment beats both.
+    let (code, _, err) = handoff_in(&dir, &["--stack-env", ".stack/env", "login"], &[], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("no password"),
+        "the stack's demo user is the default: {err}"
+    );
+    let (code, _, err) = handoff_in(&dir, &["--stack-env", ".stack/env", "login"], &pw, "");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("plain http only on loopback"), "{err}");
+    let env = [
+        ("HANDOFF_PASSWORD", "pw"),
+        ("COGNITO_ENDPOINT", "https://user@env.example/"),
+    ];
+    let (code, _, err) = handoff_in(&dir, &["--stack-env", ".stack/env", "login"], &env, "");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("user information"), "{err}");
+
+    // SRP needs the pool id: asked for by name, with the way out.
+    let env = [
+        ("HANDOFF_PASSWORD", "pw"),
+        ("COGNITO_ENDPOINT", "http://127.0.0.1:9/"),
+    ];
+    let (code, _, err) = handoff_in(&dir, &["login", "--auth-flow", "srp"], &env, "");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--user-pool") && err.contains("--auth-flow password"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The region comes from the pool id when nothing else names it; a region that is not one is refused.
+#[test]
+fn the_endpoint_follows_the_user_pool_region() {
+    let dir = temp_dir("region");
+    let env = [
+        ("HANDOFF_PASSWORD", "pw"),
+        ("USER_POOL_ID", "evil.example/x_Pool"),
+    ];
+    let (code, _, err) = handoff_in(
+        &dir,
+        &["login", "--username", "u", "--mobile-client", "m"],
+        &env,
+        "",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is not an AWS region name"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--access-token-stdin`: an id token is refused by name; an access token is used as given, shown only by its
+/// fingerprint (the edge here is a closed port: exit 3).
+#[test]
+fn an_access_token_from_stdin_is_checked_and_never_echoed() {
+    let dir = temp_dir("token");
+    let payload = |claims: &str| handoff_core::base64url::encode(claims.as_bytes());
+    let id_token = format!(
+        "eyJhbGciOiJSUzI1NiJ9.{}.c2ln",
+        payload(r#"{"token_use":"id","username":"u"}"#)
+    );
+    let access = format!(
+        "eyJhbGciOiJSUzI1NiJ9.{}.c2lnbmF0dXJl",
+        payload(r#"{"token_use":"access","username":"alice"}"#)
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let edge = format!("http://127.0.0.1:{closed}");
+    for command in ["link", "revoke"] {
+        let args = ["--edge", edge.as_str(), command, "--access-token-stdin"];
+        let (code, _, err) = handoff_in(&dir, &args, &[], &format!("{id_token}\n"));
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("that is an id token"), "{err}");
+        let (code, _, err) = handoff_in(&dir, &args, &[], "\n");
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("no access token on stdin"), "{err}");
+        let (code, out, err) = handoff_in(&dir, &args, &[], &format!("  {access} \r\n"));
+        assert_eq!(code, 3, "{err}");
+        assert!(err.contains("cannot reach the edge"), "{err}");
+        assert!(err.contains(&handoff_core::fingerprint(&access)), "{err}");
+        assert!(err.contains("\"alice\""), "{err}");
+        assert!(!err.contains(&access) && !out.contains(&access), "{err}");
+        // No session is needed, and none is written.
+        assert!(!dir.join(".config/handoff/session.json").exists());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--help` lists every exit code of the enum; every subcommand has help (exit 0); `redeem` still works as an
+/// alias of `sign-in-link`.
+#[test]
+fn help_lists_the_exit_codes_and_the_renamed_command_keeps_its_old_name() {
+    let dir = temp_dir("help");
+    let (code, out, _) = handoff_in(&dir, &["--help"], &[], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("Exit codes: 0 success, 1 refused"), "{out}");
+    assert!(
+        out.contains("4 a local file could not be read or written"),
+        "{out}"
+    );
+    assert!(out.contains("sign-in-link") && !out.contains("redeem "), "{out}");
+    for command in [
+        "login",
+        "link",
+        "sign-in-link",
+        "redeem",
+        "revoke",
+        "keys",
+        "provision",
+    ] {
+        let (code, out, err) = handoff_in(&dir, &[command, "--help"], &[], "");
+        assert_eq!(code, 0, "{command}: {err}");
+        assert!(out.contains("Usage: handoff"), "{command}: {out}");
+    }
+    let (_, out, _) = handoff_in(&dir, &["redeem", "--help"], &[], "");
+    assert!(out.contains("Usage: handoff sign-in-link"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -2,11 +2,14 @@
 //! `fixtures/srp/gen.mjs` from aws-amplify's SRP helpers (fixed a, salt, B, secret block and timestamp; each
 //! exchange also checked from the server's side there).
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use handoff_cli::cognito::{Client, Error, ErrorKind, RawResponse, Transport};
+use handoff_cli::signin::{self, AuthFlow, Credentials, SignInError};
 use handoff_cli::srp::{self, Srp};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/srp")
@@ -135,5 +138,209 @@ fn the_committed_vectors_are_current() {
     match out {
         Ok(out) => assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr)),
         Err(e) => eprintln!("skipped: cannot run node: {e}"),
+    }
+}
+
+/// Answers in order; records every request (operation, JSON body).
+struct Script {
+    answers: RefCell<Vec<RawResponse>>,
+    sent: RefCell<Vec<(String, Value)>>,
+}
+
+impl Script {
+    fn new(answers: Vec<(u16, Value)>) -> Script {
+        Script {
+            answers: RefCell::new(
+                answers
+                    .into_iter()
+                    .map(|(status, body)| RawResponse {
+                        status,
+                        error_type: None,
+                        body: body.to_string().into_bytes(),
+                    })
+                    .collect(),
+            ),
+            sent: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn sent(&self) -> Vec<(String, Value)> {
+        self.sent.borrow().clone()
+    }
+}
+
+impl Transport for &Script {
+    fn post(&self, target: &str, body: Vec<u8>) -> Result<RawResponse, Error> {
+        let op = target.rsplit('.').next().unwrap_or_default().to_owned();
+        self.sent
+            .borrow_mut()
+            .push((op, serde_json::from_slice(&body).unwrap()));
+        let mut answers = self.answers.borrow_mut();
+        if answers.is_empty() {
+            Err(Error::Network("no more answers".into()))
+        } else {
+            Ok(answers.remove(0))
+        }
+    }
+}
+
+fn tokens() -> Value {
+    json!({"AuthenticationResult": {"AccessToken": "access", "IdToken": "id", "RefreshToken": "refresh",
+        "ExpiresIn": 3600, "TokenType": "Bearer"}})
+}
+
+fn not_enabled(message: &str) -> (u16, Value) {
+    (
+        400,
+        json!({"__type": "InvalidParameterException", "message": message}),
+    )
+}
+
+/// The first vector as Cognito's PASSWORD_VERIFIER challenge: real Cognito sends no Session with it.
+fn challenge(v: &Value) -> Value {
+    json!({"ChallengeName": "PASSWORD_VERIFIER", "ChallengeParameters": {
+        "SALT": v["salt"], "SRP_B": v["srp_b"], "SECRET_BLOCK": v["secret_block"],
+        "USER_ID_FOR_SRP": v["user_id_for_srp"], "USERNAME": v["user_id_for_srp"]}})
+}
+
+fn run(
+    script: &Script,
+    flow: Option<AuthFlow>,
+    v: &Value,
+    pool: Option<&str>,
+) -> Result<AuthFlow, SignInError> {
+    let mut client = Client::new(script);
+    client.backoff = vec![];
+    let srp = Srp::from_secret(&hex(str_of(v, "a"))).unwrap();
+    let credentials = Credentials {
+        client_id: "mobile",
+        pool_id: pool,
+        username: str_of(v, "user_id_for_srp"),
+        password: str_of(v, "password"),
+    };
+    let mut lines = Vec::new();
+    let result = signin::sign_in(
+        &client,
+        flow,
+        &credentials,
+        &srp,
+        v["timestamp_unix"].as_u64().unwrap(),
+        &mut |l| lines.push(l.to_owned()),
+    );
+    for line in &lines {
+        assert!(!line.contains(str_of(v, "password")), "{line}");
+    }
+    result.map(|(used, _)| used)
+}
+
+#[test]
+fn srp_sign_in_sends_amplifys_proof_and_no_password() {
+    let v = &vectors()["vectors"][0];
+    let script = Script::new(vec![(200, challenge(v)), (200, tokens())]);
+    assert_eq!(
+        run(&script, None, v, Some(str_of(v, "pool_id"))).unwrap(),
+        AuthFlow::Srp
+    );
+    let sent = script.sent();
+    assert_eq!(sent.len(), 2);
+    let (op, init) = &sent[0];
+    assert_eq!(op, "InitiateAuth");
+    assert_eq!(init["AuthFlow"], "USER_SRP_AUTH");
+    assert_eq!(init["ClientId"], "mobile");
+    assert_eq!(init["AuthParameters"]["SRP_A"], v["expect"]["srp_a"]);
+    assert_eq!(init["AuthParameters"]["USERNAME"], v["user_id_for_srp"]);
+    let (op, answer) = &sent[1];
+    assert_eq!(op, "RespondToAuthChallenge");
+    assert_eq!(answer["ChallengeName"], "PASSWORD_VERIFIER");
+    assert!(
+        answer.get("Session").is_none(),
+        "no Session was given, none is sent: {answer}"
+    );
+    let responses = &answer["ChallengeResponses"];
+    assert_eq!(responses["PASSWORD_CLAIM_SIGNATURE"], v["expect"]["signature"]);
+    assert_eq!(responses["TIMESTAMP"], v["expect"]["timestamp"]);
+    assert_eq!(responses["PASSWORD_CLAIM_SECRET_BLOCK"], v["secret_block"]);
+    for (_, body) in &sent {
+        assert!(!body.to_string().contains(str_of(v, "password")), "{body}");
+    }
+}
+
+#[test]
+fn a_session_cognito_sends_with_the_challenge_goes_back() {
+    let v = &vectors()["vectors"][1];
+    let mut with_session = challenge(v);
+    with_session["Session"] = json!("session-from-cognito");
+    let script = Script::new(vec![(200, with_session), (200, tokens())]);
+    run(&script, Some(AuthFlow::Srp), v, Some(str_of(v, "pool_id"))).unwrap();
+    assert_eq!(script.sent()[1].1["Session"], "session-from-cognito");
+}
+
+#[test]
+fn without_a_flag_a_client_that_refuses_srp_falls_back_to_the_password_flow() {
+    let v = &vectors()["vectors"][0];
+    for message in [
+        "USER_SRP_AUTH is not enabled for the client.",
+        "Auth flow not enabled for this client",
+    ] {
+        let script = Script::new(vec![not_enabled(message), (200, tokens())]);
+        assert_eq!(
+            run(&script, None, v, Some(str_of(v, "pool_id"))).unwrap(),
+            AuthFlow::Password
+        );
+        let sent = script.sent();
+        assert_eq!(sent[1].1["AuthFlow"], "USER_PASSWORD_AUTH");
+    }
+}
+
+#[test]
+fn a_flow_named_explicitly_is_never_replaced() {
+    let v = &vectors()["vectors"][0];
+    let script = Script::new(vec![
+        not_enabled("USER_SRP_AUTH is not enabled for the client."),
+        (200, tokens()),
+    ]);
+    match run(&script, Some(AuthFlow::Srp), v, Some(str_of(v, "pool_id"))) {
+        Err(SignInError::Cognito(e)) => assert_eq!(e.kind(), Some(&ErrorKind::InvalidParameter)),
+        other => panic!("expected the refusal, got {other:?}"),
+    }
+    assert_eq!(script.sent().len(), 1);
+
+    let script = Script::new(vec![(200, tokens())]);
+    assert_eq!(
+        run(&script, Some(AuthFlow::Password), v, None).unwrap(),
+        AuthFlow::Password
+    );
+    assert_eq!(script.sent()[0].1["AuthFlow"], "USER_PASSWORD_AUTH");
+}
+
+#[test]
+fn a_wrong_password_is_not_retried_with_the_password_flow() {
+    let v = &vectors()["vectors"][0];
+    let script = Script::new(vec![
+        (200, challenge(v)),
+        (
+            400,
+            json!({"__type": "NotAuthorizedException", "message": "Incorrect username or password."}),
+        ),
+    ]);
+    match run(&script, None, v, Some(str_of(v, "pool_id"))) {
+        Err(SignInError::Cognito(e)) => assert_eq!(e.kind(), Some(&ErrorKind::NotAuthorized)),
+        other => panic!("expected NotAuthorized, got {other:?}"),
+    }
+    assert_eq!(script.sent().len(), 2);
+}
+
+#[test]
+fn srp_needs_the_pool_id_and_other_challenges_are_not_answered() {
+    let v = &vectors()["vectors"][0];
+    let script = Script::new(vec![]);
+    assert!(matches!(run(&script, None, v, None), Err(SignInError::NoPoolId)));
+    assert!(script.sent().is_empty(), "nothing is sent without the pool id");
+
+    let mfa = json!({"ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": "s", "ChallengeParameters": {}});
+    let script = Script::new(vec![(200, challenge(v)), (200, mfa)]);
+    match run(&script, None, v, Some(str_of(v, "pool_id"))) {
+        Err(SignInError::Challenge(name)) => assert_eq!(name, "SOFTWARE_TOKEN_MFA"),
+        other => panic!("expected an unanswerable challenge, got {other:?}"),
     }
 }
