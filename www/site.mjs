@@ -5,7 +5,7 @@
 //   node www/site.mjs assemble --out DIR --page DIR --pkg DIR --config FILE
 //   node www/site.mjs sizes FILE...
 
-import { cp, mkdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
@@ -69,6 +69,22 @@ export function inlineConfig(html, config) {
     );
 }
 
+/** The page's words: every `web-client/messages/<lang>.json`, as `{lang: {key: text}}`. */
+export async function messages() {
+  const dir = join(WWW, '..', 'web-client', 'messages');
+  const all = {};
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.json')).sort()) {
+    all[basename(file, '.json')] = JSON.parse(await readFile(join(dir, file), 'utf8'));
+  }
+  return all;
+}
+
+/** Inlines the messages into the `#handoff-messages` block (escaped like the configuration). */
+export function inlineMessages(html, catalogue) {
+  const json = JSON.stringify(catalogue).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+  return html.replace('@HANDOFF_MESSAGES@', () => json);
+}
+
 /** The site's security headers for a configuration. */
 export function headersFile(config) {
   const csp = [
@@ -125,9 +141,10 @@ function checkConfig(config) {
 export async function assemble({ out, page, pkg, config }) {
   checkConfig(config);
   await rm(out, { recursive: true, force: true });
+  const catalogue = await messages();
   const html = async (from, to) => {
     await mkdir(dirname(to), { recursive: true });
-    await writeFile(to, inlineConfig(await readFile(from, 'utf8'), config));
+    await writeFile(to, inlineMessages(inlineConfig(await readFile(from, 'utf8'), config), catalogue));
   };
   const copy = async (from, to) => {
     await mkdir(dirname(to), { recursive: true });

@@ -27,6 +27,8 @@ pub enum Op {
     RespondToAuthChallenge,
     /// Ends a session: revokes a refresh token and the tokens it issued.
     RevokeToken,
+    /// Remembers a new device (pools with device tracking): its SRP verifier, so refresh can name the device.
+    ConfirmDevice,
 }
 
 impl Op {
@@ -36,6 +38,7 @@ impl Op {
             Op::InitiateAuth => "InitiateAuth",
             Op::RespondToAuthChallenge => "RespondToAuthChallenge",
             Op::RevokeToken => "RevokeToken",
+            Op::ConfirmDevice => "ConfirmDevice",
         }
     }
 
@@ -45,6 +48,7 @@ impl Op {
             Op::InitiateAuth => "AWSCognitoIdentityProviderService.InitiateAuth",
             Op::RespondToAuthChallenge => "AWSCognitoIdentityProviderService.RespondToAuthChallenge",
             Op::RevokeToken => "AWSCognitoIdentityProviderService.RevokeToken",
+            Op::ConfirmDevice => "AWSCognitoIdentityProviderService.ConfirmDevice",
         }
     }
 }
@@ -52,6 +56,24 @@ impl Op {
 /// The `RevokeToken` body for a public client (no secret).
 pub fn revoke_token_body(client_id: &str, refresh_token: &str) -> String {
     serde_json::json!({"Token": refresh_token, "ClientId": client_id}).to_string()
+}
+
+/// The `ConfirmDevice` body: the device's SRP verifier and salt (both base64), as Amplify sends it after a sign-in
+/// that returned `NewDeviceMetadata`.
+pub fn confirm_device_body(
+    access_token: &str,
+    device_key: &str,
+    device_name: &str,
+    verifier: &str,
+    salt: &str,
+) -> String {
+    serde_json::json!({
+        "AccessToken": access_token,
+        "DeviceKey": device_key,
+        "DeviceName": device_name,
+        "DeviceSecretVerifierConfig": {"PasswordVerifier": verifier, "Salt": salt},
+    })
+    .to_string()
 }
 
 /// The `InitiateAuth` body. Its `Debug` names the parameters but never shows their values (passwords, tokens).
@@ -193,6 +215,20 @@ pub struct Tokens {
     /// `Bearer`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
+    /// Present when the pool tracks devices and this sign-in came from a device it does not know yet: the device
+    /// must be confirmed (`ConfirmDevice`) and its keys kept, or a later refresh naming no device fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_device_metadata: Option<NewDeviceMetadata>,
+}
+
+/// `NewDeviceMetadata`: the keys Cognito gave the device.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NewDeviceMetadata {
+    /// The device's key (`region_uuid`).
+    pub device_key: String,
+    /// The device group key (part of the verifier's password).
+    pub device_group_key: String,
 }
 
 impl fmt::Debug for Tokens {
@@ -203,6 +239,7 @@ impl fmt::Debug for Tokens {
             .field("refresh_token", &self.refresh_token.as_ref().map(|_| "***"))
             .field("expires_in", &self.expires_in)
             .field("token_type", &self.token_type)
+            .field("new_device_metadata", &self.new_device_metadata)
             .finish()
     }
 }

@@ -17,6 +17,10 @@ pub struct InsecurePayload {
     pub exp: Option<u64>,
     /// The web client id the token is meant for.
     pub aud: Option<String>,
+    /// The user's immutable id (Cognito's `sub`): the same person under every alias.
+    pub sub: Option<String>,
+    /// When it was issued (Amplify's `clockDrift` is computed from a Cognito access token's `iat`).
+    pub iat: Option<u64>,
 }
 
 /// Decodes the payload of `token` without checking its signature or claims. Fails on tokens over `max_bytes`,

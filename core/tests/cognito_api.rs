@@ -3,7 +3,7 @@
 
 use handoff_core::cognito_api::{
     AuthAnswer, CONTENT_TYPE, ErrorBody, ErrorKind, InitiateAuth, Op, RespondToAuthChallenge, TARGET_PREFIX,
-    Tokens, error_name, initiate_auth_body, respond_body,
+    Tokens, confirm_device_body, error_name, initiate_auth_body, respond_body,
 };
 use serde_json::{Value, json};
 #[cfg(target_arch = "wasm32")]
@@ -92,6 +92,36 @@ fn parses_answers() {
 }
 
 #[test]
+fn new_device_metadata_and_confirm_device() {
+    // A pool that tracks devices answers with NewDeviceMetadata beside the tokens.
+    let a: AuthAnswer = serde_json::from_str(
+        r#"{"AuthenticationResult":{"AccessToken":"a","NewDeviceMetadata":
+            {"DeviceKey":"us-east-1_0f2c","DeviceGroupKey":"-Xb9"}}}"#,
+    )
+    .unwrap();
+    let metadata = a.authentication_result.unwrap().new_device_metadata.unwrap();
+    assert_eq!(metadata.device_key, "us-east-1_0f2c");
+    assert_eq!(metadata.device_group_key, "-Xb9");
+    let body: serde_json::Value = serde_json::from_str(&confirm_device_body(
+        "at",
+        "us-east-1_0f2c",
+        "Firefox",
+        "dmVy",
+        "c2Fs",
+    ))
+    .unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"AccessToken": "at", "DeviceKey": "us-east-1_0f2c", "DeviceName": "Firefox",
+            "DeviceSecretVerifierConfig": {"PasswordVerifier": "dmVy", "Salt": "c2Fs"}})
+    );
+    assert_eq!(
+        Op::ConfirmDevice.target(),
+        "AWSCognitoIdentityProviderService.ConfirmDevice"
+    );
+}
+
+#[test]
 fn tokens_debug_never_shows_a_token() {
     let tokens = Tokens {
         access_token: "access-secret".into(),
@@ -99,6 +129,7 @@ fn tokens_debug_never_shows_a_token() {
         refresh_token: Some("refresh-secret".into()),
         expires_in: Some(3600),
         token_type: Some("Bearer".into()),
+        new_device_metadata: None,
     };
     let shown = format!("{tokens:?}");
     assert!(!shown.contains("secret"), "{shown}");

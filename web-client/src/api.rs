@@ -7,8 +7,12 @@ use wasm_bindgen::prelude::*;
 
 use crate::browser;
 use crate::config::Config;
+use crate::flow::SignedIn;
 use crate::fragment::Fragment;
+use crate::link::Link;
 use crate::outcome::{Failure, Step};
+use crate::session::Switch;
+use crate::texts::{Catalogue, Texts};
 
 // Evaluated when the package is imported, before `init()` even fetches the wasm: the token leaves the address
 // bar and the history entry at once and stays in this module only (no global), until `completeHandoff` takes
@@ -37,7 +41,7 @@ extern "C" {
 }
 
 #[wasm_bindgen(typescript_custom_section)]
-const TYPES: &'static str = r#"
+const TYPES: &'static str = r##"
 /** The landing page's configuration (the same members as the inline `#handoff-config` JSON). */
 export interface HandoffConfig {
   /** AWS region of the user pool, e.g. "eu-west-1". */
@@ -62,13 +66,56 @@ export interface HandoffConfig {
    * page's CSP `connect-src` must then include this origin. Absent: no call to the edge.
    */
   edgeUrl?: string;
+  /**
+   * Where the session goes, always under Amplify v6's key names: "localStorage" (default, Amplify's default),
+   * "sessionStorage", or "cookie" (what `Amplify.configure(config, { ssr: true })` reads; see `cookie`).
+   */
+  storage?: "localStorage" | "sessionStorage" | "cookie";
+  /** The cookies' attributes with `storage: "cookie"`: Amplify's `CookieStorage` members and defaults. */
+  cookie?: HandoffCookieOptions;
+  /** The deployment's words by language, over the built-in English and German: `{ en: { retry: "..." } }`. */
+  messages?: Record<string, Record<string, string>>;
+  /** The landing page's look (the Leptos page only). */
+  brand?: HandoffBrand;
+}
+
+/** Amplify `CookieStorage`'s options (defaults: path "/", expires 365 days, secure true, sameSite "lax"). */
+export interface HandoffCookieOptions {
+  domain?: string;
+  path?: string;
+  /** Days; null for session cookies. */
+  expires?: number | null;
+  secure?: boolean;
+  sameSite?: "lax" | "strict" | "none";
+}
+
+/** The landing page's look. */
+export interface HandoffBrand {
+  /** An https URL or a path; the CSP's img-src must allow it. */
+  logoUrl?: string;
+  logoAlt?: string;
+  /** `--handoff-*` CSS custom properties, e.g. `{ "--handoff-accent": "#0a7" }`. */
+  theme?: Record<string, string>;
+}
+
+/** What `onTokens` receives instead of the session being stored. */
+export interface HandoffTokens {
+  username: string;
+  accessToken: string;
+  idToken?: string;
+  refreshToken?: string;
+  expiresIn?: number;
+  tokenType?: string;
+  /** Present on pools that track devices: the device confirmed during the sign-in (keep it for refreshes). */
+  device?: { deviceKey: string; deviceGroupKey: string; randomPassword: string };
 }
 
 /** A step of the sign-in, in order. */
 export type HandoffStep = "checking" | "contacting" | "verifying" | "signing_in";
 
 /** Why the sign-in did not happen. */
-export type HandoffError = "expired" | "unusable" | "invalid" | "network" | "misconfigured" | "other_device";
+export type HandoffError =
+  | "expired" | "unusable" | "invalid" | "network" | "misconfigured" | "other_device" | "other_user";
 
 /** `completeHandoff`'s options: the configuration plus how to run. */
 export interface HandoffOptions extends HandoffConfig {
@@ -78,13 +125,24 @@ export interface HandoffOptions extends HandoffConfig {
   navigate?: boolean;
   /** Called as each step starts. */
   onProgress?: (step: HandoffStep) => void;
+  /**
+   * Another user is signed in to this web client: without `replaceUser: true` the result is
+   * `{ok: false, error: "other_user"}` and nothing is sent (the link stays usable; ask the user, then call again
+   * with `replaceUser: true`, which revokes their refresh token before signing in).
+   */
+  replaceUser?: boolean;
+  /**
+   * For apps with their own token store: called with the tokens instead of storing them (awaited). If it throws
+   * or rejects, the refresh token is revoked and the result is `{ok: false, error: "misconfigured"}`.
+   */
+  onTokens?: (tokens: HandoffTokens) => void | Promise<void>;
 }
 
-/** The outcome. The session is stored under Amplify v6's localStorage keys when `ok` is true. */
+/** The outcome. The session is stored under Amplify v6's keys (see `storage`) when `ok` is true. */
 export type HandoffResult =
   | { ok: true; username: string; redirect: string }
   | { ok: false; error: HandoffError; title: string; message: string; retry: boolean };
-"#;
+"##;
 
 /// Completes a handoff: reads (and scrubs) the token, signs in to Cognito, stores the session where Amplify v6
 /// finds it and, unless `navigate: false`, goes to the redirect target.
@@ -92,7 +150,12 @@ export type HandoffResult =
 pub async fn complete_handoff(
     #[wasm_bindgen(unchecked_param_type = "HandoffOptions")] options: JsValue,
 ) -> JsValue {
-    result_value(run(&options).await)
+    result_value(run(&options).await, &texts(&options))
+}
+
+/// An option of `completeHandoff` that is not part of the configuration.
+fn option(options: &JsValue, name: &str) -> JsValue {
+    Reflect::get(options, &name.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
 async fn run(options: &JsValue) -> Result<(String, String), Failure> {
@@ -100,42 +163,115 @@ async fn run(options: &JsValue) -> Result<(String, String), Failure> {
     // `#handoff=` left in the address bar would stay in history and reach every later script.
     let from_import = take_import_fragment();
     let from_location = browser::take_token();
-    let token = match (
-        Reflect::get(options, &"token".into())
-            .ok()
-            .and_then(|t| t.as_string()),
-        from_import,
-    ) {
+    let token = match (option(options, "token").as_string(), from_import) {
         (Some(token), _) => Ok(token),
         (None, Some(hash)) => Fragment::parse(&hash).token.map_err(|_| Failure::Invalid),
         (None, None) => from_location,
     };
-    let text: String = JSON::stringify(options)
-        .ok()
-        .and_then(|t| t.as_string())
-        .ok_or(Failure::Misconfigured)?;
-    // Config ignores unknown members, so the options object parses as it is.
-    let config = Config::from_json(&text).map_err(|_| Failure::Misconfigured)?;
-    let navigate = Reflect::get(options, &"navigate".into())
-        .ok()
-        .and_then(|n| n.as_bool());
+    let config = config(options)?;
     let token = token?;
-    let on_progress: Option<Function> = Reflect::get(options, &"onProgress".into())
-        .ok()
-        .and_then(|f| f.dyn_into().ok());
+    let on_progress: Option<Function> = option(options, "onProgress").dyn_into().ok();
     let progress = |step: Step| {
         if let Some(f) = &on_progress {
             let _ = f.call1(&JsValue::NULL, &step.code().into());
         }
     };
-    let done = browser::complete(&config, &token, &progress).await?;
-    if navigate != Some(false) {
+    let done = match option(options, "onTokens").dyn_into::<Function>() {
+        // The app keeps the tokens itself, and with them the question of who is signed in.
+        Ok(on_tokens) => {
+            let done = browser::sign_in(&config, &token, &progress).await?;
+            hand_over(&config, &done, &on_tokens).await?;
+            done
+        }
+        Err(_) => {
+            let link = Link::check(&token, &config)?;
+            if let Switch::Ask { .. } = browser::switch(&config, &link) {
+                if option(options, "replaceUser").as_bool() != Some(true) {
+                    return Err(Failure::OtherUser);
+                }
+                browser::end_current_session(&config).await?;
+            }
+            browser::complete(&config, &token, &progress).await?
+        }
+    };
+    if option(options, "navigate").as_bool() != Some(false) {
         browser::navigate(&config, &done.redirect)?;
     }
     Ok((done.username, done.redirect))
 }
 
-fn result_value(result: Result<(String, String), Failure>) -> JsValue {
+/// The configuration part of the options (`Config` ignores the other members).
+fn config(options: &JsValue) -> Result<Config, Failure> {
+    let text: String = JSON::stringify(options)
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or(Failure::Misconfigured)?;
+    Config::from_json(&text).map_err(|_| Failure::Misconfigured)
+}
+
+/// Calls `onTokens` with the session and awaits it; if it fails, the session is ended (refresh token revoked).
+async fn hand_over(config: &Config, done: &SignedIn, on_tokens: &Function) -> Result<(), Failure> {
+    let tokens = js_sys::Object::new();
+    let set = |object: &js_sys::Object, key: &str, value: JsValue| {
+        let _ = Reflect::set(object, &key.into(), &value);
+    };
+    let t = &done.tokens;
+    set(&tokens, "username", done.username.as_str().into());
+    set(&tokens, "accessToken", t.access_token.as_str().into());
+    for (key, value) in [
+        ("idToken", &t.id_token),
+        ("refreshToken", &t.refresh_token),
+        ("tokenType", &t.token_type),
+    ] {
+        if let Some(value) = value {
+            set(&tokens, key, value.as_str().into());
+        }
+    }
+    if let Some(expires_in) = t.expires_in {
+        set(&tokens, "expiresIn", (expires_in as f64).into());
+    }
+    if let Some(device) = &done.device {
+        let d = js_sys::Object::new();
+        set(&d, "deviceKey", device.key.as_str().into());
+        set(&d, "deviceGroupKey", device.group_key.as_str().into());
+        set(&d, "randomPassword", device.random_password.as_str().into());
+        set(&tokens, "device", d.into());
+    }
+    let accepted = match on_tokens.call1(&JsValue::NULL, &tokens) {
+        Ok(value) => match value.dyn_into::<js_sys::Promise>() {
+            Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
+            Err(_) => true,
+        },
+        Err(_) => false,
+    };
+    if accepted {
+        return Ok(());
+    }
+    if let Some(refresh) = &t.refresh_token {
+        let _ = crate::flow::end_session(&browser::Browser, config, refresh).await;
+    }
+    Err(Failure::Misconfigured)
+}
+
+/// The words of a failure: the package's English and German, the options' `messages` over them, in the browser's
+/// language.
+fn texts(options: &JsValue) -> Texts {
+    let mut builtin = Catalogue::new();
+    for (lang, text) in [
+        ("en", include_str!("../messages/en.json")),
+        ("de", include_str!("../messages/de.json")),
+    ] {
+        builtin.insert(lang.into(), serde_json::from_str(text).unwrap_or_default());
+    }
+    let overrides: Catalogue = JSON::stringify(&option(options, "messages"))
+        .ok()
+        .and_then(|t| t.as_string())
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    Texts::select(&builtin, &overrides, &browser::languages())
+}
+
+fn result_value(result: Result<(String, String), Failure>, texts: &Texts) -> JsValue {
     let object = js_sys::Object::new();
     let set = |key: &str, value: JsValue| {
         let _ = Reflect::set(&object, &key.into(), &value);
@@ -149,8 +285,8 @@ fn result_value(result: Result<(String, String), Failure>) -> JsValue {
         Err(f) => {
             set("ok", false.into());
             set("error", f.code().into());
-            set("title", f.title().into());
-            set("message", f.message().into());
+            set("title", texts.get(&f.title_key()).into());
+            set("message", texts.get(&f.message_key()).into());
             set("retry", f.can_retry().into());
         }
     }

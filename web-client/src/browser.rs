@@ -11,11 +11,15 @@ use web_sys::{
 
 use crate::binding;
 use crate::cognito::CONTENT_TYPE;
-use crate::config::{CONFIG_ELEMENT_ID, Config};
+use crate::config::{CONFIG_ELEMENT_ID, Config, StorageKind};
+use crate::cookie::{self, CookieOptions};
+use crate::device::{self, DeviceSecret};
 use crate::flow::{self, Env, NetworkError, Reply, SignedIn};
 use crate::fragment::Fragment;
+use crate::link::Link;
 use crate::outcome::{Failure, Step};
 use crate::session;
+use crate::texts::{Catalogue, MESSAGES_ELEMENT_ID, Texts};
 
 /// A call that has not answered after this long counts as a network error (a Cognito call is then retried).
 pub const REQUEST_TIMEOUT_MS: i32 = 20_000;
@@ -56,12 +60,69 @@ pub fn take_boot_fragment() -> Option<String> {
     value.filter(|hash| !hash.is_empty())
 }
 
-/// The text of the inline `<script type="application/json" id="handoff-config">` block, if the page has one.
-pub fn config_text() -> Option<String> {
+/// The text of the inline `<script type="application/json" id="...">` block `id`, if the page has one.
+fn inline_json(id: &str) -> Option<String> {
     web_sys::window()?
         .document()?
-        .get_element_by_id(CONFIG_ELEMENT_ID)?
+        .get_element_by_id(id)?
         .text_content()
+}
+
+/// The text of the inline `#handoff-config` block, if the page has one.
+pub fn config_text() -> Option<String> {
+    inline_json(CONFIG_ELEMENT_ID)
+}
+
+/// The page's words ([`crate::texts`]): the built-in catalogue from the inline `#handoff-messages` block, the
+/// configuration's `messages` over it, in the first of `navigator.languages` either knows.
+pub fn texts(overrides: &Catalogue) -> Texts {
+    let builtin: Catalogue = inline_json(MESSAGES_ELEMENT_ID)
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    Texts::select(&builtin, overrides, &languages())
+}
+
+/// `navigator.languages`, best first.
+pub fn languages() -> Vec<String> {
+    navigator("languages")
+        .map(|list| {
+            js_sys::Array::from(&list)
+                .iter()
+                .filter_map(|l| l.as_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `navigator[name]`.
+fn navigator(name: &str) -> Option<JsValue> {
+    Reflect::get(
+        &Reflect::get(&js_sys::global(), &"navigator".into()).ok()?,
+        &name.into(),
+    )
+    .ok()
+}
+
+/// Dresses the page: `<html lang>` in the chosen language and the configuration's `--handoff-*` custom properties
+/// on the root element (through the CSSOM, which the CSP's `style-src 'self'` allows).
+pub fn apply_look(config: Option<&Config>, texts: &Texts) {
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        return;
+    };
+    let _ = root.set_attribute("lang", &texts.language);
+    let Some(config) = config else { return };
+    let Ok(style) = Reflect::get(&root, &"style".into()) else {
+        return;
+    };
+    let Ok(set) = Reflect::get(&style, &"setProperty".into()).and_then(|f| f.dyn_into::<Function>()) else {
+        return;
+    };
+    for (name, value) in &config.brand.theme {
+        let _ = set.call2(&style, &name.into(), &value.into());
+    }
 }
 
 /// The browser as the flow's [`Env`].
@@ -150,49 +211,187 @@ impl Env for Browser {
         let _ = JsFuture::from(promise).await;
     }
 
+    async fn device_secret(&self, group_key: &str, device_key: &str) -> Option<DeviceSecret> {
+        device_secret(group_key, device_key).await
+    }
+
     fn now_ms(&self) -> f64 {
         js_sys::Date::now()
     }
 }
 
-/// Signs in with `token` and stores the session under Amplify's keys. Does not navigate.
-pub async fn complete(config: &Config, token: &str, progress: &dyn Fn(Step)) -> Result<SignedIn, Failure> {
-    let done = flow::sign_in(&Browser, config, token, progress).await?;
-    store(config, &done)?;
-    Ok(done)
+/// `crypto.getRandomValues` over `len` fresh bytes.
+fn random_bytes(len: u32) -> Option<Vec<u8>> {
+    let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).ok()?;
+    let fill: Function = Reflect::get(&crypto, &"getRandomValues".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let bytes = js_sys::Uint8Array::new_with_length(len);
+    fill.call1(&crypto, &bytes).ok()?;
+    Some(bytes.to_vec())
 }
 
-/// Writes the session entries; a different previous user of the same client is signed out first.
-fn store(config: &Config, done: &SignedIn) -> Result<(), Failure> {
-    let storage = local_storage()?;
-    let last_key = session::last_user_key(&config.client_id);
-    if let Ok(Some(previous)) = storage.get_item(&last_key)
-        && previous != done.username
-    {
-        for key in session::user_keys(&config.client_id, &previous) {
-            let _ = storage.remove_item(&key);
+/// SHA-256 through WebCrypto, as lowercase hex.
+async fn sha256_hex(data: &[u8]) -> Option<String> {
+    let subtle = Reflect::get(
+        &Reflect::get(&js_sys::global(), &"crypto".into()).ok()?,
+        &"subtle".into(),
+    )
+    .ok()?;
+    let digest: Function = Reflect::get(&subtle, &"digest".into()).ok()?.dyn_into().ok()?;
+    let promise: Promise = digest
+        .call2(&subtle, &"SHA-256".into(), &js_sys::Uint8Array::from(data))
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let hash = js_sys::Uint8Array::new(&JsFuture::from(promise).await.ok()?).to_vec();
+    Some(hash.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn from_hex(hex: &str) -> Vec<u8> {
+    (0..hex.len() / 2)
+        .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+        .collect()
+}
+
+/// Standard base64 with padding, through `btoa`.
+fn base64(bytes: &[u8]) -> Option<String> {
+    let binary: String = bytes.iter().map(|&b| char::from(b)).collect();
+    let btoa: Function = Reflect::get(&js_sys::global(), &"btoa".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    btoa.call1(&JsValue::NULL, &binary.into()).ok()?.as_string()
+}
+
+/// Amplify's `generateHashDevice` ([`crate::device`]), with the browser's `BigInt` for `2^x mod N`.
+async fn device_secret(group_key: &str, device_key: &str) -> Option<DeviceSecret> {
+    use js_sys::BigInt;
+    let random_password = base64(&random_bytes(40)?)?;
+    let inner = sha256_hex(device::password_text(group_key, device_key, &random_password).as_bytes()).await?;
+    let salt_hex: String = random_bytes(16)?.iter().map(|b| format!("{b:02x}")).collect();
+    let salt = device::pad_hex(&salt_hex);
+    let x = sha256_hex(&from_hex(&format!("{salt}{inner}"))).await?;
+    let n = BigInt::new(&format!("0x{}", device::N_HEX).into()).ok()?;
+    let two = BigInt::from(2);
+    let mut power = BigInt::from(1);
+    // Left to right over the exponent's bits: square, and multiply by g = 2 where the bit is set.
+    for digit in x.chars().filter_map(|c| c.to_digit(16)) {
+        for bit in (0..4).rev() {
+            power = &(&power * &power) % &n;
+            if digit >> bit & 1 == 1 {
+                power = &(&power * &two) % &n;
+            }
+        }
+    }
+    let verifier = device::pad_hex(&String::from(power.to_string(16).ok()?));
+    let device_name = navigator("userAgent")?.as_string()?;
+    Some(DeviceSecret {
+        random_password,
+        salt: base64(&from_hex(&salt))?,
+        verifier: base64(&from_hex(&verifier))?,
+        device_name,
+    })
+}
+
+/// Where the session is kept: a Web Storage area or cookies, always under Amplify v6's key names.
+pub enum Store {
+    /// `localStorage` or `sessionStorage`.
+    Web(web_sys::Storage),
+    /// `document.cookie`, written as Amplify's `CookieStorage` writes it.
+    Cookies(web_sys::Document, CookieOptions),
+}
+
+impl Store {
+    /// The store the configuration names.
+    pub fn open(config: &Config) -> Result<Store, Failure> {
+        let window = window()?;
+        let web = |area: Result<Option<web_sys::Storage>, JsValue>| {
+            area.ok().flatten().map(Store::Web).ok_or(Failure::Misconfigured)
+        };
+        match config.storage {
+            StorageKind::Local => web(window.local_storage()),
+            StorageKind::Session => web(window.session_storage()),
+            StorageKind::Cookie => Ok(Store::Cookies(
+                window.document().ok_or(Failure::Misconfigured)?,
+                config.cookie.clone(),
+            )),
+        }
+    }
+
+    /// The value under `key`.
+    pub fn get(&self, key: &str) -> Option<String> {
+        match self {
+            Store::Web(storage) => storage.get_item(key).ok().flatten(),
+            Store::Cookies(document, _) => {
+                let jar = Reflect::get(document, &"cookie".into()).ok()?.as_string()?;
+                cookie::read(&jar, key)
+            }
+        }
+    }
+
+    /// Stores `value` under `key`. A cookie the browser did not keep (too large, a `domain` this page may not
+    /// set) is an error, found by reading it back.
+    pub fn set(&self, key: &str, value: &str) -> Result<(), Failure> {
+        match self {
+            Store::Web(storage) => storage.set_item(key, value).map_err(|_| Failure::Misconfigured),
+            Store::Cookies(document, options) => {
+                let days = options.expires.unwrap_or(0.0);
+                let expires = js_sys::Date::new(&(js_sys::Date::now() + days * 864e5).into()).to_utc_string();
+                let line = options.set(key, value, Some(&String::from(expires)));
+                Reflect::set(document, &"cookie".into(), &line.into()).map_err(|_| Failure::Misconfigured)?;
+                match self.get(key) {
+                    Some(kept) if kept == value => Ok(()),
+                    _ => Err(Failure::Misconfigured),
+                }
+            }
+        }
+    }
+
+    /// Removes `key`.
+    pub fn remove(&self, key: &str) {
+        match self {
+            Store::Web(storage) => {
+                let _ = storage.remove_item(key);
+            }
+            Store::Cookies(document, options) => {
+                let _ = Reflect::set(document, &"cookie".into(), &options.remove(key).into());
+            }
+        }
+    }
+}
+
+/// Signs in with `token` (the flow only: nothing stored, no navigation).
+pub async fn sign_in(config: &Config, token: &str, progress: &dyn Fn(Step)) -> Result<SignedIn, Failure> {
+    flow::sign_in(&Browser, config, token, progress).await
+}
+
+/// Signs in with `token` and stores the session under Amplify's keys in the configured store; a different user
+/// signed in before is signed out first (their refresh token revoked). Does not navigate.
+pub async fn complete(config: &Config, token: &str, progress: &dyn Fn(Step)) -> Result<SignedIn, Failure> {
+    let store = Store::open(config)?;
+    let done = sign_in(config, token, progress).await?;
+    let previous = store.get(&session::last_user_key(&config.client_id));
+    if let Some(previous) = previous.filter(|p| *p != done.username) {
+        // Normally the switch screen (or `replaceUser`) has ended it already. If revoking fails (offline), their
+        // refresh token lives on at Cognito until it expires, but nothing of it stays on this device.
+        if end_current_session(config).await.is_err() {
+            forget(&store, config, &previous);
         }
     }
     for (key, value) in &done.entries {
-        storage.set_item(key, value).map_err(|_| Failure::Misconfigured)?;
+        store.set(key, value)?;
     }
-    Ok(())
+    Ok(done)
 }
 
-fn local_storage() -> Result<web_sys::Storage, Failure> {
-    window()?
-        .local_storage()
-        .ok()
-        .flatten()
-        .ok_or(Failure::Misconfigured)
-}
-
-/// Whether someone else is signed in to this web client (see [`session::switch`]). Unreadable storage reads as
-/// nobody: the sign-in then fails at `store` anyway.
-pub fn switch(config: &Config, link_user: &str) -> session::Switch {
-    match local_storage() {
-        Ok(storage) => session::switch(&config.client_id, link_user, |key| {
-            storage.get_item(key).ok().flatten()
+/// Whether someone else is signed in to this web client (see [`session::switch`]). An unusable store reads as
+/// nobody: the sign-in then fails when it stores the session.
+pub fn switch(config: &Config, link: &Link) -> session::Switch {
+    match Store::open(config) {
+        Ok(store) => session::switch(&config.client_id, &link.username, link.sub.as_deref(), |key| {
+            store.get(key)
         }),
         Err(_) => session::Switch::Proceed,
     }
@@ -200,24 +399,27 @@ pub fn switch(config: &Config, link_user: &str) -> session::Switch {
 
 /// Ends the signed-in user's session: `RevokeToken` for their refresh token, then their keys are removed.
 pub async fn end_current_session(config: &Config) -> Result<(), Failure> {
-    let storage = local_storage()?;
-    let read = |key: &str| storage.get_item(key).ok().flatten();
-    let last_key = session::last_user_key(&config.client_id);
-    let Some(current) = read(&last_key) else {
+    let store = Store::open(config)?;
+    let Some(current) = store.get(&session::last_user_key(&config.client_id)) else {
         return Ok(());
     };
-    let refresh = read(&format!(
+    let refresh = store.get(&format!(
         "{}.{current}.refreshToken",
         session::client_prefix(&config.client_id)
     ));
     if let Some(refresh) = refresh.filter(|t| !t.is_empty()) {
         flow::end_session(&Browser, config, &refresh).await?;
     }
-    for key in session::user_keys(&config.client_id, &current) {
-        let _ = storage.remove_item(&key);
-    }
-    let _ = storage.remove_item(&last_key);
+    forget(&store, config, &current);
     Ok(())
+}
+
+/// Removes `user`'s tokens and `LastAuthUser` (the device keys stay: Amplify keeps them across sign-outs too).
+fn forget(store: &Store, config: &Config, user: &str) {
+    for key in session::user_keys(&config.client_id, user) {
+        store.remove(&key);
+    }
+    store.remove(&session::last_user_key(&config.client_id));
 }
 
 /// Goes to `target` (replacing the landing page in history) after checking it against the allowlist once more.

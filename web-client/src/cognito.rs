@@ -2,7 +2,8 @@
 //! `RespondToAuthChallenge` with the token as the answer), their answers, and what each error means for the user.
 
 pub use handoff_core::cognito_api::{
-    AuthAnswer, CONTENT_TYPE, CUSTOM_CHALLENGE, Op, Tokens, initiate_auth_body, respond_body,
+    AuthAnswer, CONTENT_TYPE, CUSTOM_CHALLENGE, NewDeviceMetadata, Op, Tokens, confirm_device_body,
+    initiate_auth_body, respond_body,
 };
 use handoff_core::cognito_api::{ErrorBody, ErrorKind, error_name};
 

@@ -1,8 +1,13 @@
 //! The page's configuration: read from the inline `<script type="application/json" id="handoff-config">` block
 //! (or passed to `completeHandoff`), checked once, before anything else happens.
 
+use std::collections::BTreeMap;
+
 use handoff_core::{check_allowlist_entry, check_redirect};
 use serde::Deserialize;
+
+use crate::cookie::CookieOptions;
+use crate::texts::Catalogue;
 
 /// The `id` of the inline JSON block that carries the configuration.
 pub const CONFIG_ELEMENT_ID: &str = "handoff-config";
@@ -12,7 +17,7 @@ pub const FALLBACK_REDIRECT: &str = "/";
 
 /// The landing page's configuration (JSON, camelCase member names). Unknown members are ignored so that one
 /// object can also carry `completeHandoff`'s options.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Config {
     /// AWS region of the user pool (`eu-west-1`).
@@ -40,6 +45,82 @@ pub struct Config {
     /// edge for a context binding (`POST /v1/bind`) alongside `InitiateAuth`; absent, it makes no such call.
     #[serde(default)]
     pub edge_url: Option<String>,
+    /// Where the session goes: Amplify v6's keys in `localStorage` (the default, Amplify's own), in
+    /// `sessionStorage`, or in cookies (`cookie`, for `Amplify.configure(config, { ssr: true })`).
+    #[serde(default)]
+    pub storage: StorageKind,
+    /// The cookies' attributes when `storage` is `cookie` (Amplify's `CookieStorage` members and defaults).
+    #[serde(default)]
+    pub cookie: CookieOptions,
+    /// The deployment's words: `{"en": {"title": "..."}, "fr": {...}}`, over the built-in messages (see
+    /// [`crate::texts`]). A language only this names is offered too.
+    #[serde(default)]
+    pub messages: Catalogue,
+    /// The deployment's look.
+    #[serde(default)]
+    pub brand: Brand,
+}
+
+/// Where the page stores the session (always under Amplify v6's key names).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum StorageKind {
+    /// `localStorage`: Amplify's default.
+    #[default]
+    #[serde(rename = "localStorage")]
+    Local,
+    /// `sessionStorage`: gone when the tab closes (Amplify's `sessionStorage` option).
+    #[serde(rename = "sessionStorage")]
+    Session,
+    /// Cookies, as Amplify's `CookieStorage` writes them (`ssr: true`).
+    #[serde(rename = "cookie")]
+    Cookie,
+}
+
+/// The page's look, set per deployment without a rebuild.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Brand {
+    /// A logo shown above every screen (https, or a path on the site; the CSP's `img-src` must allow it).
+    pub logo_url: Option<String>,
+    /// The logo's text alternative (the company's name).
+    pub logo_alt: Option<String>,
+    /// CSS custom properties set on the page's root (`{"--handoff-accent": "#0a7"}`): `landing.css` draws every
+    /// colour and font from `--handoff-*` properties.
+    pub theme: BTreeMap<String, String>,
+}
+
+impl Brand {
+    fn check(&self) -> Result<(), ConfigError> {
+        if let Some(logo) = &self.logo_url
+            && (!safe_link(logo) || !(logo.starts_with("https://") || logo.starts_with('/')))
+        {
+            return Err(ConfigError(
+                "`brand.logoUrl` must be an https URL or a path".into(),
+            ));
+        }
+        for (name, value) in &self.theme {
+            let name_ok = name.len() <= 64
+                && name.strip_prefix("--handoff-").is_some_and(|n| {
+                    !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                });
+            if !name_ok {
+                return Err(ConfigError(format!(
+                    "`brand.theme` member `{name}` must be a `--handoff-...` custom property"
+                )));
+            }
+            // A value cannot end the declaration or open a block, an url() or an escape.
+            let value_ok = !value.trim().is_empty()
+                && value.len() <= 256
+                && !value.chars().any(|c| c.is_control() || ";{}<>\\".contains(c))
+                && !value.to_ascii_lowercase().contains("url(");
+            if !value_ok {
+                return Err(ConfigError(format!(
+                    "`brand.theme` value of `{name}` is not a plain CSS value"
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Why a configuration was refused; the page shows "service misconfigured" for every one of them.
@@ -112,7 +193,12 @@ impl Config {
                 return Err(ConfigError(format!("`{name}` is not a safe link")));
             }
         }
-        Ok(())
+        if self.storage == StorageKind::Cookie
+            && let Some(problem) = self.cookie.problem()
+        {
+            return Err(ConfigError(problem.into()));
+        }
+        self.brand.check()
     }
 
     /// The Cognito endpoint requests go to.

@@ -11,6 +11,7 @@ use std::task::Poll;
 use crate::binding::Binding;
 use crate::cognito::{self, AuthAnswer, CognitoError, Op, Tokens};
 use crate::config::Config;
+use crate::device::DeviceSecret;
 use crate::link::Link;
 use crate::outcome::{Failure, Step};
 
@@ -44,6 +45,8 @@ pub trait Env {
     async fn bind(&self, url: &str, token: &str) -> Result<Reply, NetworkError>;
     /// Waits `ms` milliseconds.
     async fn sleep(&self, ms: u32);
+    /// A new device's secret for `ConfirmDevice` ([`crate::device`]); `None` if the browser cannot make one.
+    async fn device_secret(&self, group_key: &str, device_key: &str) -> Option<DeviceSecret>;
     /// The page's clock, in milliseconds since the epoch.
     fn now_ms(&self) -> f64;
 }
@@ -57,7 +60,9 @@ pub struct SignedIn {
     pub redirect: String,
     /// The tokens.
     pub tokens: Tokens,
-    /// The localStorage entries (Amplify v6 keys), in write order.
+    /// The device the pool now remembers (pools with device tracking only).
+    pub device: Option<crate::session::Device>,
+    /// The storage entries (Amplify v6 keys), in write order.
     pub entries: Vec<(String, String)>,
 }
 
@@ -126,13 +131,68 @@ pub async fn sign_in(
     };
 
     progress(Step::SigningIn);
-    let entries = crate::session::storage_entries(&config.client_id, &username, &tokens, env.now_ms());
+    let device = match &tokens.new_device_metadata {
+        Some(metadata) => Some(confirm_device(env, config, &tokens, metadata, &link).await?),
+        None => None,
+    };
+    let entries = crate::session::storage_entries(
+        &config.client_id,
+        &username,
+        &tokens,
+        env.now_ms(),
+        device.as_ref(),
+    );
     Ok(SignedIn {
         username,
         redirect: link.redirect,
         tokens,
+        device,
         entries,
     })
+}
+
+/// Confirms the new device the pool just registered, as Amplify does. If that fails (after the usual retries)
+/// the session is not handed over: a session on a device-tracking pool without its device keys signs in now and
+/// fails at its first refresh, an hour later. Its refresh token is revoked, and the page says the service is
+/// misconfigured (the link is spent by then).
+async fn confirm_device(
+    env: &impl Env,
+    config: &Config,
+    tokens: &Tokens,
+    metadata: &cognito::NewDeviceMetadata,
+    link: &Link,
+) -> Result<crate::session::Device, Failure> {
+    let secret = env
+        .device_secret(&metadata.device_group_key, &metadata.device_key)
+        .await;
+    let confirmed = match &secret {
+        Some(secret) => {
+            let body = cognito::confirm_device_body(
+                &tokens.access_token,
+                &metadata.device_key,
+                &secret.device_name,
+                &secret.verifier,
+                &secret.salt,
+            );
+            call(env, &config.endpoint(), Op::ConfirmDevice, body, link)
+                .await
+                .is_ok()
+        }
+        None => false,
+    };
+    match secret {
+        Some(secret) if confirmed => Ok(crate::session::Device {
+            key: metadata.device_key.clone(),
+            group_key: metadata.device_group_key.clone(),
+            random_password: secret.random_password,
+        }),
+        _ => {
+            if let Some(refresh) = &tokens.refresh_token {
+                let _ = end_session(env, config, refresh).await;
+            }
+            Err(Failure::Misconfigured)
+        }
+    }
 }
 
 /// Ends the session of the user signed in before ("continue as" on the switch screen): `RevokeToken` for their
@@ -293,6 +353,8 @@ mod tests {
             self.events.borrow_mut().push(match op {
                 "InitiateAuth" => "InitiateAuth",
                 "RespondToAuthChallenge" => "RespondToAuthChallenge",
+                "ConfirmDevice" => "ConfirmDevice",
+                "RevokeToken" => "RevokeToken",
                 _ => "other",
             });
             self.requests.borrow_mut().push((target.to_owned(), body));
@@ -324,6 +386,15 @@ mod tests {
         }
         async fn sleep(&self, ms: u32) {
             self.sleeps.borrow_mut().push(ms);
+        }
+        async fn device_secret(&self, group_key: &str, device_key: &str) -> Option<DeviceSecret> {
+            self.events.borrow_mut().push("device_secret");
+            (!group_key.is_empty()).then(|| DeviceSecret {
+                random_password: format!("pw-{device_key}"),
+                salt: "c2FsdA==".into(),
+                verifier: "dmVyaWZpZXI=".into(),
+                device_name: "Test browser".into(),
+            })
         }
         fn now_ms(&self) -> f64 {
             self.now_ms.get()
@@ -562,6 +633,94 @@ mod tests {
         // ...but never a failure of InitiateAuth: that screen shows at once.
         let script = Script::with_edge(vec![error(400, "UserNotFoundException")], Edge::Silent);
         assert_eq!(run(&script, &token(claims())).0.unwrap_err(), Failure::Unusable);
+    }
+
+    fn signed_in_new_device(group_key: &str) -> Result<Reply, NetworkError> {
+        ok(serde_json::json!({"AuthenticationResult": {
+            "AccessToken": "a.eyJpYXQiOjE4MDAwMDAwMDB9.s", "IdToken": "I", "RefreshToken": "R",
+            "ExpiresIn": 3600, "TokenType": "Bearer",
+            "NewDeviceMetadata": {"DeviceKey": "eu-west-1_dk1", "DeviceGroupKey": group_key}},
+            "ChallengeParameters": {}}))
+    }
+
+    #[test]
+    fn a_new_device_is_confirmed_and_its_keys_stored() {
+        let confirmed = ok(serde_json::json!({"UserConfirmationNecessary": false}));
+        let script = Script::new(vec![
+            challenge(Some("u-1")),
+            signed_in_new_device("gk1"),
+            confirmed,
+        ]);
+        let (result, _) = run(&script, &token(claims()));
+        let done = result.unwrap();
+        assert_eq!(
+            *script.events.borrow(),
+            [
+                "InitiateAuth",
+                "RespondToAuthChallenge",
+                "device_secret",
+                "ConfirmDevice"
+            ]
+        );
+        let requests = script.requests.borrow();
+        assert_eq!(requests[2].0, "AWSCognitoIdentityProviderService.ConfirmDevice");
+        assert_eq!(
+            requests[2].1,
+            serde_json::json!({
+                "AccessToken": "a.eyJpYXQiOjE4MDAwMDAwMDB9.s",
+                "DeviceKey": "eu-west-1_dk1",
+                "DeviceName": "Test browser",
+                "DeviceSecretVerifierConfig": {"PasswordVerifier": "dmVyaWZpZXI=", "Salt": "c2FsdA=="}
+            })
+        );
+        let device = done.device.unwrap();
+        assert_eq!(
+            (device.key.as_str(), device.group_key.as_str()),
+            ("eu-west-1_dk1", "gk1")
+        );
+        assert_eq!(device.random_password, "pw-eu-west-1_dk1");
+        let stored = |k: &str| {
+            done.entries
+                .iter()
+                .find(|(key, _)| key == &format!("CognitoIdentityServiceProvider.web.u-1.{k}"))
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(stored("deviceKey").as_deref(), Some("eu-west-1_dk1"));
+        assert_eq!(stored("deviceGroupKey").as_deref(), Some("gk1"));
+        assert_eq!(stored("randomPasswordKey").as_deref(), Some("pw-eu-west-1_dk1"));
+    }
+
+    #[test]
+    fn an_unconfirmed_device_ends_the_session_instead_of_handing_it_over() {
+        // ConfirmDevice refused: the refresh token is revoked and nothing is handed over.
+        let script = Script::new(vec![
+            challenge(Some("u-1")),
+            signed_in_new_device("gk1"),
+            error(400, "InvalidParameterException"),
+            ok(serde_json::json!({})),
+        ]);
+        let (result, _) = run(&script, &token(claims()));
+        assert_eq!(result, Err(Failure::Misconfigured));
+        let requests = script.requests.borrow();
+        assert_eq!(requests[3].0, "AWSCognitoIdentityProviderService.RevokeToken");
+        assert_eq!(requests[3].1["Token"], "R");
+        // No secret could be made: ConfirmDevice is not even sent.
+        let script = Script::new(vec![
+            challenge(Some("u-1")),
+            signed_in_new_device(""),
+            ok(serde_json::json!({})),
+        ]);
+        let (result, _) = run(&script, &token(claims()));
+        assert_eq!(result, Err(Failure::Misconfigured));
+        assert_eq!(
+            *script.events.borrow(),
+            [
+                "InitiateAuth",
+                "RespondToAuthChallenge",
+                "device_secret",
+                "RevokeToken"
+            ]
+        );
     }
 
     #[test]

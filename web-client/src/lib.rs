@@ -3,19 +3,23 @@
 //!
 //! Plain logic lives in plain modules, tested natively: [`fragment`] (reading `#handoff=`), [`link`] (the local
 //! checks on the unverified token), [`cognito`] (the two JSON 1.1 calls and what their errors mean), [`binding`]
-//! (the edge's context binding proof), [`session`] (Amplify v6's localStorage keys), [`flow`] (the sign-in with
-//! retries) and [`outcome`] (steps and screens).
+//! (the edge's context binding proof), [`session`] (Amplify v6's storage keys), [`cookie`] (Amplify's cookie
+//! layout), [`device`] (device tracking), [`flow`] (the sign-in with retries), [`outcome`] (steps and screens) and
+//! [`texts`] (the page's words, as data).
 //! The browser glue (`browser`), the JS API (`api`) and the Leptos page (`page`) exist on wasm32 only.
 #![deny(missing_docs)]
 
 pub mod binding;
 pub mod cognito;
 pub mod config;
+pub mod cookie;
+pub mod device;
 pub mod flow;
 pub mod fragment;
 pub mod link;
 pub mod outcome;
 pub mod session;
+pub mod texts;
 
 #[cfg(all(target_arch = "wasm32", feature = "api"))]
 pub mod api;

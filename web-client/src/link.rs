@@ -28,6 +28,8 @@ pub struct Link {
     pub redirect: String,
     /// The token's expiry (seconds since the epoch).
     pub exp: u64,
+    /// The user's `sub`, if the token names it (the same person whatever username alias).
+    pub sub: Option<String>,
 }
 
 impl Link {
@@ -56,6 +58,7 @@ impl Link {
             username,
             redirect,
             exp,
+            sub: payload.sub,
         })
     }
 

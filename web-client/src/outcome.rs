@@ -1,5 +1,6 @@
-//! What the user sees: the progress steps and the one screen per failure, with their words. The page cannot see
-//! the edge's reason code (Cognito only says "not authorized"), so each screen claims only what the page knows.
+//! What the user sees: the progress steps and the one screen per failure, by stable code (their words are data:
+//! [`crate::texts`]). The page cannot see the edge's reason code (Cognito only says "not authorized"), so each
+//! screen claims only what the page knows.
 
 /// A step of the sign-in, shown while it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -28,14 +29,9 @@ impl Step {
         }
     }
 
-    /// The words shown for the step.
-    pub const fn label(self) -> &'static str {
-        match self {
-            Step::Checking => "Checking your link",
-            Step::Contacting => "Contacting the sign-in service",
-            Step::Verifying => "Verifying your link",
-            Step::SigningIn => "Signing you in",
-        }
+    /// The key of the step's words in the page's messages (`step.checking`).
+    pub fn text_key(self) -> String {
+        format!("step.{}", self.code())
     }
 }
 
@@ -58,9 +54,23 @@ pub enum Failure {
     /// The edge says this browser is not where the link was asked for (another device or network: the context
     /// binding). Stopped before the answer was sent, so the link is not spent.
     OtherDevice,
+    /// `completeHandoff` only: another user is signed in to this web client and the options did not say to replace
+    /// them (`replaceUser: true`). Nothing was sent, so the link is not spent. (The page asks instead.)
+    OtherUser,
 }
 
 impl Failure {
+    /// Every failure.
+    pub const ALL: [Failure; 7] = [
+        Failure::Expired,
+        Failure::Unusable,
+        Failure::Invalid,
+        Failure::Network,
+        Failure::Misconfigured,
+        Failure::OtherDevice,
+        Failure::OtherUser,
+    ];
+
     /// A stable code (`completeHandoff`'s `error`, `data-failure` in the page).
     pub const fn code(self) -> &'static str {
         match self {
@@ -70,47 +80,18 @@ impl Failure {
             Failure::Network => "network",
             Failure::Misconfigured => "misconfigured",
             Failure::OtherDevice => "other_device",
+            Failure::OtherUser => "other_user",
         }
     }
 
-    /// The screen's heading.
-    pub const fn title(self) -> &'static str {
-        match self {
-            Failure::Expired => "This link has expired",
-            Failure::Unusable => "This link can't be used anymore",
-            Failure::Invalid => "This link isn't valid",
-            Failure::Network => "We couldn't reach the sign-in service",
-            Failure::Misconfigured => "Sign-in isn't working right now",
-            Failure::OtherDevice => "Open this link on the device that asked for it",
-        }
+    /// The key of the screen's heading in the page's messages (`failure.expired.title`).
+    pub fn title_key(self) -> String {
+        format!("failure.{}.title", self.code())
     }
 
-    /// The screen's explanation and what to do next.
-    pub const fn message(self) -> &'static str {
-        match self {
-            Failure::Expired => {
-                "Sign-in links work for a short time only. Go back to the app and open the web version again to get \
-                 a new link."
-            }
-            Failure::Unusable => {
-                "Sign-in links work only once and can be cancelled: this one has already been used, was \
-                 cancelled, or isn't accepted. Go back to the app and open the web version again to get a new \
-                 link."
-            }
-            Failure::Invalid => {
-                "The link is incomplete or damaged, so nothing was sent. Go back to the app and open the web version \
-                 again."
-            }
-            Failure::Network => "Check your connection, then try again.",
-            Failure::Misconfigured => {
-                "The sign-in service has a problem on its side; your link and your device are fine. Please sign \
-                 in another way, or try the link again later."
-            }
-            Failure::OtherDevice => {
-                "For your security, a sign-in link works only on the phone and network where the app created it. \
-                 Open the web version from the app on that phone, or sign in another way."
-            }
-        }
+    /// The key of the screen's explanation and what to do next (`failure.expired.message`).
+    pub fn message_key(self) -> String {
+        format!("failure.{}.message", self.code())
     }
 
     /// Whether the screen offers "Try again".
@@ -123,27 +104,20 @@ impl Failure {
 mod tests {
     use super::*;
 
-    const ALL: [Failure; 6] = [
-        Failure::Expired,
-        Failure::Unusable,
-        Failure::Invalid,
-        Failure::Network,
-        Failure::Misconfigured,
-        Failure::OtherDevice,
-    ];
-
     #[test]
     fn one_distinct_screen_per_failure() {
-        for (i, a) in ALL.iter().enumerate() {
-            for b in &ALL[i + 1..] {
+        let all = Failure::ALL;
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
                 assert_ne!(a.code(), b.code());
-                assert_ne!(a.title(), b.title());
+                assert_ne!(a.title_key(), b.title_key());
             }
         }
         assert_eq!(
-            ALL.iter().filter(|f| f.can_retry()).collect::<Vec<_>>(),
+            all.iter().filter(|f| f.can_retry()).collect::<Vec<_>>(),
             [&Failure::Network]
         );
+        assert_eq!(Failure::Expired.message_key(), "failure.expired.message");
     }
 
     #[test]
@@ -151,5 +125,6 @@ mod tests {
         assert!(Step::ALL.windows(2).all(|w| w[0] < w[1]));
         let codes: Vec<_> = Step::ALL.iter().map(|s| s.code()).collect();
         assert_eq!(codes, ["checking", "contacting", "verifying", "signing_in"]);
+        assert_eq!(Step::SigningIn.text_key(), "step.signing_in");
     }
 }

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use crate::browser;
-use crate::config::{Config, ConfigError};
+use crate::config::Config;
 use crate::fragment::Fragment;
 use crate::link::Link;
 use crate::outcome::{Failure, Step};
 use crate::session::Switch;
+use crate::texts::{Part, Texts};
 
 /// What the page shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,11 +31,11 @@ pub enum Screen {
 
 impl Screen {
     /// The one-line status read out by screen readers.
-    pub fn status(&self) -> &'static str {
+    pub fn status(&self, texts: &Texts) -> String {
         match self {
-            Screen::Progress(step) => step.label(),
-            Screen::Failed(failure) => failure.title(),
-            Screen::Confirm { .. } => "Switch account?",
+            Screen::Progress(step) => texts.get(&step.text_key()).to_owned(),
+            Screen::Failed(failure) => texts.get(&failure.title_key()).to_owned(),
+            Screen::Confirm { .. } => texts.get("switch.title").to_owned(),
         }
     }
 }
@@ -60,7 +61,7 @@ impl From<&Config> for Links {
 /// The page's entry point. `boot.js` has already taken the fragment out of the address bar and history (before
 /// the wasm was even requested) and left it in `window.handoffFragment`, which is read once and deleted. The
 /// location is scrubbed again in case the page was started another way. Does nothing on a page without a
-/// `#handoff-config` block.
+/// `#handoff-config` block. The first screen is decided here, before anything renders.
 pub fn start() {
     let Some(text) = browser::config_text() else {
         return;
@@ -70,11 +71,29 @@ pub fn start() {
         Some(hash) => Fragment::parse(&hash).token.map_err(|_| Failure::Invalid),
         None => from_location,
     };
-    let config = Config::from_json(&text);
+    let config = Config::from_json(&text).ok();
+    let texts = browser::texts(
+        config
+            .as_ref()
+            .map(|c| &c.messages)
+            .unwrap_or(&Default::default()),
+    );
+    browser::apply_look(config.as_ref(), &texts);
+    let links = config.as_ref().map(Links::from).unwrap_or_default();
+    let logo = config.as_ref().and_then(|c| {
+        let alt = c.brand.logo_alt.clone().unwrap_or_default();
+        c.brand.logo_url.clone().map(|src| (src, alt))
+    });
+    let (first, work) = match (config, token) {
+        (None, _) => (Screen::Failed(Failure::Misconfigured), None),
+        (Some(_), Err(failure)) => (Screen::Failed(failure), None),
+        (Some(config), Ok(token)) => (Screen::Progress(Step::Checking), Some((Arc::new(config), token))),
+    };
     if let Some(loading) = document().get_element_by_id("handoff-loading") {
         loading.remove();
     }
-    mount_to_body(move || view! { <Landing config=config token=token /> });
+    let texts = Arc::new(texts);
+    mount_to_body(move || view! { <Landing first=first work=work texts=texts links=links logo=logo /> });
 }
 
 /// Runs the sign-in in the background, reporting into `set_screen`, and navigates when done.
@@ -99,7 +118,7 @@ fn begin(config: Arc<Config>, token: String, set_screen: WriteSignal<Screen>) {
         Ok(link) => link,
         Err(failure) => return set_screen.set(Screen::Failed(failure)),
     };
-    match browser::switch(&config, &link.username) {
+    match browser::switch(&config, &link) {
         Switch::Ask { current, .. } => set_screen.set(Screen::Confirm {
             current,
             next: link.username,
@@ -122,24 +141,21 @@ fn switch_and_run(config: Arc<Config>, token: String, set_screen: WriteSignal<Sc
 /// The landing page.
 #[component]
 pub fn Landing(
-    /// The parsed configuration (an error shows "service misconfigured" and sends nothing).
-    config: Result<Config, ConfigError>,
-    /// The token from the fragment (already scrubbed), or the local failure.
-    token: Result<String, Failure>,
+    /// The first screen, decided before rendering.
+    first: Screen,
+    /// The configuration and the token (already scrubbed) when there is a sign-in to run.
+    work: Option<(Arc<Config>, String)>,
+    /// The page's words.
+    texts: Arc<Texts>,
+    /// "Back to the app" and "Sign in another way", from the configuration.
+    links: Links,
+    /// The deployment's logo and its text alternative.
+    logo: Option<(String, String)>,
 ) -> impl IntoView {
-    let links = config.as_ref().map(Links::from).unwrap_or_default();
-    let (screen, set_screen) = signal(Screen::Progress(Step::Checking));
-    let (retry, choose) = match (config, token) {
-        (Err(_), _) => {
-            set_screen.set(Screen::Failed(Failure::Misconfigured));
-            (None, None)
-        }
-        (Ok(_), Err(failure)) => {
-            set_screen.set(Screen::Failed(failure));
-            (None, None)
-        }
-        (Ok(config), Ok(token)) => {
-            let config = Arc::new(config);
+    let (screen, set_screen) = signal(first);
+    let (retry, choose) = match work {
+        None => (None, None),
+        Some((config, token)) => {
             begin(config.clone(), token.clone(), set_screen);
             let (c, t) = (config.clone(), token.clone());
             let retry = Callback::new(move |()| begin(c.clone(), t.clone(), set_screen));
@@ -154,20 +170,31 @@ pub fn Landing(
             (Some(retry), Some((proceed, cancel)))
         }
     };
+    let status_texts = texts.clone();
     view! {
         <main class="handoff">
+            {logo.map(|(src, alt)| view! { <img class="logo" src=src alt=alt /> })}
             <p class="status" role="status" aria-live="polite">
-                {move || screen.with(Screen::status)}
+                {move || screen.with(|s| s.status(&status_texts))}
             </p>
             {move || match screen.get() {
-                Screen::Progress(step) => view! { <Progress step=step /> }.into_any(),
+                Screen::Progress(step) => view! { <Progress step=step texts=texts.clone() /> }.into_any(),
                 Screen::Failed(failure) => {
                     let retry = if failure.can_retry() { retry } else { None };
-                    view! { <FailureScreen failure=failure links=links.clone() retry=retry /> }.into_any()
+                    view! { <FailureScreen failure=failure links=links.clone() retry=retry texts=texts.clone() /> }
+                        .into_any()
                 }
                 Screen::Confirm { current, next } => match choose {
                     Some((proceed, cancel)) => {
-                        view! { <SwitchScreen current=current next=next proceed=proceed cancel=cancel /> }
+                        view! {
+                            <SwitchScreen
+                                current=current
+                                next=next
+                                proceed=proceed
+                                cancel=cancel
+                                texts=texts.clone()
+                            />
+                        }
                             .into_any()
                     }
                     None => ().into_any(),
@@ -188,19 +215,30 @@ pub fn SwitchScreen(
     proceed: Callback<()>,
     /// Keeps the current user; the link is not used.
     cancel: Callback<()>,
+    /// The page's words.
+    texts: Arc<Texts>,
 ) -> impl IntoView {
+    let values = [("current", current.as_str()), ("next", next.as_str())];
+    let body = texts
+        .parts("switch.body")
+        .into_iter()
+        .map(|part| match part {
+            Part::Text(text) => text.to_owned().into_any(),
+            Part::Value(name) => {
+                let value = if name == "current" { &current } else { &next };
+                view! { <strong class=name.to_owned()>{value.clone()}</strong> }.into_any()
+            }
+        })
+        .collect_view();
     view! {
         <section class="switch" data-screen="confirm-switch">
-            <h1>"Switch account?"</h1>
-            <p>
-                "You are signed in as " <strong class="current">{current.clone()}</strong> ". Continue as "
-                <strong class="next">{next.clone()}</strong> "?"
-            </p>
+            <h1>{texts.get("switch.title").to_owned()}</h1>
+            <p>{body}</p>
             <button type="button" class="continue" on:click=move |_| proceed.run(())>
-                {format!("Continue as {next}")}
+                {texts.fill("switch.continue", &values)}
             </button>
             <button type="button" class="cancel" on:click=move |_| cancel.run(())>
-                {format!("Stay signed in as {current}")}
+                {texts.fill("switch.cancel", &values)}
             </button>
         </section>
     }
@@ -211,10 +249,12 @@ pub fn SwitchScreen(
 pub fn Progress(
     /// The step in progress.
     step: Step,
+    /// The page's words.
+    texts: Arc<Texts>,
 ) -> impl IntoView {
     view! {
         <section class="progress" aria-busy="true">
-            <h1>"Signing you in"</h1>
+            <h1>{texts.get("title").to_owned()}</h1>
             <ol class="steps">
                 {Step::ALL
                     .into_iter()
@@ -227,7 +267,7 @@ pub fn Progress(
                         let current = (s == step).then_some("step");
                         view! {
                             <li data-step=s.code() data-state=state aria-current=current>
-                                {s.label()}
+                                {texts.get(&s.text_key()).to_owned()}
                             </li>
                         }
                     })
@@ -246,17 +286,21 @@ pub fn FailureScreen(
     links: Links,
     /// Starts the sign-in again (network problems only).
     retry: Option<Callback<()>>,
+    /// The page's words.
+    texts: Arc<Texts>,
 ) -> impl IntoView {
+    let word = |key: &str| texts.get(key).to_owned();
+    let (retry_text, back, other) = (word("retry"), word("back"), word("other"));
     view! {
         <section class="failure" data-failure=failure.code()>
-            <h1>{failure.title()}</h1>
-            <p>{failure.message()}</p>
+            <h1>{word(&failure.title_key())}</h1>
+            <p>{word(&failure.message_key())}</p>
             {retry.map(|retry| view! {
-                <button type="button" class="retry" on:click=move |_| retry.run(())>"Try again"</button>
+                <button type="button" class="retry" on:click=move |_| retry.run(())>{retry_text}</button>
             })}
             <nav class="ways-out">
-                {links.app_return_url.map(|href| view! { <a class="back" href=href>"Back to the app"</a> })}
-                {links.other_sign_in_url.map(|href| view! { <a class="other" href=href>"Sign in another way"</a> })}
+                {links.app_return_url.map(|href| view! { <a class="back" href=href>{back}</a> })}
+                {links.other_sign_in_url.map(|href| view! { <a class="other" href=href>{other}</a> })}
             </nav>
         </section>
     }

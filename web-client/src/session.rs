@@ -1,12 +1,15 @@
 //! The session hand-off: the localStorage entries under which Amplify v6 (and amazon-cognito-identity-js) look
 //! for a signed-in user, so a web app on the same origin finds the user signed in without knowing Handoff.
 
-use serde::Deserialize;
+use handoff_core::dangerous::insecure_payload;
 
 use crate::cognito::Tokens;
 
 /// The key prefix Amplify uses (followed by `.<clientId>`).
 pub const KEY_PREFIX: &str = "CognitoIdentityServiceProvider";
+
+/// The largest stored Cognito token read for its claims (access tokens with many groups run to a few KB).
+const MAX_STORED_TOKEN_BYTES: usize = 16 * 1024;
 
 /// Amplify's `signInDetails.authFlowType` for a custom-auth sign-in without SRP.
 pub const AUTH_FLOW_TYPE: &str = "CUSTOM_WITHOUT_SRP";
@@ -19,14 +22,36 @@ struct SignInDetails<'a> {
     auth_flow_type: &'static str,
 }
 
+/// A device the pool now remembers (after `ConfirmDevice`): what Amplify keeps so that a refresh names it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Device {
+    /// `NewDeviceMetadata.DeviceKey`.
+    pub key: String,
+    /// `NewDeviceMetadata.DeviceGroupKey`.
+    pub group_key: String,
+    /// The random password behind the device's SRP verifier (Amplify's `randomPasswordKey`).
+    pub random_password: String,
+}
+
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device")
+            .field("key", &self.key)
+            .field("group_key", &self.group_key)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The `(key, value)` pairs to store, in order (`LastAuthUser` last, so a reader never sees it before the tokens).
 /// `username` is Cognito's canonical username (`ChallengeParameters.USERNAME`, else the one sent); `now_ms` is
-/// the page's clock, for Amplify's `clockDrift` (`iat * 1000 - now`).
+/// the page's clock, for Amplify's `clockDrift` (`iat * 1000 - now`); `device` a device confirmed during the
+/// sign-in.
 pub fn storage_entries(
     client_id: &str,
     username: &str,
     tokens: &Tokens,
     now_ms: f64,
+    device: Option<&Device>,
 ) -> Vec<(String, String)> {
     let user = format!("{KEY_PREFIX}.{client_id}.{username}");
     let mut entries = vec![(format!("{user}.accessToken"), tokens.access_token.clone())];
@@ -40,6 +65,14 @@ pub fn storage_entries(
         format!("{user}.clockDrift"),
         clock_drift(&tokens.access_token, now_ms).to_string(),
     ));
+    if let Some(device) = device {
+        entries.push((format!("{user}.deviceKey"), device.key.clone()));
+        entries.push((format!("{user}.deviceGroupKey"), device.group_key.clone()));
+        entries.push((
+            format!("{user}.randomPasswordKey"),
+            device.random_password.clone(),
+        ));
+    }
     let details = SignInDetails {
         login_id: username,
         auth_flow_type: AUTH_FLOW_TYPE,
@@ -86,7 +119,14 @@ pub enum Switch {
 }
 
 /// Decides [`Switch`] from what the page reads in storage: `LastAuthUser`, and `read(key)` for that user's keys.
-pub fn switch(client_id: &str, link_user: &str, read: impl Fn(&str) -> Option<String>) -> Switch {
+/// The same person is the same username, or the same `sub` (`link_sub`, against the stored access token's
+/// unverified `sub`: a username alias in the link must not ask someone whether to switch to themselves).
+pub fn switch(
+    client_id: &str,
+    link_user: &str,
+    link_sub: Option<&str>,
+    read: impl Fn(&str) -> Option<String>,
+) -> Switch {
     let Some(current) = read(&last_user_key(client_id)).filter(|u| !u.is_empty()) else {
         return Switch::Proceed;
     };
@@ -97,7 +137,11 @@ pub fn switch(client_id: &str, link_user: &str, read: impl Fn(&str) -> Option<St
         return Switch::Proceed;
     }
     // Cognito's canonical usernames on both sides (the token's claim and what the page stored): compared exactly.
-    if current == link_user {
+    let stored_sub = access
+        .as_deref()
+        .and_then(|t| insecure_payload(t, MAX_STORED_TOKEN_BYTES).ok())
+        .and_then(|p| p.sub);
+    if current == link_user || (link_sub.is_some() && stored_sub.as_deref() == link_sub) {
         return Switch::SameUser;
     }
     Switch::Ask {
@@ -118,17 +162,11 @@ pub fn last_user_key(client_id: &str) -> String {
 
 /// Milliseconds between the access token's `iat` (Cognito's clock) and the page's clock; 0 if unreadable.
 fn clock_drift(access_token: &str, now_ms: f64) -> i64 {
-    #[derive(Deserialize)]
-    struct Iat {
-        iat: u64,
-    }
-    let iat = access_token
-        .split('.')
-        .nth(1)
-        .and_then(handoff_core::base64url::decode)
-        .and_then(|payload| serde_json::from_slice::<Iat>(&payload).ok());
-    match iat {
-        Some(Iat { iat }) => (iat as f64 * 1000.0 - now_ms).round() as i64,
+    match insecure_payload(access_token, MAX_STORED_TOKEN_BYTES)
+        .ok()
+        .and_then(|p| p.iat)
+    {
+        Some(iat) => (iat as f64 * 1000.0 - now_ms).round() as i64,
         None => 0,
     }
 }
@@ -156,6 +194,7 @@ mod tests {
                     .map(|(_, v)| (*v).to_owned())
             }
         }
+        let switch = |client: &str, user: &str, read| switch(client, user, None, read);
         assert_eq!(switch("web", "bob", store(&[])), Switch::Proceed);
         let alice = [
             ("CognitoIdentityServiceProvider.web.LastAuthUser", "alice"),
@@ -170,6 +209,23 @@ mod tests {
             }
         );
         assert_eq!(switch("web", "alice", store(&alice)), Switch::SameUser);
+        // The same person under another username (an alias in the link): the same `sub`.
+        let access = jwt(r#"{"sub":"sub-1","username":"u-1"}"#);
+        let aliased = [
+            ("CognitoIdentityServiceProvider.web.LastAuthUser", "u-1"),
+            (
+                "CognitoIdentityServiceProvider.web.u-1.accessToken",
+                access.as_str(),
+            ),
+        ];
+        assert_eq!(
+            super::switch("web", "alice", Some("sub-1"), store(&aliased)),
+            Switch::SameUser
+        );
+        assert!(matches!(
+            super::switch("web", "alice", Some("sub-2"), store(&aliased)),
+            Switch::Ask { .. }
+        ));
         // Another web client's session is not this page's business.
         assert_eq!(switch("other", "bob", store(&alice)), Switch::Proceed);
         // Leftovers without tokens are nobody.
@@ -191,7 +247,7 @@ mod tests {
             expires_in: Some(3600),
             ..Tokens::default()
         };
-        let entries = storage_entries("web", "alice", &tokens, 1_800_000_000_250.0);
+        let entries = storage_entries("web", "alice", &tokens, 1_800_000_000_250.0, None);
         let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
             keys,
@@ -220,7 +276,7 @@ mod tests {
             access_token: "opaque".into(),
             ..Tokens::default()
         };
-        let entries = storage_entries("web", "bob", &tokens, 5.0);
+        let entries = storage_entries("web", "bob", &tokens, 5.0, None);
         assert_eq!(entries.len(), 4);
         assert_eq!(
             entries[1],
@@ -230,6 +286,24 @@ mod tests {
             )
         );
         assert_eq!(user_keys("web", "bob").len(), 5);
+        // A confirmed device: Amplify's three keys, before signInDetails and LastAuthUser.
+        let device = Device {
+            key: "us-east-1_dk".into(),
+            group_key: "gk".into(),
+            random_password: "pw".into(),
+        };
+        let entries = storage_entries("web", "bob", &tokens, 5.0, Some(&device));
+        let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys[2..5],
+            [
+                "CognitoIdentityServiceProvider.web.bob.deviceKey",
+                "CognitoIdentityServiceProvider.web.bob.deviceGroupKey",
+                "CognitoIdentityServiceProvider.web.bob.randomPasswordKey",
+            ]
+        );
+        assert_eq!(entries[4].1, "pw");
+        assert!(!format!("{device:?}").contains("pw"));
         assert_eq!(
             last_user_key("web"),
             "CognitoIdentityServiceProvider.web.LastAuthUser"

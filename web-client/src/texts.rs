@@ -1,0 +1,224 @@
+//! The page's words, as data: a catalogue of messages per language (`web-client/messages/<lang>.json`, inlined into
+//! the page by the site build as `#handoff-messages`), overridden per deployment by the configuration's `messages`,
+//! in the language the browser prefers (`navigator.languages`), English for whatever a language leaves out. No
+//! text is compiled into the page's wasm, so a translation or a new wording needs no rebuild.
+
+use std::collections::BTreeMap;
+
+/// Messages by language, then by key: `{"en": {"retry": "Try again"}, "de": {...}}`.
+pub type Catalogue = BTreeMap<String, BTreeMap<String, String>>;
+
+/// The language used for whatever the chosen one does not say.
+pub const FALLBACK_LANGUAGE: &str = "en";
+
+/// The `id` of the inline JSON block that carries the built-in catalogue.
+pub const MESSAGES_ELEMENT_ID: &str = "handoff-messages";
+
+/// The messages in one language, with English under them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Texts {
+    /// The chosen language's tag as the catalogue spells it (`de`, `pt-BR`): the page's `<html lang>`.
+    pub language: String,
+    messages: BTreeMap<String, String>,
+}
+
+/// A piece of a message: text, or the value of a `{placeholder}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part<'a> {
+    /// Literal text.
+    Text(&'a str),
+    /// A placeholder's name (`current` for `{current}`).
+    Value(&'a str),
+}
+
+impl Texts {
+    /// Picks the first of `preferred` (the browser's languages, best first) that the built-in catalogue or the
+    /// configuration's `overrides` has, by exact tag and then by primary subtag (`de-CH` finds `de`), else
+    /// English; then layers English, the chosen language, and the overrides of each.
+    pub fn select(builtin: &Catalogue, overrides: &Catalogue, preferred: &[String]) -> Texts {
+        let find = |tag: &str| {
+            builtin
+                .keys()
+                .chain(overrides.keys())
+                .find(|known| known.eq_ignore_ascii_case(tag))
+                .cloned()
+        };
+        let language = preferred
+            .iter()
+            .find_map(|tag| find(tag).or_else(|| find(tag.split('-').next().unwrap_or(tag))))
+            .unwrap_or_else(|| FALLBACK_LANGUAGE.to_owned());
+        let mut messages = BTreeMap::new();
+        for lang in [FALLBACK_LANGUAGE, language.as_str()] {
+            for catalogue in [builtin, overrides] {
+                if let Some(layer) = catalogue.get(lang) {
+                    messages.extend(layer.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+            }
+        }
+        Texts { language, messages }
+    }
+
+    /// The message for `key`; the key itself when no catalogue has it (visible, never empty).
+    pub fn get<'a>(&'a self, key: &'a str) -> &'a str {
+        self.messages.get(key).map_or(key, String::as_str)
+    }
+
+    /// The message for `key` with its `{name}` placeholders filled from `values`.
+    pub fn fill(&self, key: &str, values: &[(&str, &str)]) -> String {
+        self.parts(key)
+            .into_iter()
+            .map(|part| match part {
+                Part::Text(text) => text,
+                Part::Value(name) => values.iter().find(|(n, _)| *n == name).map_or("", |(_, v)| v),
+            })
+            .collect()
+    }
+
+    /// The message for `key` cut at its placeholders (for markup around the values).
+    pub fn parts<'a>(&'a self, key: &'a str) -> Vec<Part<'a>> {
+        let mut parts = Vec::new();
+        let mut rest = self.get(key);
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+                break;
+            };
+            if open > 0 {
+                parts.push(Part::Text(&rest[..open]));
+            }
+            parts.push(Part::Value(&rest[open + 1..close]));
+            rest = &rest[close + 1..];
+        }
+        if !rest.is_empty() {
+            parts.push(Part::Text(rest));
+        }
+        parts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalogue(json: serde_json::Value) -> Catalogue {
+        serde_json::from_value(json).unwrap()
+    }
+
+    fn builtin() -> Catalogue {
+        let mut all = Catalogue::new();
+        for (lang, text) in [
+            ("en", include_str!("../messages/en.json")),
+            ("de", include_str!("../messages/de.json")),
+        ] {
+            all.insert(lang.into(), serde_json::from_str(text).unwrap());
+        }
+        all
+    }
+
+    fn langs(tags: &[&str]) -> Vec<String> {
+        tags.iter().map(|t| (*t).to_owned()).collect()
+    }
+
+    #[test]
+    fn every_language_says_everything_english_says() {
+        let all = builtin();
+        let english: Vec<_> = all["en"].keys().collect();
+        for (lang, messages) in &all {
+            assert_eq!(messages.keys().collect::<Vec<_>>(), english, "{lang}");
+            for (key, text) in messages {
+                assert!(!text.trim().is_empty(), "{lang} {key}");
+                // Placeholders are the same in every language.
+                let names = |t: &str| {
+                    let texts = Texts {
+                        language: String::new(),
+                        messages: [(String::from("k"), t.to_owned())].into(),
+                    };
+                    let mut v: Vec<String> = texts
+                        .parts("k")
+                        .into_iter()
+                        .filter_map(|p| match p {
+                            Part::Value(n) => Some(n.to_owned()),
+                            Part::Text(_) => None,
+                        })
+                        .collect();
+                    v.sort();
+                    v
+                };
+                assert_eq!(names(text), names(&all["en"][key]), "{lang} {key}");
+            }
+        }
+        // Every screen and step of the page has its words.
+        for failure in crate::outcome::Failure::ALL {
+            assert!(all["en"].contains_key(&format!("failure.{}.title", failure.code())));
+            assert!(all["en"].contains_key(&format!("failure.{}.message", failure.code())));
+        }
+        for step in crate::outcome::Step::ALL {
+            assert!(all["en"].contains_key(&format!("step.{}", step.code())));
+        }
+    }
+
+    #[test]
+    fn picks_the_browsers_first_known_language() {
+        let all = builtin();
+        let none = Catalogue::new();
+        assert_eq!(
+            Texts::select(&all, &none, &langs(&["de-DE", "en-US"])).language,
+            "de"
+        );
+        assert_eq!(
+            Texts::select(&all, &none, &langs(&["fr-FR", "de"])).language,
+            "de"
+        );
+        assert_eq!(
+            Texts::select(&all, &none, &langs(&["fr-FR", "en-GB"])).language,
+            "en"
+        );
+        assert_eq!(Texts::select(&all, &none, &langs(&["ja"])).language, "en");
+        assert_eq!(Texts::select(&all, &none, &[]).language, "en");
+        let texts = Texts::select(&all, &none, &langs(&["de-AT"]));
+        assert_eq!(texts.get("retry"), "Erneut versuchen");
+    }
+
+    #[test]
+    fn a_deployment_overrides_words_and_adds_languages() {
+        let all = builtin();
+        let overrides = catalogue(serde_json::json!({
+            "en": {"title": "Signing you in to Acme"},
+            "fr": {"retry": "Réessayer"}
+        }));
+        let en = Texts::select(&all, &overrides, &langs(&["en"]));
+        assert_eq!(en.get("title"), "Signing you in to Acme");
+        assert_eq!(en.get("retry"), "Try again");
+        // A language only the deployment has; what it leaves out is English.
+        let fr = Texts::select(&all, &overrides, &langs(&["fr-CA"]));
+        assert_eq!(fr.language, "fr");
+        assert_eq!(fr.get("retry"), "Réessayer");
+        assert_eq!(fr.get("title"), "Signing you in to Acme");
+        // No catalogue at all: the key shows, never an empty screen.
+        let bare = Texts::select(&Catalogue::new(), &Catalogue::new(), &[]);
+        assert_eq!(bare.get("retry"), "retry");
+    }
+
+    #[test]
+    fn placeholders() {
+        let texts = Texts::select(&builtin(), &Catalogue::new(), &langs(&["en"]));
+        assert_eq!(
+            texts.fill("switch.body", &[("current", "alice"), ("next", "bob")]),
+            "You are signed in as alice. Continue as bob?"
+        );
+        assert_eq!(
+            texts.parts("switch.body"),
+            [
+                Part::Text("You are signed in as "),
+                Part::Value("current"),
+                Part::Text(". Continue as "),
+                Part::Value("next"),
+                Part::Text("?"),
+            ]
+        );
+        let odd = Texts {
+            language: "en".into(),
+            messages: [("k".to_owned(), "a {b".to_owned())].into(),
+        };
+        assert_eq!(odd.fill("k", &[("b", "x")]), "a {b");
+    }
+}
