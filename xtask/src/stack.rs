@@ -13,10 +13,11 @@
 //! `RATE_MAX_LIVE_TOKENS`.
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -385,18 +386,23 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
     }
     let shim = root.join("edge/build/worker/shim.mjs");
     if !shim.is_file() {
-        println!("stack: building the edge worker (worker-build --release)");
-        let ensure = "import('./tests/edge/helper.mjs').then((m) => m.ensureBuilt())";
-        run_quiet("edge build", tools.command("node").args(["-e", ensure]))?;
+        step("building the edge worker (worker-build --release)", || {
+            let ensure = "import('./tests/edge/helper.mjs').then((m) => m.ensureBuilt())";
+            run_quiet("edge build", tools.command("node").args(["-e", ensure]))
+        })?;
     }
 
-    println!("stack: building the CLI and the trigger zip");
-    run_quiet(
-        "cargo build -p handoff-cli",
-        tools.command("cargo").args(["build", "-q", "-p", "handoff-cli"]),
-    )?;
+    step("building the CLI (cargo build -p handoff-cli)", || {
+        run_quiet(
+            "cargo build -p handoff-cli",
+            tools.command("cargo").args(["build", "-q", "-p", "handoff-cli"]),
+        )
+    })?;
     // The x86_64 trigger zip `cargo xtask package` ships (same build, same checks), reused when up to date.
-    let zip = crate::package::lambda_zip(tools, crate::package::Arch::X86_64, true)?;
+    let zip = step(
+        "building the trigger zip (cargo lambda build --release, x86_64)",
+        || crate::package::lambda_zip(tools, crate::package::Arch::X86_64, true),
+    )?;
     let zip = zip.display().to_string();
     let handoff = root.join("target/debug/handoff");
 
@@ -415,7 +421,6 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
     let web_origin = format!("http://127.0.0.1:{web_port}");
     let redeem_secret = random_hex(32)?;
 
-    println!("stack: starting ministack on {cognito_url}");
     let mut cmd = Command::new(&ministack);
     cmd.current_dir(&state)
         .env("BIND_HOST", "127.0.0.1")
@@ -427,29 +432,35 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
         // Passed on to the functions it runs: the trigger reads its redeem secret from this Secrets Manager.
         .env("AWS_ENDPOINT_URL", &cognito_url);
     let log = state.join("ministack.log");
-    let pgid = spawn("ministack", cmd, &log, procs)?;
-    write_pids(dir, procs)?;
-    wait_ready(
-        "ministack",
-        cognito_port,
-        "/_ministack/health",
-        Duration::from_secs(30),
-        pgid,
-        &log,
-    )?;
+    step(&format!("starting ministack on {cognito_url}"), || {
+        let pgid = spawn("ministack", cmd, &log, procs)?;
+        write_pids(dir, procs)?;
+        wait_ready(
+            "ministack",
+            cognito_port,
+            "/_ministack/health",
+            Duration::from_secs(30),
+            pgid,
+            &log,
+        )
+    })?;
 
-    println!("stack: provisioning Cognito (pool, clients, demo user, trigger function)");
     let cognito_env = state.join("cognito.env");
-    let out = run_quiet(
-        "handoff provision",
-        Command::new(&handoff)
-            .current_dir(&state)
-            .env_remove("HANDOFF_STACK_ENV")
-            .args(["provision", "-q", "--endpoint", &cognito_url, "--edge", &edge_url])
-            // The secret through the environment, not argv (visible to every local user in `ps`).
-            .env("REDEEM_SECRET", &redeem_secret)
-            .args(["--zip", &zip, "--write"])
-            .arg(&cognito_env),
+    let out = step(
+        "provisioning Cognito (pool, clients, demo user, trigger function)",
+        || {
+            run_quiet(
+                "handoff provision",
+                Command::new(&handoff)
+                    .current_dir(&state)
+                    .env_remove("HANDOFF_STACK_ENV")
+                    .args(["provision", "-q", "--endpoint", &cognito_url, "--edge", &edge_url])
+                    // The secret through the environment, not argv (visible to every local user in `ps`).
+                    .env("REDEEM_SECRET", &redeem_secret)
+                    .args(["--zip", &zip, "--write"])
+                    .arg(&cognito_env),
+            )
+        },
     )?;
     let get = |key: &str| -> Result<String> {
         out.lines()
@@ -465,7 +476,6 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
             .arg(&signing),
     )?;
 
-    println!("stack: starting the edge (wrangler dev) on {edge_url}");
     let work = state.join("wrangler");
     fs::create_dir_all(&work).map_err(|e| Error::msg(e.to_string()))?;
     let toml: String = wrangler_toml
@@ -521,11 +531,12 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
     }
     // No secrets in these arguments (they are visible in `ps`): secrets go through .dev.vars.
     write_private(&dir.join("edge.args"), &(args.join("\n") + "\n"))?;
-    start_edge(tools, dir, &state, procs)?;
+    step(&format!("starting the edge (wrangler dev) on {edge_url}"), || {
+        start_edge(tools, dir, &state, procs)
+    })?;
 
     let site = root.join("target/web/site");
     let site_note = if site.join("_headers").is_file() {
-        println!("stack: starting the static site on {web_origin}");
         let config = format!(
             "{{\"region\":{:?},\"userPoolId\":{:?},\"clientId\":{:?},\"cognitoEndpoint\":{:?},\"edgeUrl\":{:?},\
              \"redirectAllowlist\":[\"/\"],\"defaultRedirect\":\"/\",\"appReturnUrl\":\"/\",\"otherSignInUrl\":\"/\"}}",
@@ -542,10 +553,20 @@ fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
         cmd.args(["--port", &web_port.to_string(), "--config"])
             .arg(&config_file);
         let log = state.join("site.log");
-        let pgid = spawn("site", cmd, &log, procs)?;
-        write_pids(dir, procs)?;
         // The site is optional for everything but the browser flow: a broken one is reported, not fatal.
-        match wait_ready("the site", web_port, "/", Duration::from_secs(20), pgid, &log) {
+        let started = step(&format!("starting the static site on {web_origin}"), || {
+            let pgid = spawn("site", cmd, &log, procs)?;
+            write_pids(dir, procs)?;
+            Ok(wait_ready(
+                "the site",
+                web_port,
+                "/",
+                Duration::from_secs(20),
+                pgid,
+                &log,
+            ))
+        })?;
+        match started {
             Ok(()) => String::new(),
             Err(e) => {
                 if let Some(site) = procs.pop() {
@@ -658,12 +679,56 @@ fn redeploy_edge(tools: &Tools) -> Result<()> {
     }
     procs.retain(|p| p.name != "edge");
     let started = Instant::now();
-    start_edge(tools, &dir, &state, &mut procs)?;
+    step("restarting the edge (wrangler dev)", || {
+        start_edge(tools, &dir, &state, &mut procs)
+    })?;
     println!(
         "stack: edge redeployed in {:.1} s (keys from .stack/signing.jwks, secrets from .stack/redeem-secrets)",
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Runs one step of `up`, saying what it does and, while it runs, for how long: on a terminal one line whose
+/// seconds count up; otherwise a line every 10 s. Ends with the time the step took (or that it failed).
+fn step<T>(what: &str, work: impl FnOnce() -> Result<T>) -> Result<T> {
+    let started = Instant::now();
+    let terminal = std::io::stdout().is_terminal();
+    let line = |suffix: String| {
+        let mut out = std::io::stdout().lock();
+        if terminal {
+            let _ = write!(out, "\r\x1b[2Kstack: {what} ... {suffix}");
+        } else {
+            let _ = writeln!(out, "stack: {what} ... {suffix}");
+        }
+        let _ = out.flush();
+    };
+    if terminal {
+        line("0 s".into());
+    } else {
+        println!("stack: {what}");
+    }
+    let (done, ticks) = mpsc::channel::<()>();
+    let result = thread::scope(|scope| {
+        scope.spawn(move || {
+            let every = if terminal { 1 } else { 10 };
+            while let Err(mpsc::RecvTimeoutError::Timeout) = ticks.recv_timeout(Duration::from_secs(every)) {
+                line(format!("{} s", started.elapsed().as_secs()));
+            }
+        });
+        let result = work();
+        let _ = done.send(());
+        result
+    });
+    let took = started.elapsed().as_secs_f64();
+    match &result {
+        Ok(_) => line(format!("done in {took:.1} s")),
+        Err(_) => line(format!("failed after {took:.1} s")),
+    }
+    if terminal {
+        println!();
+    }
+    result
 }
 
 /// Creates `path` (and parents) and makes it owner-only (0700), also when it already existed.
