@@ -26,7 +26,11 @@ function payloadOf(token) {
 
 /**
  * Starts the stand-in. `users` maps a login name to the canonical Cognito username. Behaviour switches:
- * `failTrigger` (Verify trigger throws: UserLambdaValidationException), `dropConnections` (network failure).
+ * `failTrigger` (Verify trigger throws: UserLambdaValidationException), `dropConnections` (network failure),
+ * `deviceTracking` (a pool that remembers devices: the sign-in answers with NewDeviceMetadata, ConfirmDevice
+ * records the verifier, and a refresh token issued to a device refreshes only with that confirmed DeviceKey, as
+ * real Cognito does), `failConfirmDevice` (ConfirmDevice answers InternalErrorException).
+ * Refresh: `GetTokensFromRefreshToken` (what aws-amplify 6.22 sends) and InitiateAuth REFRESH_TOKEN_AUTH.
  */
 export async function startCognito({ clientId, users = { alice: 'u-alice' } }) {
   const state = {
@@ -36,6 +40,32 @@ export async function startCognito({ clientId, users = { alice: 'u-alice' } }) {
     sessions: new Map(), // session -> {username, challengeUser}
     failTrigger: false,
     dropConnections: false,
+    deviceTracking: false,
+    failConfirmDevice: false,
+    refreshTokens: new Map(), // refresh token -> {username, deviceKey, deviceGroupKey}
+    devices: new Map(), // device key -> {username, confirmed: {Salt, PasswordVerifier, DeviceName}}
+  };
+  let serial = 0;
+  const signedIn = (username, deviceKey = null) => {
+    const now = Math.floor(Date.now() / 1000);
+    const common = { sub: `sub-${username}`, iat: now, exp: now + 3600, origin_jti: randomUUID() };
+    serial += 1;
+    return {
+      AccessToken: jwt({ ...common, token_use: 'access', client_id: clientId, username, n: serial, ...(deviceKey ? { device_key: deviceKey } : {}) }, { alg: 'RS256', kid: 'pool' }),
+      IdToken: jwt({ ...common, token_use: 'id', aud: clientId, 'cognito:username': username }, { alg: 'RS256', kid: 'pool' }),
+      ExpiresIn: 3600,
+      TokenType: 'Bearer',
+    };
+  };
+  const refresh = (res, token, deviceKey) => {
+    const issued = state.refreshTokens.get(token);
+    const device = issued?.deviceKey ? state.devices.get(issued.deviceKey) : null;
+    // Real Cognito: a refresh token issued to a device needs that device's key, and the device must be confirmed.
+    if (!issued || state.revokedTokens.includes(token) || (issued.deviceKey && (deviceKey !== issued.deviceKey || !device?.confirmed))) {
+      fail(res, 400, 'NotAuthorizedException', 'Invalid Refresh Token');
+      return;
+    }
+    ok(res, { AuthenticationResult: signedIn(issued.username, issued.deviceKey), ChallengeParameters: {} });
   };
 
   const cors = {
@@ -88,8 +118,37 @@ export async function startCognito({ clientId, users = { alice: 'u-alice' } }) {
         fail(res, 400, 'SerializationException', 'bad request');
         return;
       }
-      if (body.ClientId !== clientId) {
+      // ConfirmDevice names no client: the access token does.
+      if (body.ClientId !== clientId && target !== 'AWSCognitoIdentityProviderService.ConfirmDevice') {
         fail(res, 400, 'ResourceNotFoundException', 'User pool client does not exist.');
+        return;
+      }
+      if (target === 'AWSCognitoIdentityProviderService.GetTokensFromRefreshToken') {
+        refresh(res, body.RefreshToken, body.DeviceKey);
+        return;
+      }
+      if (target === 'AWSCognitoIdentityProviderService.InitiateAuth' && body.AuthFlow === 'REFRESH_TOKEN_AUTH') {
+        refresh(res, body.AuthParameters?.REFRESH_TOKEN, body.AuthParameters?.DEVICE_KEY);
+        return;
+      }
+      if (target === 'AWSCognitoIdentityProviderService.ConfirmDevice') {
+        const claims = payloadOf(body.AccessToken ?? '');
+        const device = state.devices.get(body.DeviceKey);
+        if (!device || claims?.username !== device.username || claims?.device_key !== body.DeviceKey) {
+          fail(res, 400, 'NotAuthorizedException', 'Invalid device key given.');
+          return;
+        }
+        if (state.failConfirmDevice) {
+          fail(res, 500, 'InternalErrorException', 'Internal error');
+          return;
+        }
+        const { Salt, PasswordVerifier } = body.DeviceSecretVerifierConfig ?? {};
+        if (!Salt || !PasswordVerifier) {
+          fail(res, 400, 'InvalidParameterException', 'DeviceSecretVerifierConfig is required');
+          return;
+        }
+        device.confirmed = { Salt, PasswordVerifier, DeviceName: body.DeviceName };
+        ok(res, { UserConfirmationNecessary: false });
         return;
       }
       if (target === 'AWSCognitoIdentityProviderService.InitiateAuth') {
@@ -134,14 +193,18 @@ export async function startCognito({ clientId, users = { alice: 'u-alice' } }) {
           fail(res, 400, 'NotAuthorizedException', 'Incorrect username or password.');
           return;
         }
-        const common = { sub: `sub-${session.username}`, iat: now, exp: now + 3600 };
+        const refreshToken = `refresh-${randomUUID()}`;
+        let metadata = null;
+        if (state.deviceTracking) {
+          metadata = { DeviceKey: `us-east-1_${randomUUID()}`, DeviceGroupKey: `-${randomUUID().slice(0, 9)}` };
+          state.devices.set(metadata.DeviceKey, { username: session.username, groupKey: metadata.DeviceGroupKey, confirmed: null });
+        }
+        state.refreshTokens.set(refreshToken, { username: session.username, deviceKey: metadata?.DeviceKey ?? null });
         ok(res, {
           AuthenticationResult: {
-            AccessToken: jwt({ ...common, token_use: 'access', client_id: clientId, username: session.username }, { alg: 'RS256', kid: 'pool' }),
-            IdToken: jwt({ ...common, token_use: 'id', aud: clientId, 'cognito:username': session.username }, { alg: 'RS256', kid: 'pool' }),
-            RefreshToken: 'refresh-token-opaque',
-            ExpiresIn: 3600,
-            TokenType: 'Bearer',
+            ...signedIn(session.username, metadata?.DeviceKey),
+            RefreshToken: refreshToken,
+            ...(metadata ? { NewDeviceMetadata: metadata } : {}),
           },
           ChallengeParameters: {},
         });
