@@ -233,59 +233,334 @@ fn minify_js(tools: &Tools, js: &Path) -> Result<()> {
     )
 }
 
+/// The npm package's `package.json`, README and LICENSE. Name and version, license and repository come from the
+/// workspace manifest (`[workspace.package]`); `exports` names the wasm too, so that bundlers can import its URL
+/// (`handoff-web/handoff_web_bg.wasm`: the esbuild recipe in [`PKG_README`]).
 fn write_package_json(tools: &Tools, pkg: &Path) -> Result<()> {
-    let manifest = crate::tools::read(&tools.root.join("Cargo.toml"))?;
-    let version = manifest
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("version = ")
-                .map(|v| v.trim().trim_matches('"').to_owned())
+    let manifest_path = tools.root.join("Cargo.toml");
+    let manifest = crate::tools::read(&manifest_path)?;
+    let field = |key: &str| {
+        workspace_package_field(&manifest, key).ok_or_else(|| {
+            Error::msg(format!(
+                "{}: no `{key} = \"...\"` in [workspace.package]",
+                manifest_path.display()
+            ))
         })
-        .unwrap_or_else(|| "0.0.0".to_owned());
-    let json = format!(
+    };
+    let json = package_json(&field("version")?, &field("license")?, &field("repository")?);
+    write(&pkg.join("package.json"), &json)?;
+    write(&pkg.join("README.md"), PKG_README)?;
+    let license = tools.root.join("LICENSE");
+    fs::copy(&license, pkg.join("LICENSE"))
+        .map(|_| ())
+        .map_err(|e| Error::msg(format!("cannot copy {}: {e}", license.display())))
+}
+
+/// The package.json text (`sideEffects`: the snippet that scrubs the token runs at import, and must stay).
+fn package_json(version: &str, license: &str, repository: &str) -> String {
+    let [version, license, repository] = [version, license, repository].map(json_string);
+    format!(
         r#"{{
   "name": "handoff-web",
-  "version": "{version}",
+  "version": {version},
   "description": "Handoff: complete a native-to-web sign-in for AWS Cognito in the browser (wasm).",
-  "license": "Apache-2.0",
+  "keywords": ["aws", "cognito", "amplify", "sign-in", "wasm"],
+  "license": {license},
+  "repository": {{
+    "type": "git",
+    "url": {repository},
+    "directory": "web-client"
+  }},
   "type": "module",
   "main": "handoff_web.js",
   "module": "handoff_web.js",
   "types": "handoff_web.d.ts",
-  "files": ["handoff_web.js", "handoff_web.d.ts", "handoff_web_bg.wasm", "handoff_web_bg.wasm.d.ts", "snippets/", "README.md"],
+  "exports": {{
+    ".": {{
+      "types": "./handoff_web.d.ts",
+      "default": "./handoff_web.js"
+    }},
+    "./handoff_web_bg.wasm": "./handoff_web_bg.wasm",
+    "./snippets/*": "./snippets/*",
+    "./package.json": "./package.json"
+  }},
+  "files": [
+    "handoff_web.js",
+    "handoff_web.d.ts",
+    "handoff_web_bg.wasm",
+    "handoff_web_bg.wasm.d.ts",
+    "snippets/",
+    "README.md",
+    "LICENSE"
+  ],
   "sideEffects": ["./snippets/*"]
 }}
 "#
-    );
-    write(&pkg.join("package.json"), &json)?;
-    write(&pkg.join("README.md"), PKG_README)
+    )
+}
+
+/// The string value of `key = "..."` in the manifest's `[workspace.package]` table.
+fn workspace_package_field(manifest: &str, key: &str) -> Option<String> {
+    let mut in_table = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_table = line == "[workspace.package]";
+        } else if in_table
+            && let Some((k, v)) = line.split_once('=')
+            && k.trim() == key
+        {
+            return Some(v.trim().strip_prefix('"')?.strip_suffix('"')?.to_owned());
+        }
+    }
+    None
+}
+
+/// `text` as a JSON string literal.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
     fs::write(path, text).map_err(|e| Error::msg(format!("cannot write {}: {e}", path.display())))
 }
 
+/// The npm package's README. Its recipes are tested as written: tests/browser/npm-package.test.mjs builds and serves
+/// every block after a `<!-- recipe: ... -->` marker and signs in through it in Chromium. Markers: `recipe: NAME
+/// serve=DIR landing=PATH` starts a recipe (until the next heading); `sh` blocks are its commands (`mkdir -p`,
+/// `cp -r`, `npx esbuild ...`, `npx vite build`), other blocks are files named by their first line's comment;
+/// `recipe: headers` is the response headers every recipe is served with.
 const PKG_README: &str = r#"# handoff-web
 
 Completes a Handoff sign-in (a native app's single-use link, `#handoff=<token>`) in any web app, without Leptos:
 reads and scrubs the token from the URL fragment, signs in to Cognito with CUSTOM_AUTH (two requests), stores the
-session under Amplify v6's localStorage keys and goes to the link's redirect target.
+session where Amplify v6 finds it (localStorage unless configured otherwise) and goes to the link's redirect target.
+
+## API
+
+`init()` (the default export) loads the wasm; `completeHandoff(options)` then signs in and resolves with a
+`HandoffResult`, `{ ok: true, username, redirect }` or `{ ok: false, error, title, message, retry }`: it never
+rejects. `options` is the landing page's configuration (`region`, `userPoolId`, `clientId`, `redirectAllowlist`,
+`defaultRedirect`, ...) plus how to run (`token`, `navigate`, `onProgress`, ...). `handoff_web.d.ts` documents
+every option, every `error` code and where the session is stored.
+
+Importing the package already takes the token out of the address bar and the history entry, before the wasm is
+fetched; keep the landing page a page of its own (say `/handoff`) that imports nothing else.
+
+## Headers
+
+The landing page must be served with a CSP that lets the wasm compile and reach Cognito (add the edge's origin to
+`connect-src` when you set `edgeUrl`), and without a Referer:
+
+<!-- recipe: headers -->
+```
+Content-Security-Policy: default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' https://cognito-idp.eu-west-1.amazonaws.com; base-uri 'none'; frame-ancestors 'none'; form-action 'none'
+Referrer-Policy: no-referrer
+```
+
+## Recipes
+
+Each recipe is built and opened in Chromium exactly as written here by the repository's tests
+(`tests/browser/npm-package.test.mjs`). The scripts are files, not inline: the CSP above runs only `'self'` scripts.
+
+### Plain `<script type="module">`, no bundler
+
+Copy the package next to the page. The glue finds its wasm at `new URL('handoff_web_bg.wasm', import.meta.url)`,
+so `init()` needs no argument.
+
+<!-- recipe: script serve=site landing=/handoff/ -->
+```sh
+mkdir -p site/handoff && cp -r node_modules/handoff-web site/handoff-web
+```
+
+```html
+<!-- site/handoff/index.html -->
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Signing you in</title>
+<script type="module" src="/handoff/landing.js"></script>
+</head>
+<body><p id="status" role="status">Signing you in…</p></body>
+</html>
+```
 
 ```js
+// site/handoff/landing.js
+import init, { completeHandoff } from '/handoff-web/handoff_web.js';
+
+await init();
+const result = await completeHandoff({
+  region: 'eu-west-1',
+  userPoolId: 'eu-west-1_AbC123',
+  clientId: '4handoffexamplewebclient0',
+  redirectAllowlist: ['/orders', '/account'],
+  defaultRedirect: '/account', // when the link names no redirect; it must pass the allowlist too
+  onProgress: (step) => (document.body.dataset.step = step),
+});
+// Signed in: the browser is on its way to result.redirect. Otherwise say why.
+if (!result.ok) {
+  document.getElementById('status').textContent = `${result.title}. ${result.message}`;
+  document.body.dataset.handoffError = result.error;
+}
+```
+
+Serve `site/`.
+
+### esbuild
+
+esbuild leaves `new URL(..., import.meta.url)` alone and does not copy the wasm: import the wasm's URL with the
+`file` loader (it copies the wasm next to the bundle) and hand it to `init`.
+
+<!-- recipe: esbuild serve=site landing=/handoff/ -->
+```js
+// src/landing.js
+import init, { completeHandoff } from 'handoff-web';
+import wasmUrl from 'handoff-web/handoff_web_bg.wasm';
+
+await init({ module_or_path: new URL(wasmUrl, import.meta.url) });
+const result = await completeHandoff({
+  region: 'eu-west-1',
+  userPoolId: 'eu-west-1_AbC123',
+  clientId: '4handoffexamplewebclient0',
+  redirectAllowlist: ['/orders', '/account'],
+  defaultRedirect: '/account', // when the link names no redirect; it must pass the allowlist too
+});
+if (!result.ok) {
+  document.getElementById('status').textContent = `${result.title}. ${result.message}`;
+  document.body.dataset.handoffError = result.error;
+}
+```
+
+```html
+<!-- site/handoff/index.html -->
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Signing you in</title>
+<script type="module" src="/handoff/landing.js"></script>
+</head>
+<body><p id="status" role="status">Signing you in…</p></body>
+</html>
+```
+
+```sh
+npx esbuild src/landing.js --bundle --format=esm --loader:.wasm=file --outdir=site/handoff
+```
+
+Serve `site/`.
+
+### Vite
+
+Vite sees the glue's `new URL('handoff_web_bg.wasm', import.meta.url)`: `vite build` emits the wasm as an asset
+and the dev server (`npx vite`) serves it, so `init()` needs no argument. The landing page is a page of its own:
+
+<!-- recipe: vite serve=dist landing=/handoff/ -->
+```js
+// vite.config.js
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  build: { rollupOptions: { input: { handoff: 'handoff/index.html' } } },
+});
+```
+
+```html
+<!-- handoff/index.html -->
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Signing you in</title>
+<script type="module" src="./landing.js"></script>
+</head>
+<body><p id="status" role="status">Signing you in…</p></body>
+</html>
+```
+
+```js
+// handoff/landing.js
 import init, { completeHandoff } from 'handoff-web';
 
 await init();
 const result = await completeHandoff({
   region: 'eu-west-1',
   userPoolId: 'eu-west-1_AbC123',
-  clientId: '<web app client id>',
+  clientId: '4handoffexamplewebclient0',
   redirectAllowlist: ['/orders', '/account'],
-  onProgress: (step) => console.log(step), // "checking" | "contacting" | "verifying" | "signing_in"
+  defaultRedirect: '/account', // when the link names no redirect; it must pass the allowlist too
 });
-if (!result.ok) showError(result.error, result.title, result.message); // never rejects
+if (!result.ok) {
+  document.getElementById('status').textContent = `${result.title}. ${result.message}`;
+  document.body.dataset.handoffError = result.error;
+}
 ```
 
-Failures: `expired`, `unusable` (already used, revoked or forged), `invalid` (nothing was sent), `network`
-(`retry: true`), `misconfigured`. Types are in `handoff_web.d.ts`. The page that serves this must send
-`Referrer-Policy: no-referrer` and a CSP with `script-src 'self' 'wasm-unsafe-eval'`.
+```sh
+npx vite build
+```
+
+Serve `dist/`.
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_workspace_package_fields_only() {
+        let manifest = "[package]\nversion = \"9.9.9\"\n\n[workspace.package]\nversion = \"0.1.0\"\n\
+            license = \"Apache-2.0\"\nrepository = \"https://example.test/handoff\"\n\n[profile.release]\n\
+            strip = true\n";
+        assert_eq!(
+            workspace_package_field(manifest, "version").as_deref(),
+            Some("0.1.0")
+        );
+        assert_eq!(
+            workspace_package_field(manifest, "license").as_deref(),
+            Some("Apache-2.0")
+        );
+        assert_eq!(workspace_package_field(manifest, "strip"), None);
+        assert_eq!(workspace_package_field(manifest, "missing"), None);
+    }
+
+    #[test]
+    fn package_json_escapes_its_values() {
+        assert_eq!(json_string(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(json_string("\n"), r#""\u000a""#);
+        let json = package_json("1.2.3", "Apache-2.0", "https://example.test/x");
+        assert!(json.contains(r#""url": "https://example.test/x","#));
+        assert!(json.contains(r#""./handoff_web_bg.wasm": "./handoff_web_bg.wasm""#));
+    }
+
+    /// `wasm-pack build web-client` runs wasm-opt with web-client/Cargo.toml's flags: they must enable every wasm
+    /// feature this build enables.
+    #[test]
+    fn wasm_pack_enables_the_same_wasm_features() {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web-client/Cargo.toml");
+        let text = fs::read_to_string(&manifest).expect("web-client/Cargo.toml");
+        let section = text
+            .split("[package.metadata.wasm-pack.profile.release]")
+            .nth(1)
+            .expect("web-client/Cargo.toml has [package.metadata.wasm-pack.profile.release]");
+        let section = section.split("\n[").next().unwrap_or(section);
+        for flag in WASM_OPT_FEATURES {
+            assert!(
+                section.contains(&format!("\"{flag}\"")),
+                "web-client/Cargo.toml's wasm-pack wasm-opt flags lack {flag}"
+            );
+        }
+    }
+}
