@@ -84,16 +84,25 @@ pub fn start() {
         let alt = c.brand.logo_alt.clone().unwrap_or_default();
         c.brand.logo_url.clone().map(|src| (src, alt))
     });
-    let (first, work) = match (config, token) {
-        (None, _) => (Screen::Failed(Failure::Misconfigured), None),
-        (Some(_), Err(failure)) => (Screen::Failed(failure), None),
-        (Some(config), Ok(token)) => (Screen::Progress(Step::Checking), Some((Arc::new(config), token))),
-    };
+    let (first, work) = first_screen(config, token);
     if let Some(loading) = document().get_element_by_id("handoff-loading") {
         loading.remove();
     }
     let texts = Arc::new(texts);
     mount_to_body(move || view! { <Landing first=first work=work texts=texts links=links logo=logo /> });
+}
+
+/// The first screen, and the sign-in to run if there is one: a broken configuration shows "service
+/// misconfigured" and sends nothing; a local failure of the token shows its screen.
+pub fn first_screen(
+    config: Option<Config>,
+    token: Result<String, Failure>,
+) -> (Screen, Option<(Arc<Config>, String)>) {
+    match (config, token) {
+        (None, _) => (Screen::Failed(Failure::Misconfigured), None),
+        (Some(_), Err(failure)) => (Screen::Failed(failure), None),
+        (Some(config), Ok(token)) => (Screen::Progress(Step::Checking), Some((Arc::new(config), token))),
+    }
 }
 
 /// Runs the sign-in in the background, reporting into `set_screen`, and navigates when done.

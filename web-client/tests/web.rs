@@ -5,7 +5,10 @@
 
 use handoff_core::base64url;
 use handoff_web::outcome::Failure;
-use handoff_web::page::{FailureScreen, Landing, Links};
+use std::sync::Arc;
+
+use handoff_web::page::{FailureScreen, Landing, Links, Screen, first_screen};
+use handoff_web::texts::{Catalogue, Texts};
 use js_sys::{Function, Reflect};
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
@@ -29,6 +32,16 @@ fn token(redirect: &str, exp_offset: f64) -> String {
         base64url::encode(payload.to_string().as_bytes()),
         base64url::encode([7; 64])
     )
+}
+
+/// The built-in English words, as the site build inlines them.
+fn english() -> Arc<Texts> {
+    let mut builtin = Catalogue::new();
+    builtin.insert(
+        "en".into(),
+        serde_json::from_str(include_str!("../messages/en.json")).unwrap(),
+    );
+    Arc::new(Texts::select(&builtin, &Catalogue::new(), &[]))
 }
 
 fn options() -> serde_json::Value {
@@ -82,7 +95,10 @@ fn set_hash(hash: &str) {
         .unwrap();
 }
 
+/// Runs `completeHandoff` on a browser where nobody is signed in yet (the fake Cognito signs in `u-1`, the
+/// tokens name `alice`: a session left by an earlier test would be another user, `other_user`).
 async fn complete(options: &serde_json::Value) -> serde_json::Value {
+    window().local_storage().unwrap().unwrap().clear().unwrap();
     let options = js_sys::JSON::parse(&options.to_string()).unwrap();
     let result = handoff_web::api::complete_handoff(options).await;
     serde_json::from_str(&js_sys::JSON::stringify(&result).unwrap().as_string().unwrap()).unwrap()
@@ -305,20 +321,15 @@ fn every_failure_screen_renders_with_both_ways_out() {
         app_return_url: Some("myapp://home".into()),
         other_sign_in_url: Some("/signin".into()),
     };
-    for failure in [
-        Failure::Expired,
-        Failure::Unusable,
-        Failure::Invalid,
-        Failure::Network,
-        Failure::Misconfigured,
-        Failure::OtherDevice,
-    ] {
+    let words = english();
+    for failure in Failure::ALL {
         let root = container();
         let links = links.clone();
         let retry = failure.can_retry().then(|| Callback::new(|()| ()));
+        let texts = words.clone();
         leptos::mount::mount_to(
             root.clone(),
-            move || view! { <FailureScreen failure links retry /> },
+            move || view! { <FailureScreen failure links retry texts /> },
         )
         .forget();
         let root: web_sys::Element = root.into();
@@ -326,8 +337,19 @@ fn every_failure_screen_renders_with_both_ways_out() {
             attr(&root, "section", "data-failure").as_deref(),
             Some(failure.code())
         );
-        assert_eq!(text(&root, "h1").as_deref(), Some(failure.title()));
-        assert_eq!(text(&root, "p").as_deref(), Some(failure.message()));
+        assert_eq!(
+            text(&root, "h1").as_deref(),
+            Some(words.get(&failure.title_key()))
+        );
+        assert_eq!(
+            text(&root, "p").as_deref(),
+            Some(words.get(&failure.message_key()))
+        );
+        assert_ne!(
+            words.get(&failure.title_key()),
+            failure.title_key(),
+            "English has the words"
+        );
         assert_eq!(attr(&root, "a.back", "href").as_deref(), Some("myapp://home"));
         assert_eq!(text(&root, "a.back").as_deref(), Some("Back to the app"));
         assert_eq!(attr(&root, "a.other", "href").as_deref(), Some("/signin"));
@@ -343,10 +365,14 @@ fn every_failure_screen_renders_with_both_ways_out() {
 #[wasm_bindgen_test]
 fn landing_shows_the_local_failure_in_the_live_region() {
     let root = container();
-    let config = handoff_web::Config::from_json(&options().to_string());
+    let config = handoff_web::Config::from_json(&options().to_string()).unwrap();
+    let links = Links::from(&config);
+    let (first, work) = first_screen(Some(config), Err(Failure::Invalid));
+    assert!(work.is_none());
+    let texts = english();
     leptos::mount::mount_to(
         root.clone(),
-        move || view! { <Landing config token=Err(Failure::Invalid) /> },
+        move || view! { <Landing first work texts links logo=None /> },
     )
     .forget();
     let root: web_sys::Element = root.into();
@@ -356,7 +382,7 @@ fn landing_shows_the_local_failure_in_the_live_region() {
     );
     assert_eq!(
         text(&root, "[role=status]").as_deref(),
-        Some(Failure::Invalid.title())
+        Some("This link isn't valid")
     );
     assert_eq!(
         attr(&root, "section.failure", "data-failure").as_deref(),
@@ -369,10 +395,14 @@ fn landing_shows_the_local_failure_in_the_live_region() {
 #[wasm_bindgen_test]
 fn landing_with_a_broken_configuration_shows_the_service_error() {
     let root = container();
-    let config = handoff_web::Config::from_json("{}");
+    let config = handoff_web::Config::from_json("{}").ok();
+    let (first, work) = first_screen(config, Ok("a.b.c".to_owned()));
+    assert_eq!(first, Screen::Failed(Failure::Misconfigured));
+    assert!(work.is_none(), "nothing runs");
+    let texts = english();
     leptos::mount::mount_to(
         root.clone(),
-        move || view! { <Landing config token=Ok("a.b.c".to_owned()) /> },
+        move || view! { <Landing first work texts links=Links::default() logo=None /> },
     )
     .forget();
     let root: web_sys::Element = root.into();
