@@ -357,6 +357,23 @@ every option, every `error` code and where the session is stored.
 Importing the package already takes the token out of the address bar and the history entry, before the wasm is
 fetched; keep the landing page a page of its own (say `/handoff`) that imports nothing else.
 
+## Options worth knowing
+
+- `storage`: where the session goes, under Amplify v6's key names: `"localStorage"` (default), `"sessionStorage"`,
+  or `"cookie"` for apps configured with `Amplify.configure(config, { ssr: true })` (Next.js and other
+  server-rendered apps), with `cookie: { domain, path, expires, secure, sameSite }` as in Amplify's `CookieStorage`
+  (same defaults). Match your app's Amplify configuration: a session in the wrong place is invisible to it.
+- `onTokens(tokens)`: for apps with their own token store; nothing is stored, the callback gets `{ username,
+  accessToken, idToken, refreshToken, expiresIn, tokenType, device? }` and is awaited.
+- Another user signed in: the result is `{ ok: false, error: "other_user" }` and nothing is sent (the link stays
+  usable). Ask the user, then call again with `replaceUser: true`: their refresh token is revoked first.
+- `edgeUrl`: the edge's origin, for the context binding; `error: "other_device"` when the link is opened away from
+  the phone and network that asked for it (nothing spent). Add the origin to the CSP's `connect-src`.
+- Pools that remember devices are handled as Amplify does (`ConfirmDevice`, the device keys stored beside the
+  tokens, `device` in `onTokens`).
+- `title` and `message` come in English or German after `navigator.languages`; `messages: { fr: { "failure.invalid.title":
+  "..." } }` overrides or adds words (keys: the repository's `web-client/messages/en.json`).
+
 ## Headers
 
 The landing page must be served with a CSP that lets the wasm compile and reach Cognito (add the edge's origin to
