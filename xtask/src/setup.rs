@@ -87,73 +87,19 @@ fn rust(tools: &Tools) -> Result<()> {
 
 /// Step 2: wasm-bindgen-cli at exactly Cargo.lock's wasm-bindgen version.
 fn wasm_bindgen_cli(tools: &Tools) -> Result<()> {
-    const STEP: &str = "wasm-bindgen-cli";
     let version = tools.wasm_bindgen_version()?;
-    let installed = || {
+    // No --locked: its lockfile pins a webpki-roots version the registry mirror lacks (TOOLCHAIN.md).
+    cargo_install(tools, "wasm-bindgen-cli", &version, false, || {
         let out = cmd::probe(tools.command(tools.wasm_bindgen()).arg("--version"));
         out.is_some_and(|o| reports_version(&o, &version)) && tools.wasm_bindgen_test_runner().is_file()
-    };
-    if installed() {
-        present(STEP, &version);
-        return Ok(());
-    }
-    wait_for_cargo_installs();
-    if installed() {
-        present(STEP, &version);
-        return Ok(());
-    }
-    installing(STEP, &version, || {
-        // No --locked: its lockfile pins a webpki-roots version the registry mirror lacks (TOOLCHAIN.md).
-        let mut install = tools.command("cargo");
-        install.args(["install", "wasm-bindgen-cli", "--version", &version]);
-        cmd::run(STEP, &mut install)?;
-        if installed() {
-            Ok(())
-        } else {
-            Err(Error::step(
-                STEP,
-                &cmd::display(&install),
-                "finished but `wasm-bindgen --version` disagrees",
-            ))
-        }
     })
 }
 
 /// Step 3: worker-build, which builds the edge worker.
 fn worker_build(tools: &Tools) -> Result<()> {
-    const STEP: &str = "worker-build";
-    let installed = || {
+    cargo_install(tools, "worker-build", WORKER_BUILD_VERSION, true, || {
         let out = cmd::probe(tools.command(tools.worker_build()).arg("--version"));
         out.is_some_and(|o| reports_version(&o, WORKER_BUILD_VERSION))
-    };
-    if installed() {
-        present(STEP, WORKER_BUILD_VERSION);
-        return Ok(());
-    }
-    wait_for_cargo_installs();
-    if installed() {
-        present(STEP, WORKER_BUILD_VERSION);
-        return Ok(());
-    }
-    installing(STEP, WORKER_BUILD_VERSION, || {
-        let mut install = tools.command("cargo");
-        install.args([
-            "install",
-            "worker-build",
-            "--version",
-            WORKER_BUILD_VERSION,
-            "--locked",
-        ]);
-        cmd::run(STEP, &mut install)?;
-        if installed() {
-            Ok(())
-        } else {
-            Err(Error::step(
-                STEP,
-                &cmd::display(&install),
-                "finished but `worker-build --version` disagrees",
-            ))
-        }
     })
 }
 
@@ -164,34 +110,10 @@ const WASM_PACK_VERSION: &str = "0.15.1";
 
 /// wasm-pack, which the test command's wasm32 steps run.
 fn wasm_pack(tools: &Tools) -> Result<()> {
-    const STEP: &str = "wasm-pack";
     let wasm_pack = tools.cargo_bin.join("wasm-pack");
-    let installed = || {
+    cargo_install(tools, "wasm-pack", WASM_PACK_VERSION, true, || {
         let out = cmd::probe(tools.command(&wasm_pack).arg("--version"));
         out.is_some_and(|o| reports_version(&o, WASM_PACK_VERSION))
-    };
-    if installed() {
-        present(STEP, WASM_PACK_VERSION);
-        return Ok(());
-    }
-    wait_for_cargo_installs();
-    if installed() {
-        present(STEP, WASM_PACK_VERSION);
-        return Ok(());
-    }
-    installing(STEP, WASM_PACK_VERSION, || {
-        let mut install = tools.command("cargo");
-        install.args(["install", "wasm-pack", "--version", WASM_PACK_VERSION, "--locked"]);
-        cmd::run(STEP, &mut install)?;
-        if installed() {
-            Ok(())
-        } else {
-            Err(Error::step(
-                STEP,
-                &cmd::display(&install),
-                "finished but `wasm-pack --version` disagrees",
-            ))
-        }
     })
 }
 
@@ -209,21 +131,7 @@ fn chromium(tools: &Tools) -> Result<()> {
         return Ok(());
     }
     installing("chromium + chromium-driver", "(Debian)", || {
-        let root = cmd::probe(tools.command("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
-        let apt = |args: &[&str]| {
-            let mut c = if root {
-                tools.command("apt-get")
-            } else {
-                tools.command("sudo")
-            };
-            if !root {
-                c.arg("apt-get");
-            }
-            c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-            cmd::run(STEP, &mut c)
-        };
-        apt(&["update"])?;
-        apt(&["install", "-y", "chromium", "chromium-driver"])?;
+        apt_install(tools, STEP, &["chromium", "chromium-driver"])?;
         versions().map(|_| ()).ok_or_else(|| {
             Error::step(
                 STEP,
@@ -437,26 +345,11 @@ fn qemu_user(tools: &Tools) -> Result<()> {
         return Ok(());
     }
     installing("qemu-user + aarch64 glibc", "(Debian)", || {
-        let root = cmd::probe(tools.command("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
-        let apt = |args: &[&str]| {
-            let mut c = tools.command(if root { "apt-get" } else { "sudo" });
-            if !root {
-                c.arg("apt-get");
-            }
-            // Another apt (a parallel setup) may hold the lock for a while: wait for it rather than fail.
-            c.args(["-o", "DPkg::Lock::Timeout=300"])
-                .args(args)
-                .env("DEBIAN_FRONTEND", "noninteractive");
-            cmd::run(STEP, &mut c)
-        };
-        apt(&["update"])?;
-        let mut install = vec!["install", "-y"];
-        install.extend(QEMU_PACKAGES);
-        apt(&install)?;
+        apt_install(tools, STEP, QEMU_PACKAGES)?;
         version().map(|_| ()).ok_or_else(|| {
             Error::step(
                 STEP,
-                &format!("apt-get {}", install.join(" ")),
+                &format!("apt-get install -y {}", QEMU_PACKAGES.join(" ")),
                 "finished but `qemu-aarch64 --version` or the aarch64 libraries are missing",
             )
         })
@@ -486,39 +379,66 @@ fn fuzz_tools(tools: &Tools) -> Result<()> {
         })?;
     }
     let cargo_fuzz = tools.cargo_bin.join("cargo-fuzz");
-    let installed = || {
+    cargo_install(tools, STEP, CARGO_FUZZ_VERSION, true, || {
         let out = cmd::probe(tools.command(&cargo_fuzz).arg("--version"));
         out.is_some_and(|o| reports_version(&o, CARGO_FUZZ_VERSION))
-    };
+    })
+}
+
+/// A tool from `cargo install <krate> --version <version>` (`--locked` unless its lockfile cannot build here),
+/// skipped when `installed` says it is there. Another process of the setup may be installing it right now: wait
+/// for running `cargo install`s before deciding. Checked again afterwards.
+fn cargo_install(
+    tools: &Tools,
+    krate: &str,
+    version: &str,
+    locked: bool,
+    installed: impl Fn() -> bool,
+) -> Result<()> {
     if installed() {
-        present(STEP, CARGO_FUZZ_VERSION);
+        present(krate, version);
         return Ok(());
     }
     wait_for_cargo_installs();
     if installed() {
-        present(STEP, CARGO_FUZZ_VERSION);
+        present(krate, version);
         return Ok(());
     }
-    installing(STEP, CARGO_FUZZ_VERSION, || {
+    installing(krate, version, || {
         let mut install = tools.command("cargo");
-        install.args([
-            "install",
-            "cargo-fuzz",
-            "--version",
-            CARGO_FUZZ_VERSION,
-            "--locked",
-        ]);
-        cmd::run(STEP, &mut install)?;
+        install.args(["install", krate, "--version", version]);
+        if locked {
+            install.arg("--locked");
+        }
+        cmd::run(krate, &mut install)?;
         if installed() {
             Ok(())
         } else {
             Err(Error::step(
-                STEP,
+                krate,
                 &cmd::display(&install),
-                "finished but `cargo-fuzz --version` disagrees",
+                format!("finished but the installed `{krate}` does not report version {version}"),
             ))
         }
     })
+}
+
+/// `apt-get update` and `apt-get install -y <packages>` from Debian's archive (through sudo unless root). Another
+/// apt (a parallel setup) may hold the lock for a while: it is waited for rather than failed on.
+fn apt_install(tools: &Tools, step: &str, packages: &[&str]) -> Result<()> {
+    let root = cmd::probe(tools.command("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut c = tools.command(if root { "apt-get" } else { "sudo" });
+        if !root {
+            c.arg("apt-get");
+        }
+        c.args(["-o", "DPkg::Lock::Timeout=300"])
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive");
+        cmd::run(step, &mut c)
+    };
+    apt(&["update"])?;
+    apt(&[&["install", "-y"], packages].concat())
 }
 
 /// True when a `--version` output names exactly `version` as a word (so 0.2.13 does not match 0.2.130).
