@@ -117,6 +117,13 @@ fn command_help(name: &str) -> Option<String> {
     Some(format!("usage: cargo xtask {}\n\n{}", help.synopsis, help.about))
 }
 
+/// Prints help to stdout; a closed pipe (`| head`) is not an error.
+fn print_help(text: &str) -> ExitCode {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{text}");
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((command, rest)) = args.split_first() else {
@@ -132,24 +139,15 @@ fn main() -> ExitCode {
             rest.first().map(String::as_str)
         };
         return match topic {
-            None | Some("help" | "-h" | "--help") => {
-                println!("{}", usage());
-                ExitCode::SUCCESS
-            }
+            None | Some("help" | "-h" | "--help") => print_help(&usage()),
             Some(name) => match command_help(name) {
-                Some(text) => {
-                    println!("{text}");
-                    ExitCode::SUCCESS
-                }
+                Some(text) => print_help(&text),
                 None => usage_error(&format!("unknown command `{name}`")),
             },
         };
     }
     match command.as_str() {
-        "-h" | "--help" => {
-            println!("{}", usage());
-            ExitCode::SUCCESS
-        }
+        "-h" | "--help" => print_help(&usage()),
         "setup" => match rest {
             [] => with_tools(|tools| match setup::run(tools) {
                 Ok(()) => ExitCode::SUCCESS,
