@@ -8,8 +8,7 @@ use handoff_core::wire::FRAGMENT_PARAM;
 
 use crate::cognito::{self, Client, Tokens, Transport};
 
-/// Largest token accepted from a link (the edge and core refuse larger ones anyway).
-pub const MAX_TOKEN_BYTES: usize = 4096;
+pub use handoff_core::MAX_TOKEN_BYTES;
 
 /// A handoff link, taken apart. Nothing here is verified.
 #[derive(Clone, PartialEq, Eq)]

@@ -4,6 +4,10 @@
 use crate::Algorithm;
 use crate::error::{Error, ErrorKind, err};
 
+/// The largest handoff token anyone accepts (the edge's default policy, the trigger's answer, the page's and the
+/// CLI's unverified read): a real one is well under 1 KB.
+pub const MAX_TOKEN_BYTES: usize = 4096;
+
 /// Longest lifetime (`exp - iat`) any policy may allow, in seconds.
 pub const HARD_MAX_TTL_SECS: u64 = 300;
 /// Largest clock leeway any policy may allow, in seconds.
@@ -36,7 +40,7 @@ impl Default for Policy {
             max_ttl: 60,
             leeway: 2,
             algorithms: vec![Algorithm::EdDSA, Algorithm::RS256],
-            max_token_bytes: 4096,
+            max_token_bytes: MAX_TOKEN_BYTES,
         }
     }
 }

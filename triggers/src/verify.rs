@@ -55,8 +55,8 @@ use crate::event::Event;
 
 /// Total time a Verify may spend on the edge, retry included.
 pub const BUDGET: Duration = Duration::from_secs(2);
-/// Longest answer sent to the edge; the edge rejects tokens over 4 KiB anyway.
-pub const MAX_ANSWER_BYTES: usize = 4096;
+/// Longest answer sent to the edge; the edge rejects longer tokens anyway.
+pub const MAX_ANSWER_BYTES: usize = handoff_core::MAX_TOKEN_BYTES;
 /// A retry is only worth starting with at least this much budget left.
 const MIN_RETRY_BUDGET: Duration = Duration::from_millis(100);
 

@@ -12,8 +12,7 @@ use handoff_core::{MAX_LEEWAY_SECS, check_redirect};
 use crate::config::Config;
 use crate::outcome::Failure;
 
-/// Longest token the page accepts (the edge's default policy limit).
-pub const MAX_TOKEN_BYTES: usize = 4096;
+pub use handoff_core::MAX_TOKEN_BYTES;
 /// Longest Cognito username, in characters.
 pub const MAX_USERNAME_CHARS: usize = 128;
 
