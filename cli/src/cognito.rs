@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use handoff_core::cognito_api::{AuthAnswer, CONTENT_TYPE, ErrorKind, TARGET_PREFIX, Tokens};
-use handoff_core::cognito_api::{ErrorBody, InitiateAuth, Op, RespondToAuthChallenge};
+use handoff_core::cognito_api::{ErrorAnswer, InitiateAuth, Op, RETRY_BACKOFF_MS, RespondToAuthChallenge};
 
 /// A raw HTTP answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +60,21 @@ impl Error {
             _ => None,
         }
     }
+
+    /// Whether `operation` may be sent again after this error: core's one policy for every client (an answer
+    /// that did not take effect, [`ErrorAnswer::retryable`]; no answer, [`Op::retry_without_answer`]).
+    pub fn retryable(&self, operation: &str) -> bool {
+        match self {
+            Error::Service { kind, status, .. } => ErrorAnswer {
+                status: *status,
+                kind: kind.clone(),
+                message: String::new(),
+            }
+            .retryable(),
+            Error::Network(_) => Op::from_name(operation).is_some_and(Op::retry_without_answer),
+            Error::Unexpected(_) => false,
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -88,36 +103,17 @@ pub fn parse_response<T: DeserializeOwned>(raw: &RawResponse) -> Result<T, Error
         };
         return serde_json::from_slice(body).map_err(|e| Error::Unexpected(e.to_string()));
     }
-    let parsed = ErrorBody::parse(&raw.body);
-    let type_name = parsed
-        .type_name
-        .as_deref()
-        .or(parsed.code.as_deref())
-        .or(raw.error_type.as_deref());
-    let message = parsed.message().to_owned();
-    match type_name {
-        Some(name) => Error::Service {
-            kind: ErrorKind::from_type(name),
-            message,
-            status: raw.status,
-        }
-        .into_err(),
-        None if raw.status >= 500 => Error::Service {
-            kind: ErrorKind::InternalError,
-            message,
-            status: raw.status,
-        }
-        .into_err(),
-        None => Err(Error::Unexpected(format!(
+    let answer = ErrorAnswer::read(raw.status, raw.error_type.as_deref(), &raw.body);
+    match answer.kind {
+        ErrorKind::Other(name) if name.is_empty() => Err(Error::Unexpected(format!(
             "HTTP {} without an error type",
             raw.status
         ))),
-    }
-}
-
-impl Error {
-    fn into_err<T>(self) -> Result<T, Error> {
-        Err(self)
+        kind => Err(Error::Service {
+            kind,
+            message: answer.message,
+            status: raw.status,
+        }),
     }
 }
 
@@ -129,11 +125,14 @@ pub struct Client<T> {
 }
 
 impl<T: Transport> Client<T> {
-    /// A client with the default backoff (200 ms, 800 ms).
+    /// A client with core's backoff ([`RETRY_BACKOFF_MS`]: 250, 500, 1000 ms), the page's too.
     pub fn new(transport: T) -> Self {
         Client {
             transport,
-            backoff: vec![Duration::from_millis(200), Duration::from_millis(800)],
+            backoff: RETRY_BACKOFF_MS
+                .iter()
+                .map(|&ms| Duration::from_millis(ms.into()))
+                .collect(),
         }
     }
 
@@ -150,8 +149,9 @@ impl<T: Transport> Client<T> {
         parse_response(&raw)
     }
 
-    /// Calls `operation`, retrying throttling and internal errors (not network errors: a sign-in answer may
-    /// have been spent even if we never saw it).
+    /// Calls `operation`, retrying as core's Cognito policy says ([`Error::retryable`]): throttling and internal
+    /// failures, and no answer at all for the sign-in operations (a spent answer is refused on the repeat, never
+    /// spent twice).
     pub fn call_retrying<O: DeserializeOwned>(
         &self,
         operation: &str,
@@ -160,7 +160,7 @@ impl<T: Transport> Client<T> {
         let mut pauses = self.backoff.iter();
         loop {
             match self.call(operation, input) {
-                Err(e) if e.kind().is_some_and(ErrorKind::retryable) => match pauses.next() {
+                Err(e) if e.retryable(operation) => match pauses.next() {
                     Some(pause) => std::thread::sleep(*pause),
                     None => return Err(e),
                 },

@@ -339,3 +339,26 @@ fn links_are_read_from_the_fragment_only() {
         );
     }
 }
+
+#[test]
+fn no_answer_is_retried_for_sign_in_calls_as_on_the_page() {
+    // The replay has nothing to answer with: every call is a network error. A sign-in call is sent 1 + 2 times
+    // (the client's two pauses), as core's policy says; the CLI's admin calls are sent once.
+    let replay = Replay::new(&[]);
+    let err = client(&replay)
+        .custom_auth("web-client-test", "alice")
+        .unwrap_err();
+    assert!(matches!(err, Error::Network(_)), "{err:?}");
+    assert_eq!(replay.sent.borrow().len(), 3);
+    let replay = Replay::new(&[]);
+    let err = client(&replay)
+        .call_retrying::<Value>("AdminCreateUser", &serde_json::json!({}))
+        .unwrap_err();
+    assert!(matches!(err, Error::Network(_)));
+    assert_eq!(replay.sent.borrow().len(), 1);
+    // The default pauses are core's, the page's too.
+    assert_eq!(
+        Client::new(&replay).backoff,
+        [250, 500, 1000].map(std::time::Duration::from_millis)
+    );
+}

@@ -53,6 +53,84 @@ impl Op {
     }
 }
 
+impl Op {
+    /// Every operation.
+    pub const ALL: [Op; 4] = [
+        Op::InitiateAuth,
+        Op::RespondToAuthChallenge,
+        Op::RevokeToken,
+        Op::ConfirmDevice,
+    ];
+
+    /// The operation named `name` (`InitiateAuth`), if it is one of these.
+    pub fn from_name(name: &str) -> Option<Op> {
+        Op::ALL.into_iter().find(|op| op.name() == name)
+    }
+
+    /// Whether a call that got NO answer (refused, reset, timed out: it may or may not have reached Cognito) may be
+    /// sent again. The one decision for every client (the page and the CLI): each of these operations may, because
+    /// none can take effect twice. `InitiateAuth` only starts a challenge. A `RespondToAuthChallenge` that did reach
+    /// Cognito has burned its token at the edge and its single-use session, so the repeat is refused
+    /// (`NotAuthorizedException`) and the user learns the link is spent rather than "no connection"; one that never
+    /// arrived goes through. `RevokeToken` and `ConfirmDevice` are idempotent. Other operations (the CLI's admin
+    /// calls) are not retried without an answer.
+    pub const fn retry_without_answer(self) -> bool {
+        match self {
+            Op::InitiateAuth | Op::RespondToAuthChallenge | Op::RevokeToken | Op::ConfirmDevice => true,
+        }
+    }
+}
+
+/// Pauses before the retries of a call, in milliseconds: at most three retries, after a throttling answer, an
+/// internal failure, or no answer ([`ErrorAnswer::retryable`], [`Op::retry_without_answer`]).
+pub const RETRY_BACKOFF_MS: [u32; 3] = [250, 500, 1000];
+
+/// A Cognito error answer, read the one way every client reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorAnswer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The error type.
+    pub kind: ErrorKind,
+    /// Cognito's message (`""` when there is none).
+    pub message: String,
+}
+
+impl ErrorAnswer {
+    /// Reads an answer that is not a 2xx. The error type comes from, in this order, the body's `__type`, the body's
+    /// `code` (emulators) and the `x-amzn-ErrorType` header (real Cognito sends the same type in both; a proxy's
+    /// HTML error page has none of the body members). An answer that names no type is an internal failure from a
+    /// 5xx (a gateway failed: the request did not take effect) and `Other("")` otherwise.
+    pub fn read(status: u16, error_type_header: Option<&str>, body: &[u8]) -> ErrorAnswer {
+        let parsed = ErrorBody::parse(body);
+        let named = [
+            parsed.type_name.as_deref(),
+            parsed.code.as_deref(),
+            error_type_header,
+        ]
+        .into_iter()
+        .flatten()
+        .map(error_name)
+        .find(|name| !name.is_empty());
+        let kind = match named {
+            Some(name) => ErrorKind::from_type(name),
+            None if status >= 500 => ErrorKind::InternalError,
+            None => ErrorKind::Other(String::new()),
+        };
+        ErrorAnswer {
+            status,
+            kind,
+            message: parsed.message().to_owned(),
+        }
+    }
+
+    /// Whether the same request may be sent again after a pause: throttling and internal failures (any 5xx but a
+    /// trigger's), which did not take effect; never a failing trigger, even when a proxy made a 5xx of it.
+    pub fn retryable(&self) -> bool {
+        !self.kind.trigger_failed() && (self.kind.retryable() || self.status >= 500)
+    }
+}
+
 /// The `RevokeToken` body for a public client (no secret).
 pub fn revoke_token_body(client_id: &str, refresh_token: &str) -> String {
     serde_json::json!({"Token": refresh_token, "ClientId": client_id}).to_string()

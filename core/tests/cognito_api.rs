@@ -2,8 +2,9 @@
 //! Runs natively and on wasm32.
 
 use handoff_core::cognito_api::{
-    AuthAnswer, CONTENT_TYPE, ErrorBody, ErrorKind, InitiateAuth, Op, RespondToAuthChallenge, TARGET_PREFIX,
-    Tokens, confirm_device_body, error_name, initiate_auth_body, respond_body,
+    AuthAnswer, CONTENT_TYPE, ErrorAnswer, ErrorBody, ErrorKind, InitiateAuth, Op, RETRY_BACKOFF_MS,
+    RespondToAuthChallenge, TARGET_PREFIX, Tokens, confirm_device_body, error_name, initiate_auth_body,
+    respond_body,
 };
 use serde_json::{Value, json};
 #[cfg(target_arch = "wasm32")]
@@ -217,4 +218,52 @@ fn error_kinds_by_name() {
         assert!(kind.trigger_failed() && !kind.retryable(), "{kind:?}");
     }
     assert!(!ErrorKind::NotAuthorized.trigger_failed());
+}
+
+#[test]
+fn one_reading_of_an_error_answer() {
+    // Body first (`__type`, then `code`), then the header; decorations dropped.
+    let both = ErrorAnswer::read(
+        400,
+        Some("TooManyRequestsException:http://internal.amazon.com/"),
+        br#"{"__type":"x#NotAuthorizedException","message":"Incorrect username or password."}"#,
+    );
+    assert_eq!(both.kind, ErrorKind::NotAuthorized);
+    assert_eq!(both.message, "Incorrect username or password.");
+    assert_eq!(
+        ErrorAnswer::read(400, None, br#"{"code":"UserNotFoundException"}"#).kind,
+        ErrorKind::UserNotFound
+    );
+    assert_eq!(
+        ErrorAnswer::read(400, Some("InternalErrorException:"), b"<html>").kind,
+        ErrorKind::InternalError
+    );
+    // Nothing named: a gateway's 5xx did not take effect; a bare 4xx is nobody's type.
+    assert_eq!(
+        ErrorAnswer::read(502, None, b"<html>").kind,
+        ErrorKind::InternalError
+    );
+    assert_eq!(
+        ErrorAnswer::read(403, None, b"").kind,
+        ErrorKind::Other(String::new())
+    );
+}
+
+#[test]
+fn one_retry_policy() {
+    let retryable = |status, kind: &str| ErrorAnswer::read(status, Some(kind), b"").retryable();
+    assert!(retryable(400, "TooManyRequestsException"));
+    assert!(retryable(500, "InternalErrorException"));
+    assert!(retryable(503, "SomethingElseException"));
+    assert!(!retryable(400, "NotAuthorizedException"));
+    // A failing trigger never, even as a 5xx.
+    assert!(!retryable(500, "UserLambdaValidationException"));
+    assert!(!retryable(502, "UnexpectedLambdaException"));
+    // Without an answer: every operation Handoff makes may go again; the CLI's admin calls may not.
+    for op in Op::ALL {
+        assert!(op.retry_without_answer(), "{op:?}");
+        assert_eq!(Op::from_name(op.name()), Some(op));
+    }
+    assert_eq!(Op::from_name("AdminCreateUser"), None);
+    assert_eq!(RETRY_BACKOFF_MS, [250, 500, 1000]);
 }

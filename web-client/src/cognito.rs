@@ -5,7 +5,7 @@ pub use handoff_core::cognito_api::{
     AuthAnswer, CONTENT_TYPE, CUSTOM_CHALLENGE, NewDeviceMetadata, Op, Tokens, confirm_device_body,
     initiate_auth_body, respond_body,
 };
-use handoff_core::cognito_api::{ErrorBody, ErrorKind, error_name};
+use handoff_core::cognito_api::{ErrorAnswer, ErrorKind};
 
 use crate::binding;
 use crate::outcome::Failure;
@@ -36,67 +36,33 @@ pub fn respond_body_bound(
     body
 }
 
-/// A Cognito error answer: HTTP status plus the exception name (`NotAuthorizedException`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CognitoError {
-    /// The HTTP status.
-    pub status: u16,
-    /// The bare exception name, or empty when the answer named none.
-    pub kind: String,
-}
-
-impl CognitoError {
-    /// Reads the exception name from the `x-amzn-ErrorType` header or the body's `__type`. Both may carry extra
-    /// text (`NotAuthorizedException:http://...`, `com.amazonaws...#NotAuthorizedException`).
-    pub fn from_answer(status: u16, error_type_header: Option<&str>, body: &str) -> CognitoError {
-        let raw = error_type_header
-            .filter(|h| !h.is_empty())
-            .map(str::to_owned)
-            .or_else(|| ErrorBody::parse(body.as_bytes()).type_name)
-            .unwrap_or_default();
-        let name = error_name(&raw);
-        CognitoError {
-            status,
-            kind: name.to_owned(),
-        }
+/// The screen for a Cognito error answer (read by core's [`ErrorAnswer::read`], the same reading as the CLI's).
+/// `token_expired` is the page's own judgement of the token's `exp` right now: Cognito answers "not authorized"
+/// for every refusal and never says why, so an expired token is the only refusal the page can name.
+pub fn failure(answer: &ErrorAnswer, token_expired: bool) -> Failure {
+    if answer.retryable() {
+        return Failure::Network;
     }
-
-    /// Throttling and server-side failures: the request did not take effect, so sending it again is safe. A
-    /// failing trigger never is, even if a proxy turned it into a 5xx.
-    pub fn retryable(&self) -> bool {
-        let kind = ErrorKind::from_type(&self.kind);
-        kind.retryable() || (self.status >= 500 && !kind.trigger_failed())
-    }
-
-    /// The screen for this error. `token_expired` is the page's own judgement of the token's `exp` right now:
-    /// Cognito answers "not authorized" for every refusal and never says why, so an expired token is the only
-    /// refusal the page can name.
-    pub fn failure(&self, token_expired: bool) -> Failure {
-        if self.retryable() {
-            return Failure::Network;
-        }
-        match ErrorKind::from_type(&self.kind) {
-            // A refused answer, a disabled or unknown user, a dead session.
-            ErrorKind::NotAuthorized
-            | ErrorKind::UserNotFound
-            | ErrorKind::UserNotConfirmed
-            | ErrorKind::PasswordResetRequired => self.refused(token_expired),
-            ErrorKind::Other(name)
-                if matches!(name.as_str(), "CodeMismatchException" | "ExpiredCodeException") =>
-            {
-                self.refused(token_expired)
-            }
-            // Triggers failing, the pool or client set up wrong, or a request the page should never send.
-            _ => Failure::Misconfigured,
-        }
-    }
-
-    fn refused(&self, token_expired: bool) -> Failure {
+    let refused = || {
         if token_expired {
             Failure::Expired
         } else {
             Failure::Unusable
         }
+    };
+    match &answer.kind {
+        // A refused answer, a disabled or unknown user, a dead session.
+        ErrorKind::NotAuthorized
+        | ErrorKind::UserNotFound
+        | ErrorKind::UserNotConfirmed
+        | ErrorKind::PasswordResetRequired => refused(),
+        ErrorKind::Other(name)
+            if matches!(name.as_str(), "CodeMismatchException" | "ExpiredCodeException") =>
+        {
+            refused()
+        }
+        // Triggers failing, the pool or client set up wrong, or a request the page should never send.
+        _ => Failure::Misconfigured,
     }
 }
 
@@ -124,60 +90,43 @@ mod tests {
         );
     }
 
+    fn answer(status: u16, header: Option<&str>, body: &str) -> ErrorAnswer {
+        ErrorAnswer::read(status, header, body.as_bytes())
+    }
+
     #[test]
     fn error_names_from_header_or_body() {
-        let e = CognitoError::from_answer(
+        let e = answer(
             400,
             Some("NotAuthorizedException:http://internal.amazon.com/"),
             "{}",
         );
-        assert_eq!(e.kind, "NotAuthorizedException");
-        let e = CognitoError::from_answer(
+        assert_eq!(e.kind, ErrorKind::NotAuthorized);
+        let e = answer(
             400,
             None,
             r#"{"__type":"com.amazonaws.cognito.identity.idp.model#TooManyRequestsException","message":"Rate exceeded"}"#,
         );
-        assert_eq!(e.kind, "TooManyRequestsException");
-        let e = CognitoError::from_answer(502, None, "<html>bad gateway</html>");
-        assert_eq!(e.kind, "");
+        assert_eq!(e.kind, ErrorKind::TooManyRequests);
+        assert_eq!(e.message, "Rate exceeded");
+        let e = answer(502, None, "<html>bad gateway</html>");
+        assert_eq!(e.kind, ErrorKind::InternalError);
         assert!(e.retryable());
     }
 
-    fn failure(kind: &str, _op: Op, expired: bool) -> Failure {
-        CognitoError::from_answer(400, Some(kind), "").failure(expired)
+    /// The screen for an error type (the same for every operation: the page cannot tell more from one).
+    fn screen(kind: &str, expired: bool) -> Failure {
+        failure(&answer(400, Some(kind), ""), expired)
     }
 
     #[test]
     fn maps_errors_to_screens() {
-        use Op::*;
-        assert_eq!(
-            failure("NotAuthorizedException", RespondToAuthChallenge, false),
-            Failure::Unusable
-        );
-        assert_eq!(
-            failure("NotAuthorizedException", RespondToAuthChallenge, true),
-            Failure::Expired
-        );
-        assert_eq!(
-            failure("NotAuthorizedException", InitiateAuth, false),
-            Failure::Unusable
-        );
-        assert_eq!(
-            failure("UserNotFoundException", InitiateAuth, false),
-            Failure::Unusable
-        );
-        assert_eq!(
-            failure("CodeMismatchException", RespondToAuthChallenge, false),
-            Failure::Unusable
-        );
-        assert_eq!(
-            failure("TooManyRequestsException", InitiateAuth, false),
-            Failure::Network
-        );
-        assert_eq!(
-            failure("InternalErrorException", RespondToAuthChallenge, true),
-            Failure::Network
-        );
+        assert_eq!(screen("NotAuthorizedException", false), Failure::Unusable);
+        assert_eq!(screen("NotAuthorizedException", true), Failure::Expired);
+        assert_eq!(screen("UserNotFoundException", false), Failure::Unusable);
+        assert_eq!(screen("CodeMismatchException", false), Failure::Unusable);
+        assert_eq!(screen("TooManyRequestsException", false), Failure::Network);
+        assert_eq!(screen("InternalErrorException", true), Failure::Network);
         for kind in [
             "ResourceNotFoundException",
             "InvalidParameterException",
@@ -188,23 +137,12 @@ mod tests {
             "SomethingNewException",
             "",
         ] {
-            assert_eq!(
-                failure(kind, InitiateAuth, false),
-                Failure::Misconfigured,
-                "{kind}"
-            );
-            assert_eq!(
-                failure(kind, RespondToAuthChallenge, false),
-                Failure::Misconfigured,
-                "{kind}"
-            );
+            assert_eq!(screen(kind, false), Failure::Misconfigured, "{kind}");
+            assert_eq!(screen(kind, true), Failure::Misconfigured, "{kind}");
         }
         // A failing trigger is never retried, even if a proxy turned it into a 5xx.
-        let lambda = CognitoError {
-            status: 500,
-            kind: "UnexpectedLambdaException".into(),
-        };
+        let lambda = answer(500, Some("UnexpectedLambdaException"), "");
         assert!(!lambda.retryable());
-        assert_eq!(lambda.failure(false), Failure::Misconfigured);
+        assert_eq!(failure(&lambda, false), Failure::Misconfigured);
     }
 }

@@ -1,6 +1,7 @@
 //! The sign-in itself, written against a small [`Env`] (HTTP, sleep, clock) so the same code runs in the browser
 //! and in native tests with a scripted Cognito. Exactly two POSTs to Cognito on the happy path; throttling and
-//! network errors are retried with backoff, at most [`MAX_RETRIES`] times per call. With an `edgeUrl`, the
+//! network errors are retried as core's Cognito policy says ([`RETRY_BACKOFF_MS`], [`Op::retry_without_answer`],
+//! the same for the CLI). With an `edgeUrl`, the
 //! context binding call to the edge ([`crate::binding`]) runs alongside `InitiateAuth`, which never waits for it,
 //! and its answer is awaited only before `RespondToAuthChallenge`.
 
@@ -9,16 +10,12 @@ use std::pin::pin;
 use std::task::Poll;
 
 use crate::binding::Binding;
-use crate::cognito::{self, AuthAnswer, CognitoError, Op, Tokens};
+use crate::cognito::{self, AuthAnswer, Op, Tokens};
 use crate::config::Config;
 use crate::device::DeviceSecret;
 use crate::link::Link;
 use crate::outcome::{Failure, Step};
-
-/// Retries per call after a throttling answer or a network error.
-pub const MAX_RETRIES: u32 = 3;
-/// Backoff before retry `n` (0-based) is `BACKOFF_MS << n`: 250, 500, 1000 ms.
-pub const BACKOFF_MS: u32 = 250;
+use handoff_core::cognito_api::{ErrorAnswer, RETRY_BACKOFF_MS};
 
 /// An HTTP answer, reduced to what the page reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,26 +197,11 @@ async fn confirm_device(
 /// refusal (revocation not enabled for the client, a token already dead) leaves nothing to end, so only a
 /// network failure stops the switch.
 pub async fn end_session(env: &impl Env, config: &Config, refresh_token: &str) -> Result<(), Failure> {
-    let endpoint = config.endpoint();
     let body = handoff_core::cognito_api::revoke_token_body(&config.client_id, refresh_token);
-    let mut attempt = 0;
-    loop {
-        match env.post(&endpoint, Op::RevokeToken.target(), body.clone()).await {
-            Ok(reply) if (200..300).contains(&reply.status) => return Ok(()),
-            Ok(reply) => {
-                let error = CognitoError::from_answer(reply.status, reply.error_type.as_deref(), &reply.body);
-                if !error.retryable() {
-                    return Ok(());
-                }
-                if attempt == MAX_RETRIES {
-                    return Err(Failure::Network);
-                }
-            }
-            Err(NetworkError) if attempt == MAX_RETRIES => return Err(Failure::Network),
-            Err(NetworkError) => {}
-        }
-        env.sleep(BACKOFF_MS << attempt).await;
-        attempt += 1;
+    match post_retrying(env, &config.endpoint(), Op::RevokeToken, body).await {
+        Ok(_) => Ok(()),
+        Err(Some(answer)) if !answer.retryable() => Ok(()),
+        Err(_) => Err(Failure::Network),
     }
 }
 
@@ -263,25 +245,40 @@ async fn call(
     body: String,
     link: &Link,
 ) -> Result<AuthAnswer, Failure> {
-    let mut attempt = 0;
+    match post_retrying(env, endpoint, op, body).await {
+        Ok(answer) => serde_json::from_str(&answer).map_err(|_| Failure::Misconfigured),
+        Err(Some(answer)) => Err(cognito::failure(&answer, link.expired(now_secs(env)))),
+        Err(None) => Err(Failure::Network),
+    }
+}
+
+/// Sends a Cognito call, retrying after the pauses of [`RETRY_BACKOFF_MS`] when core's policy allows: a 2xx
+/// answer's body, or the last error answer (`Some`), or no answer at all (`None`).
+async fn post_retrying(
+    env: &impl Env,
+    endpoint: &str,
+    op: Op,
+    body: String,
+) -> Result<String, Option<ErrorAnswer>> {
+    let mut pauses = RETRY_BACKOFF_MS.iter();
     loop {
-        let retryable = match env.post(endpoint, op.target(), body.clone()).await {
-            Ok(reply) if (200..300).contains(&reply.status) => {
-                return serde_json::from_str(&reply.body).map_err(|_| Failure::Misconfigured);
-            }
+        let last = match env.post(endpoint, op.target(), body.clone()).await {
+            Ok(reply) if (200..300).contains(&reply.status) => return Ok(reply.body),
             Ok(reply) => {
-                let error = CognitoError::from_answer(reply.status, reply.error_type.as_deref(), &reply.body);
-                if !error.retryable() || attempt == MAX_RETRIES {
-                    return Err(error.failure(link.expired(now_secs(env))));
+                let answer =
+                    ErrorAnswer::read(reply.status, reply.error_type.as_deref(), reply.body.as_bytes());
+                if !answer.retryable() {
+                    return Err(Some(answer));
                 }
-                true
+                Some(answer)
             }
-            Err(NetworkError) if attempt == MAX_RETRIES => return Err(Failure::Network),
-            Err(NetworkError) => true,
+            Err(NetworkError) if op.retry_without_answer() => None,
+            Err(NetworkError) => return Err(None),
         };
-        debug_assert!(retryable);
-        env.sleep(BACKOFF_MS << attempt).await;
-        attempt += 1;
+        match pauses.next() {
+            Some(&ms) => env.sleep(ms).await,
+            None => return Err(last),
+        }
     }
 }
 
