@@ -1,8 +1,11 @@
-//! API errors: a stable reason code, a fixed human message, and the extra headers some statuses need. The
-//! message is always a constant chosen here: nothing from the request (and so never a token) reaches it.
+//! API errors: a stable reason code, a fixed human message, the extra headers some statuses need, and what the
+//! request's log line says about them. The message is always a constant chosen here: nothing from the request
+//! (and so never a token) reaches it.
 
 use handoff_core::Reason;
 use handoff_core::wire::ErrorBody;
+
+use crate::log::Note;
 
 /// An error answer: `{"error": <reason>, "message": ...}` with the reason's HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +18,8 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// `Allow` header value (405).
     pub allow: Option<&'static str>,
+    /// What the log line says beyond the reason (never part of the answer).
+    pub note: Note,
 }
 
 impl ApiError {
@@ -25,7 +30,20 @@ impl ApiError {
             message,
             retry_after: None,
             allow: None,
+            note: Note::none(),
         }
+    }
+
+    /// The same error, with `detail` for the log line.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.note.detail = Some(detail.into());
+        self
+    }
+
+    /// The same error, concerning `token` (its fingerprint goes to the log line).
+    pub fn token(mut self, token: &str) -> Self {
+        self.note.token(token);
+        self
     }
 
     /// The HTTP status.
@@ -53,24 +71,24 @@ impl ApiError {
         ApiError::new(Reason::Unavailable, "a dependency is unavailable; retry later")
     }
 
-    /// The answer for a refused Cognito access token (its kind goes to the logs).
+    /// The answer for a refused Cognito access token (its kind goes to the log line).
     pub fn access_token(error: &handoff_core::AccessTokenError) -> Self {
-        match error.reason() {
+        let answer = match error.reason() {
             Reason::InvalidAccessToken => ApiError::new(
                 Reason::InvalidAccessToken,
                 "the access token is not a valid, current access token",
             ),
             Reason::Misconfigured => ApiError::misconfigured(),
             _ => ApiError::internal(),
-        }
+        };
+        answer.detail(error.to_string())
     }
 
     /// Too many tokens for this user.
     pub const fn rate_limited(retry_after: u64) -> Self {
-        ApiError {
-            retry_after: Some(retry_after),
-            ..ApiError::new(Reason::RateLimited, "too many handoff tokens; retry later")
-        }
+        let mut error = ApiError::new(Reason::RateLimited, "too many handoff tokens; retry later");
+        error.retry_after = Some(retry_after);
+        error
     }
 }
 
@@ -90,6 +108,18 @@ mod tests {
             ApiError::access_token(&AccessTokenError::Backend("x".into())).status(),
             500
         );
+    }
+
+    #[test]
+    fn the_log_note_travels_with_the_error_and_stays_out_of_the_body() {
+        let token = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhIn0.c2ln";
+        let error = ApiError::unavailable().detail("ledger: down").token(token);
+        assert_eq!(error.note.detail.as_deref(), Some("ledger: down"));
+        assert_eq!(error.note.token_fp, Some(handoff_core::fingerprint(token)));
+        let body = serde_json::to_string(&error.body()).unwrap();
+        assert!(!body.contains("ledger: down") && !body.contains(&handoff_core::fingerprint(token)));
+        let refused = ApiError::access_token(&AccessTokenError::Expired);
+        assert!(refused.note.detail.is_some(), "the kind of refusal is logged");
     }
 
     #[test]

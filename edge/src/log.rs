@@ -1,9 +1,35 @@
-//! One structured JSON log line per request: route, status, reason code, token fingerprint, duration. Built
-//! from typed fields only, so a token, secret or nonce cannot end up in it by accident: the only token-derived
-//! field is [`handoff_core::fingerprint`].
+//! One structured JSON log line per request: route, status, reason code, token fingerprint, detail, duration.
+//! Built once, after the answer, from typed fields only, so a token, secret or nonce cannot end up in it by
+//! accident: the only token-derived field is [`handoff_core::fingerprint`]. What a line says beyond route,
+//! status and time travels with the answer itself ([`Note`], carried by an error or a handler's reply), never
+//! through a line shared on the side.
 
 use handoff_core::Reason;
 use serde::Serialize;
+
+/// What an answer tells its log line: the token concerned and a detail for operators.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Note {
+    /// Fingerprint of the handoff token concerned, if any.
+    pub token_fp: Option<String>,
+    /// Internal detail for operators (a fixed description or a dependency's error, never input).
+    pub detail: Option<String>,
+}
+
+impl Note {
+    /// Nothing to say (usable in constants).
+    pub const fn none() -> Self {
+        Note {
+            token_fp: None,
+            detail: None,
+        }
+    }
+
+    /// Records the token concerned, by fingerprint only.
+    pub fn token(&mut self, token: &str) {
+        self.token_fp = Some(handoff_core::fingerprint(token));
+    }
+}
 
 /// A request's log line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -26,21 +52,16 @@ pub struct LogLine {
 }
 
 impl LogLine {
-    /// A line for `route` with nothing else known yet.
-    pub fn new(route: &'static str) -> Self {
+    /// The line of an answer with `status` and `reason` on `route`, with what its `note` says.
+    pub fn new(route: &'static str, status: u16, reason: Option<Reason>, note: Note, ms: u64) -> Self {
         LogLine {
             route,
-            status: 0,
-            reason: None,
-            token_fp: None,
-            detail: None,
-            ms: 0,
+            status,
+            reason,
+            token_fp: note.token_fp,
+            detail: note.detail,
+            ms,
         }
-    }
-
-    /// Records the token concerned, by fingerprint only.
-    pub fn token(&mut self, token: &str) {
-        self.token_fp = Some(handoff_core::fingerprint(token));
     }
 
     /// The line as one JSON object.
@@ -56,15 +77,25 @@ mod tests {
     #[test]
     fn a_line_carries_the_fingerprint_never_the_token() {
         let token = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhIn0.c2ln";
-        let mut line = LogLine::new("redeem");
-        line.status = 200;
-        line.reason = Some(Reason::Replayed);
-        line.token(token);
-        let json = line.to_json();
+        let mut note = Note::none();
+        note.token(token);
+        let json = LogLine::new("redeem", 200, Some(Reason::Replayed), note, 3).to_json();
         assert!(!json.contains(token) && !json.contains("eyJ"));
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(value["reason"], "replayed");
         assert_eq!(value["token_fp"], handoff_core::fingerprint(token));
         assert_eq!(value["route"], "redeem");
+    }
+
+    #[test]
+    fn the_fields_keep_their_order_and_empty_ones_are_left_out() {
+        let note = Note {
+            token_fp: None,
+            detail: Some("KV read: down".into()),
+        };
+        assert_eq!(
+            LogLine::new("redeem", 200, None, note, 7).to_json(),
+            r#"{"route":"redeem","status":200,"detail":"KV read: down","ms":7}"#
+        );
     }
 }

@@ -4,11 +4,10 @@
 //! (n = 1000 against n = 0).
 
 use handoff_core::{Algorithm, JTI_RANDOM_BYTES, KeySet, Reason, mint_async, verify_async};
-use worker::{Request, Response};
+use worker::Request;
 
-use super::{Ctx, json_body};
+use super::{Ctx, Reply, json_body};
 use crate::error::ApiError;
-use crate::http;
 use crate::webcrypto::{WebCrypto, random_bytes};
 
 #[derive(serde::Deserialize)]
@@ -19,7 +18,7 @@ struct BenchRequest {
 }
 
 /// Runs the verify loop.
-pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, ApiError> {
+pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let BenchRequest { alg, n } = json_body(req, false).await?;
     let config = ctx.config.clone();
     let not_configured = ApiError::new(
@@ -55,5 +54,5 @@ pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, Ap
             ok += 1;
         }
     }
-    Ok(http::json(200, &serde_json::json!({"n": n, "ok": ok})))
+    Ok(Reply::json(200, &serde_json::json!({"n": n, "ok": ok})))
 }

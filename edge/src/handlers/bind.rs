@@ -10,9 +10,9 @@
 
 use handoff_core::wire::BindAnswer;
 use handoff_core::{Reason, verify_async};
-use worker::{Request, Response};
+use worker::Request;
 
-use super::{Ctx, request_context};
+use super::{Ctx, Reply, concerning, request_context};
 use crate::context::{self, BINDING_TTL_SECS, BindingPolicy};
 use crate::error::ApiError;
 use crate::http;
@@ -20,9 +20,8 @@ use crate::ledger::{LedgerRequest, LedgerResponse};
 use crate::webcrypto::WebCrypto;
 
 /// Mints a binding for the token in the body.
-pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, ApiError> {
-    let config = ctx.config.clone();
-    if config.context_binding == BindingPolicy::Off {
+pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    if ctx.config.context_binding == BindingPolicy::Off {
         return Err(crate::request::not_found());
     }
     let content_type = http::header(req, "content-type").unwrap_or_default();
@@ -40,9 +39,14 @@ pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, Ap
     let token = std::str::from_utf8(&body)
         .map(str::trim)
         .ok()
-        .filter(|t| !t.is_empty() && t.len() <= config.policy.max_token_bytes)
+        .filter(|t| !t.is_empty() && t.len() <= ctx.config.policy.max_token_bytes)
         .ok_or(ApiError::new(Reason::Malformed, "the body is not a token"))?;
-    ctx.log.token(token);
+    concerning(token, bind(token, req, ctx).await)
+}
+
+/// The binding of the browser's context to `token`, once the token verifies and the context matches.
+async fn bind(token: &str, req: &Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+    let config = &ctx.config;
     let verified = verify_async(token, &config.signing_keys, &config.policy, ctx.now, &WebCrypto)
         .await
         .map_err(|e| match e.reason() {
@@ -52,8 +56,7 @@ pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, Ap
         })?;
     let claims = verified.claims();
     let seen = request_context(req).ok_or_else(|| {
-        ctx.log.detail = Some("no CF-Connecting-IP".into());
-        ApiError::new(Reason::BadRequest, "the client address is unknown")
+        ApiError::new(Reason::BadRequest, "the client address is unknown").detail("no CF-Connecting-IP")
     })?;
     let check = LedgerRequest::CheckContext {
         jti: claims.jti.clone(),
@@ -69,8 +72,7 @@ pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, Ap
         }
         LedgerResponse::Context { .. } => {}
         other => {
-            ctx.log.detail = Some(format!("ledger answered {other:?} to a context check"));
-            return Err(ApiError::internal());
+            return Err(ApiError::internal().detail(format!("ledger answered {other:?} to a context check")));
         }
     }
     let (kid, key) = config.binding_keys.first().ok_or(ApiError::misconfigured())?;
@@ -78,5 +80,5 @@ pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, Ap
         binding: context::mint(key, kid, &claims.jti, &seen, ctx.now),
         expires_in: BINDING_TTL_SECS,
     };
-    Ok(http::json(200, &answer))
+    Ok(Reply::json(200, &answer))
 }

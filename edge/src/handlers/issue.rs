@@ -8,9 +8,9 @@
 
 use handoff_core::wire::{IssueAnswer, IssueRequest};
 use handoff_core::{JTI_RANDOM_BYTES, Reason, check_redirect, mint_async};
-use worker::{Request, Response};
+use worker::Request;
 
-use super::{Ctx, access_token, json_body};
+use super::{Ctx, Reply, access_token, json_body};
 use crate::context::BindingPolicy;
 use crate::error::ApiError;
 use crate::http;
@@ -21,27 +21,24 @@ use crate::webcrypto::{WebCrypto, random_bytes};
 
 /// Refuses an access token Cognito says was revoked (signed out): it verifies locally until it expires, but
 /// must not buy a new session. See [`crate::revocation`].
-async fn still_current(req: &Request, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
-    let Some(endpoint) = ctx.config.revocation_endpoint.clone() else {
+async fn still_current(req: &Request, ctx: &Ctx<'_>) -> Result<(), ApiError> {
+    let Some(endpoint) = &ctx.config.revocation_endpoint else {
         return Ok(());
     };
     let header = http::header(req, "authorization");
     let token = crate::request::bearer(header.as_deref())?;
-    match revocation::check(&endpoint, token, ctx.now).await {
+    match revocation::check(endpoint, token, ctx.now).await {
         Verdict::Current => Ok(()),
         Verdict::Revoked => Err(ApiError::new(
             Reason::AccessTokenRevoked,
             "the access token was revoked (signed out); sign in again",
         )),
-        Verdict::Unknown(detail) => {
-            ctx.log.detail = Some(detail);
-            Err(ApiError::unavailable())
-        }
+        Verdict::Unknown(detail) => Err(ApiError::unavailable().detail(detail)),
     }
 }
 
 /// Issues a token.
-pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, ApiError> {
+pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let user = access_token(req, ctx).await?;
     still_current(req, ctx).await?;
     let body: IssueRequest = json_body(req, true).await?;
@@ -51,18 +48,12 @@ pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, Ap
         Some(target) => match check_redirect(&target, &config.redirect_allowlist) {
             Ok(_) => Some(target),
             Err(e) => {
-                ctx.log.detail = Some(e.to_string());
-                return Err(ApiError::new(
-                    Reason::BadRedirect,
-                    "the redirect target is not allowed",
-                ));
+                let refused = ApiError::new(Reason::BadRedirect, "the redirect target is not allowed");
+                return Err(refused.detail(e.to_string()));
             }
         },
     };
-    let random = random_bytes::<JTI_RANDOM_BYTES>().map_err(|e| {
-        ctx.log.detail = Some(e.0);
-        ApiError::internal()
-    })?;
+    let random = random_bytes::<JTI_RANDOM_BYTES>().map_err(|e| ApiError::internal().detail(e.0))?;
     let claims = handoff_claims(&config, &user, ctx.now, random, redirect);
 
     let signed = if ctx.faults.sign {
@@ -72,10 +63,7 @@ pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, Ap
             .await
             .map_err(|e| e.to_string())
     };
-    let token = signed.map_err(|detail| {
-        ctx.log.detail = Some(detail);
-        ApiError::internal()
-    })?;
+    let token = signed.map_err(|detail| ApiError::internal().detail(detail))?;
 
     // Where the link is asked for: a link signs in only from there (context binding, see crate::context).
     let context = match config.context_binding {
@@ -92,16 +80,12 @@ pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, Ap
     match ctx.ledger(&user.sub, &record).await? {
         LedgerResponse::Recorded => {}
         LedgerResponse::RateLimited { retry_after } => return Err(ApiError::rate_limited(retry_after)),
-        other => {
-            ctx.log.detail = Some(format!("ledger answered {other:?} to an issue"));
-            return Err(ApiError::internal());
-        }
+        other => return Err(ApiError::internal().detail(format!("ledger answered {other:?} to an issue"))),
     }
-    ctx.log.token(&token);
     let answer = IssueAnswer {
         url: landing_url(&config, &token),
         token,
         expires_in: config.token_ttl,
     };
-    Ok(http::json(201, &answer))
+    Ok(Reply::json(201, &answer).token(&answer.token))
 }

@@ -1,6 +1,7 @@
 //! Request handling: routing, configuration, one log line per request, and the route handlers (one module
-//! each). Handlers return `Result<Response, ApiError>`; every error becomes a JSON answer here, so nothing
-//! reaches workers-rs's default error page (which would echo error text).
+//! each). Handlers return `Result<Reply, ApiError>`; both carry what the log line says about them, and every
+//! error becomes a JSON answer here, so nothing reaches workers-rs's default error page (which would echo
+//! error text).
 
 #[cfg(feature = "bench")]
 mod bench;
@@ -14,7 +15,7 @@ mod revoke;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use handoff_core::{AccessClaims, verify_access_token_async};
+use handoff_core::{AccessClaims, Reason, verify_access_token_async};
 use worker::{Env, Request, Response};
 
 use crate::cognito_jwks::pool_keys;
@@ -25,7 +26,7 @@ use crate::error::ApiError;
 use crate::faults::{self, Faults};
 use crate::http;
 use crate::ledger::{LedgerRequest, LedgerResponse};
-use crate::log::LogLine;
+use crate::log::{LogLine, Note};
 use crate::request::{self, Route};
 use crate::webcrypto::WebCrypto;
 
@@ -76,25 +77,60 @@ pub struct Ctx<'a> {
     pub config: Rc<Config>,
     /// The clock, read once per request (Unix seconds).
     pub now: u64,
-    /// This request's log line.
-    pub log: &'a mut LogLine,
     /// Injected faults (test builds only; always none in production).
     pub faults: Faults,
 }
 
 impl Ctx<'_> {
-    /// One call to the ledger of the user `sub`; a failed call is logged and answers `unavailable`.
-    pub async fn ledger(&mut self, sub: &str, request: &LedgerRequest) -> Result<LedgerResponse, ApiError> {
+    /// One call to the ledger of the user `sub`; a failed call answers `unavailable`.
+    pub async fn ledger(&self, sub: &str, request: &LedgerRequest) -> Result<LedgerResponse, ApiError> {
         let answer = if self.faults.ledger {
             Err(worker::Error::RustError("injected fault: ledger".into()))
         } else {
             durable::call(self.env, sub, request).await
         };
-        answer.map_err(|e| {
-            self.log.detail = Some(format!("ledger: {e}"));
-            ApiError::unavailable()
-        })
+        answer.map_err(|e| ApiError::unavailable().detail(format!("ledger: {e}")))
     }
+}
+
+/// A handler's answer, with what its log line says beyond route and status.
+pub struct Reply {
+    /// The answer.
+    pub response: Response,
+    /// The reason of a refusal answered with a success status (a refused redeem).
+    pub refused: Option<Reason>,
+    /// The token concerned and a detail for operators.
+    pub note: Note,
+}
+
+impl Reply {
+    /// A JSON answer with nothing more to log.
+    pub fn json<T: serde::Serialize>(status: u16, value: &T) -> Self {
+        Reply::from(http::json(status, value))
+    }
+
+    /// The same answer, concerning `token` (its fingerprint goes to the log line).
+    pub fn token(mut self, token: &str) -> Self {
+        self.note.token(token);
+        self
+    }
+}
+
+impl From<Response> for Reply {
+    fn from(response: Response) -> Self {
+        Reply {
+            response,
+            refused: None,
+            note: Note::none(),
+        }
+    }
+}
+
+/// Marks either outcome of a handler as concerning `token`.
+pub fn concerning(token: &str, outcome: Result<Reply, ApiError>) -> Result<Reply, ApiError> {
+    outcome
+        .map(|reply| reply.token(token))
+        .map_err(|error| error.token(token))
 }
 
 /// The context of the request's client: `CF-Connecting-IP` (the only client address Cloudflare vouches for;
@@ -107,16 +143,19 @@ pub fn request_context(req: &Request) -> Option<Context> {
 /// Handles one request; always answers.
 pub async fn handle(mut req: Request, env: Env) -> Response {
     let started = worker::Date::now().as_millis();
-    let mut log = LogLine::new("none");
-    let mut response = match dispatch(&mut req, &env, &mut log, started / 1000).await {
-        Ok(response) => response,
-        Err(error) => {
-            log.reason = Some(error.reason);
-            http::error(&error)
-        }
+    let (route, outcome) = match request::route(req.method().as_ref(), &req.path()) {
+        Ok(route) => (
+            route.name(),
+            dispatch(route, &mut req, &env, started / 1000).await,
+        ),
+        Err(error) => ("none", Err(error)),
+    };
+    let (mut response, reason, note) = match outcome {
+        Ok(reply) => (reply.response, reply.refused, reply.note),
+        Err(error) => (http::error(&error), Some(error.reason), error.note),
     };
     // The landing page reads /v1/bind's answers (errors included) cross-origin, from the web app's origin only.
-    if matches!(log.route, "bind" | "bind_preflight")
+    if matches!(route, "bind" | "bind_preflight")
         && let Some(config) = CONFIG.with_borrow(Clone::clone)
     {
         let headers = response.headers_mut();
@@ -126,69 +165,56 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
         let _ = headers.set("access-control-allow-headers", "content-type");
         let _ = headers.set("access-control-max-age", "600");
     }
-    log.status = response.status_code();
-    log.ms = worker::Date::now().as_millis().saturating_sub(started);
-    worker::console_log!("{}", log.to_json());
+    let ms = worker::Date::now().as_millis().saturating_sub(started);
+    let line = LogLine::new(route, response.status_code(), reason, note, ms);
+    worker::console_log!("{}", line.to_json());
     response
 }
 
-async fn dispatch(req: &mut Request, env: &Env, log: &mut LogLine, now: u64) -> Result<Response, ApiError> {
-    let route = request::route(req.method().as_ref(), &req.path())?;
-    log.route = route.name();
-    let config = config(env).map_err(|detail| {
-        log.detail = Some(detail);
-        ApiError::misconfigured()
-    })?;
+async fn dispatch(route: Route, req: &mut Request, env: &Env, now: u64) -> Result<Reply, ApiError> {
+    let config = config(env).map_err(|detail| ApiError::misconfigured().detail(detail))?;
     let faults = Faults::from_header(http::header(req, faults::HEADER).as_deref());
-    let mut ctx = Ctx {
+    let ctx = Ctx {
         env,
         config,
         now,
         faults,
-        log,
     };
     match route {
-        Route::Issue => issue::handle(req, &mut ctx).await,
-        Route::Redeem => redeem::handle(req, &mut ctx).await,
-        Route::Revoke => revoke::handle(req, &mut ctx).await,
-        Route::Jwks => Ok(jwks::handle(&ctx)),
-        Route::Health => Ok(health::handle()),
-        Route::Bind => bind::handle(req, &mut ctx).await,
+        Route::Issue => issue::handle(req, &ctx).await,
+        Route::Redeem => redeem::handle(req, &ctx).await,
+        Route::Revoke => revoke::handle(req, &ctx).await,
+        Route::Jwks => Ok(jwks::handle(&ctx).into()),
+        Route::Health => Ok(health::handle().into()),
+        Route::Bind => bind::handle(req, &ctx).await,
         Route::BindPreflight => Response::empty()
-            .map(|r| r.with_status(204))
+            .map(|r| r.with_status(204).into())
             .map_err(|_| ApiError::internal()),
         #[cfg(feature = "bench")]
-        Route::BenchVerify => bench::handle(req, &mut ctx).await,
+        Route::BenchVerify => bench::handle(req, &ctx).await,
     }
 }
 
 /// Verifies the request's `Authorization: Bearer <Cognito access token>`. On an unknown `kid` the pool's key
 /// set is refetched (at most once a minute) and the token checked once more.
-pub async fn access_token(req: &Request, ctx: &mut Ctx<'_>) -> Result<AccessClaims, ApiError> {
+pub async fn access_token(req: &Request, ctx: &Ctx<'_>) -> Result<AccessClaims, ApiError> {
     let header = http::header(req, "authorization");
     let token = request::bearer(header.as_deref())?;
-    let (config, now) = (ctx.config.clone(), ctx.now);
-    let url = &config.cognito_jwks_url;
-    let unavailable = |log: &mut LogLine, detail: String| {
-        log.detail = Some(detail);
-        ApiError::unavailable()
-    };
-    let keys = pool_keys(url, now, false)
-        .await
-        .map_err(|d| unavailable(ctx.log, d))?;
-    let mut result = verify_access_token_async(token, &keys, &config.access_policy, now, &WebCrypto).await;
-    if matches!(result, Err(handoff_core::AccessTokenError::UnknownKey)) {
-        let fresh = pool_keys(url, now, true)
+    let (config, now) = (&ctx.config, ctx.now);
+    let keys = |refresh| async move {
+        pool_keys(&config.cognito_jwks_url, now, refresh)
             .await
-            .map_err(|d| unavailable(ctx.log, d))?;
-        if !Rc::ptr_eq(&fresh, &keys) {
+            .map_err(|detail| ApiError::unavailable().detail(detail))
+    };
+    let cached = keys(false).await?;
+    let mut result = verify_access_token_async(token, &cached, &config.access_policy, now, &WebCrypto).await;
+    if matches!(result, Err(handoff_core::AccessTokenError::UnknownKey)) {
+        let fresh = keys(true).await?;
+        if !Rc::ptr_eq(&fresh, &cached) {
             result = verify_access_token_async(token, &fresh, &config.access_policy, now, &WebCrypto).await;
         }
     }
-    result.map_err(|e| {
-        ctx.log.detail = Some(e.to_string());
-        ApiError::access_token(&e)
-    })
+    result.map_err(|e| ApiError::access_token(&e))
 }
 
 /// Reads a JSON body under the cap, after checking its content type; an empty body is `{}` if `empty_ok`.

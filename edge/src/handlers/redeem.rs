@@ -11,12 +11,13 @@
 //! (the attacker sent that `jti`), never pass.
 
 use handoff_core::wire::{RedeemAnswer, RedeemRequest};
-use handoff_core::{MAX_CLAIM_LEN, Reason, verify_async};
-use worker::{Request, Response};
+use handoff_core::{Claims, MAX_CLAIM_LEN, Reason, verify_async};
+use worker::{KvError, KvStore, Request};
 
-use super::{Ctx, json_body};
+use super::{Ctx, Reply, concerning, json_body};
 use crate::context::{self, BindingPolicy};
 use crate::error::ApiError;
+use crate::faults::Faults;
 use crate::http;
 use crate::ledger::{LedgerRequest, LedgerResponse, RETAIN_SECS, RedeemOutcome, Seen, nonce_digest};
 use crate::request::{bearer, unverified_jti};
@@ -35,14 +36,18 @@ fn burn_key(jti: &str) -> String {
 }
 
 /// Redeems a token.
-pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, ApiError> {
+pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let header = http::header(req, "authorization");
     let presented = bearer(header.as_deref())?;
     if !matches_any(presented, ctx.config.redeem_secrets()) {
         return Err(ApiError::new(Reason::Unauthorized, "the redeem secret is wrong"));
     }
     let body: RedeemRequest = json_body(req, false).await?;
-    ctx.log.token(&body.token);
+    concerning(&body.token, redeem(&body, ctx).await)
+}
+
+/// The verdict on a redeem (`200 {"ok": true}` or a refusal), or a request or service error.
+async fn redeem(body: &RedeemRequest, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let fields = [&body.sub, &body.username, &body.client_id];
     if body.nonce.is_empty()
         || body.nonce.len() > MAX_NONCE_LEN
@@ -53,34 +58,56 @@ pub async fn handle(req: &mut Request, ctx: &mut Ctx<'_>) -> Result<Response, Ap
             "a field of the body is empty or too long",
         ));
     }
-    match redeem(&body, ctx).await? {
-        Ok(()) => Ok(http::json(200, &RedeemAnswer::OK)),
-        Err(reason) => {
-            ctx.log.reason = Some(reason);
-            Ok(http::json(200, &RedeemAnswer::refused(reason)))
-        }
-    }
-}
-
-/// The redeem itself: `Ok(Ok(()))` burned, `Ok(Err(reason))` refused, `Err` a request or service error.
-async fn redeem(body: &RedeemRequest, ctx: &mut Ctx<'_>) -> Result<Result<(), Reason>, ApiError> {
     let nonce = nonce_digest(&body.nonce);
     let kv = ctx.env.kv(BURNS).ok();
+    // A KV failure decides nothing (KV is only a shortcut: the ledger decides); it is only logged.
+    let mut detail = None;
     if let (Some(kv), Some(jti)) = (&kv, unverified_jti(&body.token)) {
-        let read = if ctx.faults.kv_read {
-            Err(worker::KvError::InvalidKvStore("injected fault: kv-read".into()))
-        } else {
-            kv.get(&burn_key(&jti)).text().await
-        };
-        match read {
-            Ok(Some(burned_by)) if burned_by != nonce => return Ok(Err(Reason::Replayed)),
+        match burned_by(kv, &jti, ctx.faults).await {
+            Ok(Some(burned_by)) if burned_by != nonce => return Ok(verdict(Err(Reason::Replayed), None)),
             Ok(_) => {}
-            // KV is only a shortcut: the ledger decides.
-            Err(e) => ctx.log.detail = Some(format!("KV read: {e}")),
+            Err(e) => detail = Some(format!("KV read: {e}")),
         }
     }
+    let (claims, seen) = match check(body, ctx).await? {
+        Ok(checked) => checked,
+        Err(reason) => return Ok(verdict(Err(reason), detail)),
+    };
+    let burn = LedgerRequest::Redeem {
+        jti: claims.jti.clone(),
+        nonce: nonce.clone(),
+        now: ctx.now,
+        seen,
+    };
+    let outcome = match ctx.ledger(&claims.sub, &burn).await? {
+        LedgerResponse::Redeem { result } => result,
+        other => return Err(ApiError::internal().detail(format!("ledger answered {other:?} to a redeem"))),
+    };
+    if outcome == RedeemOutcome::Burned
+        && let Some(kv) = kv
+        && let Err(e) = record_burn(&kv, &claims, nonce, ctx).await
+    {
+        detail = Some(format!("KV write: {e}"));
+    }
+    Ok(verdict(outcome.result(), detail))
+}
 
-    let config = ctx.config.clone();
+/// `200` with the verdict; a refusal's reason and `detail` go to the log line.
+fn verdict(result: Result<(), Reason>, detail: Option<String>) -> Reply {
+    let answer = match result {
+        Ok(()) => RedeemAnswer::OK,
+        Err(reason) => RedeemAnswer::refused(reason),
+    };
+    let mut reply = Reply::json(200, &answer);
+    reply.refused = result.err();
+    reply.note.detail = detail;
+    reply
+}
+
+/// The token verified for this redeemer, and the browser's context to compare with the issue context; `Err`
+/// inside is a refusal of the token.
+async fn check(body: &RedeemRequest, ctx: &Ctx<'_>) -> Result<Result<(Claims, Seen), Reason>, ApiError> {
+    let config = &ctx.config;
     let verified = match verify_async(
         &body.token,
         &config.signing_keys,
@@ -93,14 +120,8 @@ async fn redeem(body: &RedeemRequest, ctx: &mut Ctx<'_>) -> Result<Result<(), Re
         Ok(verified) => verified,
         Err(e) => {
             return match e.reason() {
-                Reason::Misconfigured | Reason::Internal => {
-                    ctx.log.detail = Some(e.to_string());
-                    Err(if e.reason() == Reason::Misconfigured {
-                        ApiError::misconfigured()
-                    } else {
-                        ApiError::internal()
-                    })
-                }
+                Reason::Misconfigured => Err(ApiError::misconfigured().detail(e.to_string())),
+                Reason::Internal => Err(ApiError::internal().detail(e.to_string())),
                 reason => Ok(Err(reason)),
             };
         }
@@ -108,8 +129,7 @@ async fn redeem(body: &RedeemRequest, ctx: &mut Ctx<'_>) -> Result<Result<(), Re
     if let Err(e) = verified.check_redeemer(&body.sub, &body.username, &body.client_id) {
         return Ok(Err(e.reason()));
     }
-
-    let claims = verified.claims();
+    let claims = verified.into_claims();
     // The browser's context, from the binding the page got at /v1/bind (forwarded by the trigger).
     let seen = match (config.context_binding, &body.binding) {
         (BindingPolicy::Off, _) => Seen::NotRequired,
@@ -129,36 +149,28 @@ async fn redeem(body: &RedeemRequest, ctx: &mut Ctx<'_>) -> Result<Result<(), Re
             }
         }
     };
-    let burn = LedgerRequest::Redeem {
-        jti: claims.jti.clone(),
-        nonce: nonce.clone(),
-        now: ctx.now,
-        seen,
-    };
-    let outcome = match ctx.ledger(&claims.sub, &burn).await? {
-        LedgerResponse::Redeem { result } => result,
-        other => {
-            ctx.log.detail = Some(format!("ledger answered {other:?} to a redeem"));
-            return Err(ApiError::internal());
-        }
-    };
-    if outcome == RedeemOutcome::Burned
-        && let Some(kv) = kv
-    {
-        // The audit record and fast reject; written after the burn, kept as long as the ledger keeps the entry.
-        let ttl = claims
-            .exp
-            .saturating_add(RETAIN_SECS)
-            .saturating_sub(ctx.now)
-            .max(KV_MIN_TTL_SECS);
-        let written = match kv.put(&burn_key(&claims.jti), nonce) {
-            _ if ctx.faults.kv_write => Err("injected fault: kv-write".to_owned()),
-            Ok(put) => put.expiration_ttl(ttl).execute().await.map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
-        if let Err(e) = written {
-            ctx.log.detail = Some(format!("KV write: {e}"));
-        }
+    Ok(Ok((claims, seen)))
+}
+
+/// The nonce digest that burned `jti`, from its KV burn record.
+async fn burned_by(kv: &KvStore, jti: &str, faults: Faults) -> Result<Option<String>, KvError> {
+    if faults.kv_read {
+        return Err(KvError::InvalidKvStore("injected fault: kv-read".into()));
     }
-    Ok(outcome.result())
+    kv.get(&burn_key(jti)).text().await
+}
+
+/// Writes the burn record: the audit record and fast reject, written after the burn, kept as long as the
+/// ledger keeps the entry.
+async fn record_burn(kv: &KvStore, claims: &Claims, nonce: String, ctx: &Ctx<'_>) -> Result<(), String> {
+    if ctx.faults.kv_write {
+        return Err("injected fault: kv-write".to_owned());
+    }
+    let ttl = claims
+        .exp
+        .saturating_add(RETAIN_SECS)
+        .saturating_sub(ctx.now)
+        .max(KV_MIN_TTL_SECS);
+    let put = kv.put(&burn_key(&claims.jti), nonce).map_err(|e| e.to_string())?;
+    put.expiration_ttl(ttl).execute().await.map_err(|e| e.to_string())
 }
