@@ -5,7 +5,7 @@
 //!   cargo build --release -p handoff-triggers --bin bootstrap
 //!   cargo run --release -p handoff-triggers --example bench [-- ROUNDS]
 
-#[path = "../tests/support/runtime.rs"]
+#[path = "../tests/common/runtime.rs"]
 mod runtime;
 
 use std::io::BufReader;

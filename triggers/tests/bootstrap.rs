@@ -17,8 +17,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-mod support;
-use support::runtime::{FakeRuntime, Reply, read_request, respond};
+mod common;
+use common::event as fixture;
+use common::runtime::{FakeRuntime, Reply, read_request, respond};
 
 const SECRET: &str = "test-redeem-secret-0123456789";
 /// The `sub` of the fixtures' known user (and of their token).
@@ -174,13 +175,6 @@ impl Drop for Function {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn fixture(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures/cognito")
-        .join(name);
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// Runs Create through the function, then builds the matching Verify event (with Create's nonce).

@@ -1,6 +1,6 @@
 //! Test support: a tiny Lambda Runtime API on 127.0.0.1 (`/next` hands out queued events, `/response` and
 //! `/error` collect replies) and the HTTP/1.1 reading and writing it and the fake edges need.
-//! Shared by `tests/bootstrap.rs` and `examples/bench.rs`.
+//! Used by `tests/bootstrap.rs` and `examples/bench.rs`.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
