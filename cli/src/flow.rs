@@ -3,33 +3,15 @@
 //! token. The edge, through the Verify trigger, decides.
 
 use handoff_core::cognito_api::CUSTOM_CHALLENGE;
-use handoff_core::dangerous::insecure_payload;
+use handoff_core::link::{Fragment, FragmentError, LinkToken};
 use handoff_core::wire::FRAGMENT_PARAM;
 
 use crate::cognito::{self, Client, Tokens, Transport};
 
 pub use handoff_core::MAX_TOKEN_BYTES;
 
-/// A handoff link, taken apart. Nothing here is verified.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Link {
-    /// The token from the fragment.
-    pub token: String,
-    /// The Cognito username the token claims.
-    pub username: String,
-    /// Where the web app would land (unchecked).
-    pub redirect: Option<String>,
-}
-
-impl std::fmt::Debug for Link {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Link")
-            .field("token", &handoff_core::fingerprint(&self.token))
-            .field("username", &self.username)
-            .field("redirect", &self.redirect)
-            .finish()
-    }
-}
+/// A handoff link, taken apart (core's [`LinkToken`]). Nothing here is verified.
+pub type Link = LinkToken;
 
 /// Why a redeem did not sign in.
 #[derive(Debug)]
@@ -60,24 +42,17 @@ impl From<cognito::Error> for FlowError {
 
 /// Reads the token from a link's fragment (`...#handoff=<token>`, other fragment parameters ignored).
 pub fn parse_link(url: &str) -> Result<Link, FlowError> {
-    let (_, fragment) = url
+    let (_, hash) = url
         .split_once('#')
         .ok_or_else(|| FlowError::BadLink("the URL has no #fragment".into()))?;
-    let token = fragment
-        .split('&')
-        .find_map(|pair| pair.strip_prefix(FRAGMENT_PARAM)?.strip_prefix('='))
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| FlowError::BadLink(format!("the fragment has no {FRAGMENT_PARAM}= parameter")))?;
-    let payload = insecure_payload(token, MAX_TOKEN_BYTES).map_err(|e| FlowError::BadLink(e.to_string()))?;
-    let username = payload
-        .username
-        .filter(|u| !u.is_empty())
-        .ok_or_else(|| FlowError::BadLink("the token names no username".into()))?;
-    Ok(Link {
-        token: token.to_owned(),
-        username,
-        redirect: payload.redirect,
-    })
+    let token = Fragment::parse(hash).token.map_err(|e| {
+        FlowError::BadLink(match e {
+            FragmentError::Missing => format!("the fragment has no {FRAGMENT_PARAM}= parameter"),
+            FragmentError::Repeated => format!("the fragment has more than one {FRAGMENT_PARAM}= parameter"),
+            FragmentError::BadCharacters => "the token has characters a token never has".into(),
+        })
+    })?;
+    LinkToken::read(&token).map_err(|e| FlowError::BadLink(e.to_string()))
 }
 
 /// Signs in to `web_client_id` with the link's token: `InitiateAuth` (CUSTOM_AUTH), then one

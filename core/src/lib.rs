@@ -37,6 +37,7 @@ mod error;
 mod fingerprint;
 mod jws;
 mod keys;
+pub mod link;
 mod pem;
 mod policy;
 mod reason;

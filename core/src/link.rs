@@ -1,7 +1,65 @@
-//! The URL fragment: where the token arrives (`#handoff=<token>`). A fragment never reaches a server, and the
-//! page removes it from the address bar and history before it sends anything.
+//! The handoff link as its readers see it before anything is verified (the landing page, the npm package, the
+//! CLI): the URL fragment that carries the token (`#handoff=<token>`; a fragment never reaches a server, and the
+//! page removes it from the address bar and history before it sends anything), and the token's claims read
+//! WITHOUT verification ([`LinkToken`], through [`crate::dangerous`]).
 
-use handoff_core::wire::FRAGMENT_PARAM;
+use crate::dangerous::insecure_payload;
+use crate::error::{Error, ErrorKind};
+use crate::wire::FRAGMENT_PARAM;
+
+/// Longest Cognito username, in characters.
+pub const MAX_USERNAME_CHARS: usize = 128;
+
+/// A link's token with the claims its readers need, NOT verified: every member may be a lie. The edge verifies
+/// the token during sign-in; a reader uses these only to start Cognito's custom auth for `username` and to keep
+/// the redirect honest. `Debug` shows a fingerprint, never the token (a secret until it is burned).
+#[derive(Clone, PartialEq, Eq)]
+pub struct LinkToken {
+    /// The token: the challenge answer.
+    pub token: String,
+    /// The Cognito username the token names (1 to [`MAX_USERNAME_CHARS`] characters).
+    pub username: String,
+    /// Where the web app would land (unchecked: see [`crate::check_redirect`]).
+    pub redirect: Option<String>,
+    /// Expiry, seconds since the epoch.
+    pub exp: Option<u64>,
+    /// The web client it is meant for.
+    pub aud: Option<String>,
+    /// The user's immutable id.
+    pub sub: Option<String>,
+}
+
+impl LinkToken {
+    /// Reads `token` (at most [`crate::MAX_TOKEN_BYTES`]); it must be JWT-shaped and name a username.
+    pub fn read(token: &str) -> Result<LinkToken, Error> {
+        let payload = insecure_payload(token, crate::MAX_TOKEN_BYTES)?;
+        let username = payload
+            .username
+            // Cognito usernames are up to 128 characters (not bytes: a CJK name is three bytes a character).
+            .filter(|u| !u.is_empty() && u.chars().count() <= MAX_USERNAME_CHARS)
+            .ok_or(ErrorKind::MissingClaim("username"))?;
+        Ok(LinkToken {
+            token: token.to_owned(),
+            username,
+            redirect: payload.redirect,
+            exp: payload.exp,
+            aud: payload.aud,
+            sub: payload.sub,
+        })
+    }
+}
+
+impl std::fmt::Debug for LinkToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkToken")
+            .field("token", &crate::fingerprint(&self.token))
+            .field("username", &self.username)
+            .field("redirect", &self.redirect)
+            .field("exp", &self.exp)
+            .field("aud", &self.aud)
+            .finish_non_exhaustive()
+    }
+}
 
 /// What the fragment held.
 #[derive(PartialEq, Eq)]
@@ -62,7 +120,7 @@ impl Fragment {
 impl std::fmt::Debug for Fragment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let token = match &self.token {
-            Ok(t) => Ok(handoff_core::fingerprint(t)),
+            Ok(t) => Ok(crate::fingerprint(t)),
             Err(e) => Err(*e),
         };
         f.debug_struct("Fragment")
@@ -75,6 +133,38 @@ impl std::fmt::Debug for Fragment {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn unsigned(payload: &str) -> String {
+        let b = |t: &str| crate::base64url::encode(t.as_bytes());
+        format!("{}.{}.{}", b(r#"{"alg":"EdDSA"}"#), b(payload), b("sig"))
+    }
+
+    #[test]
+    fn a_link_token_is_read_not_trusted_and_never_printed() {
+        let token = unsigned(r#"{"username":"alice","redirect":"/orders","exp":5,"aud":"web","sub":"s-1"}"#);
+        let link = LinkToken::read(&token).unwrap();
+        assert_eq!(link.username, "alice");
+        assert_eq!(link.redirect.as_deref(), Some("/orders"));
+        assert_eq!(
+            (link.exp, link.aud.as_deref(), link.sub.as_deref()),
+            (Some(5), Some("web"), Some("s-1"))
+        );
+        assert!(!format!("{link:?}").contains(&token));
+        for bad in [
+            unsigned(r#"{"exp":5}"#),
+            unsigned(r#"{"username":""}"#),
+            unsigned(&format!(
+                r#"{{"username":"{}"}}"#,
+                "é".repeat(MAX_USERNAME_CHARS + 1)
+            )),
+            "not-a-token".to_owned(),
+            "x".repeat(crate::MAX_TOKEN_BYTES + 1),
+        ] {
+            assert!(LinkToken::read(&bad).is_err(), "{bad:.40}");
+        }
+        let longest = unsigned(&format!(r#"{{"username":"{}"}}"#, "é".repeat(MAX_USERNAME_CHARS)));
+        assert!(LinkToken::read(&longest).is_ok());
+    }
 
     #[test]
     fn reads_the_token() {

@@ -8,11 +8,11 @@ use wasm_bindgen::prelude::*;
 use crate::browser;
 use crate::config::Config;
 use crate::flow::SignedIn;
-use crate::fragment::Fragment;
 use crate::link::Link;
 use crate::outcome::{Failure, Step};
 use crate::session::Switch;
 use crate::texts::{Catalogue, Texts};
+use handoff_core::link::Fragment;
 
 // Evaluated when the package is imported, before `init()` even fetches the wasm: the token leaves the address
 // bar and the history entry at once and stays in this module only (no global), until `completeHandoff` takes

@@ -15,11 +15,11 @@ use crate::config::{CONFIG_ELEMENT_ID, Config, StorageKind};
 use crate::cookie::{self, CookieOptions};
 use crate::device::{self, DeviceSecret};
 use crate::flow::{self, Env, NetworkError, Reply, SignedIn};
-use crate::fragment::Fragment;
 use crate::link::Link;
 use crate::outcome::{Failure, Step};
 use crate::session;
 use crate::texts::{Catalogue, MESSAGES_ELEMENT_ID, Texts};
+use handoff_core::link::Fragment;
 
 /// A call that has not answered after this long counts as a network error (a Cognito call is then retried).
 pub const REQUEST_TIMEOUT_MS: i32 = 20_000;
@@ -390,9 +390,12 @@ pub async fn complete(config: &Config, token: &str, progress: &dyn Fn(Step)) -> 
 /// nobody: the sign-in then fails when it stores the session.
 pub fn switch(config: &Config, link: &Link) -> session::Switch {
     match Store::open(config) {
-        Ok(store) => session::switch(&config.client_id, &link.username, link.sub.as_deref(), |key| {
-            store.get(key)
-        }),
+        Ok(store) => session::switch(
+            &config.client_id,
+            &link.unverified.username,
+            link.unverified.sub.as_deref(),
+            |key| store.get(key),
+        ),
         Err(_) => session::Switch::Proceed,
     }
 }

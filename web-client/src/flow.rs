@@ -80,11 +80,11 @@ pub async fn sign_in(
     let endpoint = config.endpoint();
 
     progress(Step::Contacting);
-    let body = cognito::initiate_auth_body(&config.client_id, &link.username);
+    let body = cognito::initiate_auth_body(&config.client_id, &link.unverified.username);
     let bind_url = config.bind_url();
     let bind = async {
         match &bind_url {
-            Some(url) => Binding::from_reply(env.bind(url, &link.token).await),
+            Some(url) => Binding::from_reply(env.bind(url, &link.unverified.token).await),
             None => Binding::Absent,
         }
     };
@@ -99,7 +99,7 @@ pub async fn sign_in(
         .get("USERNAME")
         .filter(|u| !u.is_empty())
         .cloned()
-        .unwrap_or_else(|| link.username.clone());
+        .unwrap_or_else(|| link.unverified.username.clone());
     // Another device or network: stop before the answer is sent, so the link is not spent.
     if binding == Binding::WrongContext {
         return Err(Failure::OtherDevice);
@@ -110,7 +110,7 @@ pub async fn sign_in(
         &config.client_id,
         &session,
         &username,
-        &link.token,
+        &link.unverified.token,
         binding.proof(),
     );
     let second = call(env, &endpoint, Op::RespondToAuthChallenge, body, &link).await?;

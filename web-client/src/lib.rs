@@ -1,8 +1,8 @@
 //! handoff-web: the landing page that turns a handoff link into a Cognito session in the browser, and the same
 //! sign-in as a small wasm-bindgen API (`completeHandoff`) for web apps that do not use Leptos.
 //!
-//! Plain logic lives in plain modules, tested natively: [`fragment`] (reading `#handoff=`), [`link`] (the local
-//! checks on the unverified token), [`cognito`] (the two JSON 1.1 calls and what their errors mean), [`binding`]
+//! Plain logic lives in plain modules, tested natively: [`link`] (the local checks on the unverified token, read
+//! from the `#handoff=` fragment by core's `link`), [`cognito`] (the two JSON 1.1 calls and what their errors mean), [`binding`]
 //! (the edge's context binding proof), [`session`] (Amplify v6's storage keys), [`cookie`] (Amplify's cookie
 //! layout), [`device`] (device tracking), [`flow`] (the sign-in with retries), [`outcome`] (steps and screens) and
 //! [`texts`] (the page's words, as data).
@@ -15,7 +15,6 @@ pub mod config;
 pub mod cookie;
 pub mod device;
 pub mod flow;
-pub mod fragment;
 pub mod link;
 pub mod outcome;
 pub mod session;

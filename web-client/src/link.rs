@@ -6,58 +6,51 @@
 //! would make every link "expired" without asking. The edge's clock decides; the page only uses its own clock to
 //! word a refusal the edge already made (see [`Link::expired`]).
 
-use handoff_core::dangerous::insecure_payload;
+use handoff_core::link::LinkToken;
 use handoff_core::{MAX_LEEWAY_SECS, check_redirect};
 
 use crate::config::Config;
 use crate::outcome::Failure;
 
 pub use handoff_core::MAX_TOKEN_BYTES;
-/// Longest Cognito username, in characters.
-pub const MAX_USERNAME_CHARS: usize = 128;
+pub use handoff_core::link::MAX_USERNAME_CHARS;
 
-/// A token that passed the local checks.
-#[derive(Clone, PartialEq, Eq)]
+/// A token that passed the local checks. `Debug` never shows the token (core's [`LinkToken`] prints a
+/// fingerprint).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
-    /// The token: the challenge answer. A secret until burned.
-    pub token: String,
-    /// The Cognito username from the (unverified) payload.
-    pub username: String,
+    /// The token and what it claims (the token is the challenge answer: a secret until burned).
+    pub unverified: LinkToken,
     /// Where to land: the token's redirect if it passed the allowlist, else the configured default.
     pub redirect: String,
     /// The token's expiry (seconds since the epoch).
     pub exp: u64,
-    /// The user's `sub`, if the token names it (the same person whatever username alias).
-    pub sub: Option<String>,
 }
 
 impl Link {
     /// Runs the local checks (no clock: see the module doc).
     pub fn check(token: &str, config: &Config) -> Result<Link, Failure> {
-        let payload = insecure_payload(token, MAX_TOKEN_BYTES).map_err(|_| Failure::Invalid)?;
-        let username = payload
-            .username
-            // Cognito usernames are up to 128 characters (not bytes: a CJK name is three bytes a character).
-            .filter(|u| !u.is_empty() && u.chars().count() <= MAX_USERNAME_CHARS)
-            .ok_or(Failure::Invalid)?;
-        let exp = payload.exp.ok_or(Failure::Invalid)?;
+        let unverified = LinkToken::read(token).map_err(|_| Failure::Invalid)?;
+        let exp = unverified.exp.ok_or(Failure::Invalid)?;
         // A token for another web client cannot sign in here; a token without `aud` is left to the edge.
-        if payload.aud.as_ref().is_some_and(|aud| *aud != config.client_id) {
+        if unverified
+            .aud
+            .as_ref()
+            .is_some_and(|aud| *aud != config.client_id)
+        {
             return Err(Failure::Invalid);
         }
         // The redirect is checked before the expiry: a forged redirect is "invalid" whatever its age.
-        let redirect = match payload.redirect {
-            Some(target) => check_redirect(&target, &config.redirect_allowlist)
+        let redirect = match &unverified.redirect {
+            Some(target) => check_redirect(target, &config.redirect_allowlist)
                 .map_err(|_| Failure::Invalid)?
                 .to_owned(),
             None => config.default_redirect().to_owned(),
         };
         Ok(Link {
-            token: token.to_owned(),
-            username,
+            unverified,
             redirect,
             exp,
-            sub: payload.sub,
         })
     }
 
@@ -65,18 +58,6 @@ impl Link {
     /// (expired rather than already used): never a reason not to ask.
     pub fn expired(&self, now: u64) -> bool {
         now > self.exp.saturating_add(MAX_LEEWAY_SECS)
-    }
-}
-
-// The token is a secret until it is burned: never print it.
-impl std::fmt::Debug for Link {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Link")
-            .field("token", &handoff_core::fingerprint(&self.token))
-            .field("username", &self.username)
-            .field("redirect", &self.redirect)
-            .field("exp", &self.exp)
-            .finish()
     }
 }
 
@@ -116,9 +97,9 @@ pub(crate) mod tests {
     fn accepts_a_good_token() {
         let t = token(claims());
         let link = Link::check(&t, &config()).unwrap();
-        assert_eq!(link.username, "alice");
+        assert_eq!(link.unverified.username, "alice");
         assert_eq!(link.redirect, "/orders/42");
-        assert_eq!(link.token, t);
+        assert_eq!(link.unverified.token, t);
     }
 
     #[test]
@@ -166,6 +147,7 @@ pub(crate) mod tests {
         assert_eq!(
             Link::check(&token(cjk), &config())
                 .unwrap()
+                .unverified
                 .username
                 .chars()
                 .count(),
@@ -210,6 +192,6 @@ pub(crate) mod tests {
     fn debug_never_shows_the_token() {
         let link = Link::check(&token(claims()), &config()).unwrap();
         let shown = format!("{link:?}");
-        assert!(!shown.contains(&link.token[20..40]), "{shown}");
+        assert!(!shown.contains(&link.unverified.token[20..40]), "{shown}");
     }
 }

@@ -7,11 +7,11 @@ use leptos::prelude::*;
 
 use crate::browser;
 use crate::config::Config;
-use crate::fragment::Fragment;
 use crate::link::Link;
 use crate::outcome::{Failure, Step};
 use crate::session::Switch;
 use crate::texts::{Part, Texts};
+use handoff_core::link::Fragment;
 
 /// What the page shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,7 +130,7 @@ fn begin(config: Arc<Config>, token: String, set_screen: WriteSignal<Screen>) {
     match browser::switch(&config, &link) {
         Switch::Ask { current, .. } => set_screen.set(Screen::Confirm {
             current,
-            next: link.username,
+            next: link.unverified.username,
         }),
         Switch::Proceed | Switch::SameUser => run(config, token, set_screen),
     }
