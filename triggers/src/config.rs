@@ -49,9 +49,8 @@ impl Config {
 
     /// Reads and checks the configuration through `get` (the environment in production).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
-        let set = |name: &str| get(name).filter(|v| !v.trim().is_empty());
-        let edge_url = set(EDGE_URL_VAR).ok_or_else(|| format!("{EDGE_URL_VAR} is not set"))?;
-        let secret = match (set(SECRET_VAR), set(SECRET_ARN_VAR)) {
+        let edge_url = required(&get, EDGE_URL_VAR)?;
+        let secret = match (setting(&get, SECRET_VAR), setting(&get, SECRET_ARN_VAR)) {
             (Some(_), Some(_)) => {
                 return Err(format!("set {SECRET_VAR} or {SECRET_ARN_VAR}, not both"));
             }
@@ -59,7 +58,7 @@ impl Config {
             (None, Some(id)) => SecretSource::SecretsManager(id.trim().to_owned()),
             (None, None) => return Err(format!("neither {SECRET_VAR} nor {SECRET_ARN_VAR} is set")),
         };
-        let clients = set(WEB_CLIENTS_VAR).ok_or_else(|| format!("{WEB_CLIENTS_VAR} is not set"))?;
+        let clients = required(&get, WEB_CLIENTS_VAR)?;
         Config::new(&edge_url, secret, &clients)
     }
 
@@ -94,6 +93,27 @@ impl Config {
             redeem_secret,
             web_client_ids,
         })
+    }
+}
+
+/// Setting `name` read through `get` (the process environment in production); blank counts as unset.
+pub fn setting(get: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    get(name).filter(|v| !v.trim().is_empty())
+}
+
+/// [`setting`], or an error naming it.
+pub fn required(get: &impl Fn(&str) -> Option<String>, name: &str) -> Result<String, String> {
+    setting(get, name).ok_or_else(|| format!("{name} is not set"))
+}
+
+/// A lookup over `pairs`, standing in for the environment in tests.
+#[cfg(test)]
+pub(crate) fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    move |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
     }
 }
 
@@ -189,14 +209,7 @@ mod tests {
 
     #[test]
     fn reads_one_secret_source_and_the_client_list() {
-        fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| (*v).to_owned())
-            }
-        }
+        let env = lookup;
         let config = Config::from_lookup(env(&[
             (EDGE_URL_VAR, "https://edge.example/"),
             (

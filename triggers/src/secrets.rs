@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 use ureq::Agent;
 
-use crate::config::{SecretSource, check_url};
+use crate::config::{SecretSource, check_url, required, setting};
 use crate::sigv4::{self, Credentials, JsonRequest};
 
 /// Shortest time between two reads of the secret caused by refusals (a wrong secret must not turn every
@@ -101,7 +101,7 @@ struct SecretsManager {
 
 impl SecretsManager {
     fn from_env(secret_id: &str, env: impl Fn(&str) -> Option<String>) -> Result<SecretsManager, String> {
-        let set = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        let set = |name: &str| setting(&env, name);
         // An ARN names its region; Lambda's AWS_REGION is the fallback for a plain name.
         let region = secret_id
             .strip_prefix("arn:")
@@ -112,8 +112,8 @@ impl SecretsManager {
             .or_else(|| set("AWS_DEFAULT_REGION"))
             .ok_or("no region: AWS_REGION is not set and the secret id is not an ARN")?;
         let credentials = Credentials {
-            access_key_id: set("AWS_ACCESS_KEY_ID").ok_or("AWS_ACCESS_KEY_ID is not set")?,
-            secret_access_key: set("AWS_SECRET_ACCESS_KEY").ok_or("AWS_SECRET_ACCESS_KEY is not set")?,
+            access_key_id: required(&env, "AWS_ACCESS_KEY_ID")?,
+            secret_access_key: required(&env, "AWS_SECRET_ACCESS_KEY")?,
             session_token: set("AWS_SESSION_TOKEN"),
         };
         let endpoint = set("AWS_ENDPOINT_URL_SECRETS_MANAGER")
@@ -234,14 +234,7 @@ mod tests {
     #[test]
     fn a_remote_store_needs_credentials_and_a_safe_endpoint() {
         let arn = SecretSource::SecretsManager("arn:aws:secretsmanager:eu-west-1:1:secret:h-AbC".into());
-        fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| (*v).to_owned())
-            }
-        }
+        let env = crate::config::lookup;
         let err = SecretStore::new(&arn, env(&[])).err().unwrap();
         assert!(err.contains("AWS_ACCESS_KEY_ID"), "{err}");
         let creds = [("AWS_ACCESS_KEY_ID", "AKID"), ("AWS_SECRET_ACCESS_KEY", "k")];
