@@ -1,14 +1,17 @@
 //! The `Ledger` Durable Object: one per user (named by the user's `sub`), SQLite-backed, the source of truth
 //! for "first use". Each request loads the user's ledger, applies one pure operation and stores the result
 //! with no other await in between, so concurrent redeems of one token are serialized: exactly one burns it.
-//! An alarm drops expired entries.
+//! An alarm drops expired entries. The worker reaches an object through [`LedgerStub`], one typed call per
+//! operation.
 
 use std::cell::Cell;
 use std::time::Duration;
 
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
 
-use crate::ledger::{self, LedgerRequest, LedgerResponse};
+use crate::context::{BindingPolicy, Context};
+use crate::error::ApiError;
+use crate::ledger::{self, LedgerRequest, LedgerResponse, Limits, RedeemOutcome, Seen};
 
 /// The storage key of the user's ledger (one small JSON document).
 const STATE_KEY: &str = "ledger";
@@ -105,8 +108,104 @@ impl DurableObject for Ledger {
     }
 }
 
-/// Sends one operation to the ledger of the user `sub`.
-pub async fn call(env: &Env, sub: &str, request: &LedgerRequest) -> Result<LedgerResponse> {
+/// One user's ledger as the worker calls it: one typed method per operation, each answering that operation's
+/// outcome. A call that fails answers `unavailable`; an answer of another operation's kind (which this code's
+/// object never sends) answers `internal`.
+pub struct LedgerStub<'a> {
+    env: &'a Env,
+    sub: &'a str,
+    /// Fail the call as the runtime would (fault injection, test builds only).
+    fail: bool,
+}
+
+impl<'a> LedgerStub<'a> {
+    /// The ledger of the user `sub`; `fail` makes every call fail (fault injection).
+    pub fn new(env: &'a Env, sub: &'a str, fail: bool) -> Self {
+        LedgerStub { env, sub, fail }
+    }
+
+    /// Records a new token, subject to `limits`: `rate_limited` beyond them.
+    pub async fn issue(
+        &self,
+        jti: String,
+        exp: u64,
+        now: u64,
+        limits: Limits,
+        context: Option<Context>,
+    ) -> std::result::Result<(), ApiError> {
+        let request = LedgerRequest::Issue {
+            jti,
+            exp,
+            now,
+            limits,
+            context,
+        };
+        match self.call(&request).await? {
+            LedgerResponse::Recorded => Ok(()),
+            LedgerResponse::RateLimited { retry_after } => Err(ApiError::rate_limited(retry_after)),
+            other => Err(unexpected(&other, "an issue")),
+        }
+    }
+
+    /// Burns a verified token for the sign-in with this nonce digest, if `seen` matches the issue context.
+    pub async fn redeem(
+        &self,
+        jti: String,
+        nonce: String,
+        now: u64,
+        seen: Seen,
+    ) -> std::result::Result<RedeemOutcome, ApiError> {
+        let request = LedgerRequest::Redeem {
+            jti,
+            nonce,
+            now,
+            seen,
+        };
+        match self.call(&request).await? {
+            LedgerResponse::Redeem { result } => Ok(result),
+            other => Err(unexpected(&other, "a redeem")),
+        }
+    }
+
+    /// Whether the browser context `seen` matches the token's issue context under `policy` (`None`: nothing
+    /// recorded to compare with). Changes nothing.
+    pub async fn check_context(
+        &self,
+        jti: String,
+        seen: Context,
+        policy: BindingPolicy,
+    ) -> std::result::Result<Option<bool>, ApiError> {
+        let request = LedgerRequest::CheckContext { jti, seen, policy };
+        match self.call(&request).await? {
+            LedgerResponse::Context { same } => Ok(same),
+            other => Err(unexpected(&other, "a context check")),
+        }
+    }
+
+    /// Revokes every live token; answers how many there were.
+    pub async fn revoke(&self, now: u64) -> std::result::Result<u32, ApiError> {
+        match self.call(&LedgerRequest::Revoke { now }).await? {
+            LedgerResponse::Revoked { count } => Ok(count),
+            other => Err(unexpected(&other, "a revoke")),
+        }
+    }
+
+    async fn call(&self, request: &LedgerRequest) -> std::result::Result<LedgerResponse, ApiError> {
+        let answer = if self.fail {
+            Err(worker::Error::RustError("injected fault: ledger".into()))
+        } else {
+            send(self.env, self.sub, request).await
+        };
+        answer.map_err(|e| ApiError::unavailable().detail(format!("ledger: {e}")))
+    }
+}
+
+fn unexpected(answer: &LedgerResponse, to: &str) -> ApiError {
+    ApiError::internal().detail(format!("ledger answered {answer:?} to {to}"))
+}
+
+/// Sends one operation to the ledger object of the user `sub`.
+async fn send(env: &Env, sub: &str, request: &LedgerRequest) -> Result<LedgerResponse> {
     let stub = env.durable_object(BINDING)?.id_from_name(sub)?.get_stub()?;
     let body = serde_json::to_string(request).map_err(|e| worker::Error::RustError(e.to_string()))?;
     let mut init = worker::RequestInit::new();

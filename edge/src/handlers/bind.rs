@@ -16,7 +16,6 @@ use super::{Ctx, Reply, concerning, request_context};
 use crate::context::{self, BINDING_TTL_SECS, BindingPolicy};
 use crate::error::ApiError;
 use crate::http;
-use crate::ledger::{LedgerRequest, LedgerResponse};
 use crate::webcrypto::WebCrypto;
 
 /// Mints a binding for the token in the body.
@@ -58,22 +57,15 @@ async fn bind(token: &str, req: &Request, ctx: &Ctx<'_>) -> Result<Reply, ApiErr
     let seen = request_context(req).ok_or_else(|| {
         ApiError::new(Reason::BadRequest, "the client address is unknown").detail("no CF-Connecting-IP")
     })?;
-    let check = LedgerRequest::CheckContext {
-        jti: claims.jti.clone(),
-        seen: seen.clone(),
-        policy: config.context_binding,
-    };
-    match ctx.ledger(&claims.sub, &check).await? {
-        LedgerResponse::Context { same: Some(false) } => {
-            return Err(ApiError::new(
-                Reason::WrongContext,
-                "open this link on the device that asked for it",
-            ));
-        }
-        LedgerResponse::Context { .. } => {}
-        other => {
-            return Err(ApiError::internal().detail(format!("ledger answered {other:?} to a context check")));
-        }
+    let same = ctx
+        .ledger(&claims.sub)
+        .check_context(claims.jti.clone(), seen.clone(), config.context_binding)
+        .await?;
+    if same == Some(false) {
+        return Err(ApiError::new(
+            Reason::WrongContext,
+            "open this link on the device that asked for it",
+        ));
     }
     let (kid, key) = config.binding_keys.first().ok_or(ApiError::misconfigured())?;
     let answer = BindAnswer {

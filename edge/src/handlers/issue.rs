@@ -14,7 +14,6 @@ use super::{Ctx, Reply, access_token, json_body};
 use crate::context::BindingPolicy;
 use crate::error::ApiError;
 use crate::http;
-use crate::ledger::{LedgerRequest, LedgerResponse};
 use crate::minting::{handoff_claims, landing_url};
 use crate::revocation::{self, Verdict};
 use crate::webcrypto::{WebCrypto, random_bytes};
@@ -70,18 +69,9 @@ pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError>
         BindingPolicy::Off => None,
         _ => super::request_context(req),
     };
-    let record = LedgerRequest::Issue {
-        jti: claims.jti.clone(),
-        exp: claims.exp,
-        now: ctx.now,
-        limits: config.limits,
-        context,
-    };
-    match ctx.ledger(&user.sub, &record).await? {
-        LedgerResponse::Recorded => {}
-        LedgerResponse::RateLimited { retry_after } => return Err(ApiError::rate_limited(retry_after)),
-        other => return Err(ApiError::internal().detail(format!("ledger answered {other:?} to an issue"))),
-    }
+    ctx.ledger(&user.sub)
+        .issue(claims.jti, claims.exp, ctx.now, config.limits, context)
+        .await?;
     let answer = IssueAnswer {
         url: landing_url(&config, &token),
         token,

@@ -21,11 +21,10 @@ use worker::{Env, Request, Response};
 use crate::cognito_jwks::pool_keys;
 use crate::config::Config;
 use crate::context::Context;
-use crate::durable;
+use crate::durable::LedgerStub;
 use crate::error::ApiError;
 use crate::faults::{self, Faults};
 use crate::http;
-use crate::ledger::{LedgerRequest, LedgerResponse};
 use crate::log::{LogLine, Note};
 use crate::request::{self, Route};
 use crate::webcrypto::WebCrypto;
@@ -82,14 +81,9 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// One call to the ledger of the user `sub`; a failed call answers `unavailable`.
-    pub async fn ledger(&self, sub: &str, request: &LedgerRequest) -> Result<LedgerResponse, ApiError> {
-        let answer = if self.faults.ledger {
-            Err(worker::Error::RustError("injected fault: ledger".into()))
-        } else {
-            durable::call(self.env, sub, request).await
-        };
-        answer.map_err(|e| ApiError::unavailable().detail(format!("ledger: {e}")))
+    /// The ledger of the user `sub`.
+    pub fn ledger<'a>(&'a self, sub: &'a str) -> LedgerStub<'a> {
+        LedgerStub::new(self.env, sub, self.faults.ledger)
     }
 }
 

@@ -19,7 +19,7 @@ use crate::context::{self, BindingPolicy};
 use crate::error::ApiError;
 use crate::faults::Faults;
 use crate::http;
-use crate::ledger::{LedgerRequest, LedgerResponse, RETAIN_SECS, RedeemOutcome, Seen, nonce_digest};
+use crate::ledger::{RETAIN_SECS, RedeemOutcome, Seen, nonce_digest};
 use crate::request::{bearer, unverified_jti};
 use crate::secret::matches_any;
 use crate::webcrypto::WebCrypto;
@@ -73,16 +73,10 @@ async fn redeem(body: &RedeemRequest, ctx: &Ctx<'_>) -> Result<Reply, ApiError> 
         Ok(checked) => checked,
         Err(reason) => return Ok(verdict(Err(reason), detail)),
     };
-    let burn = LedgerRequest::Redeem {
-        jti: claims.jti.clone(),
-        nonce: nonce.clone(),
-        now: ctx.now,
-        seen,
-    };
-    let outcome = match ctx.ledger(&claims.sub, &burn).await? {
-        LedgerResponse::Redeem { result } => result,
-        other => return Err(ApiError::internal().detail(format!("ledger answered {other:?} to a redeem"))),
-    };
+    let outcome = ctx
+        .ledger(&claims.sub)
+        .redeem(claims.jti.clone(), nonce.clone(), ctx.now, seen)
+        .await?;
     if outcome == RedeemOutcome::Burned
         && let Some(kv) = kv
         && let Err(e) = record_burn(&kv, &claims, nonce, ctx).await

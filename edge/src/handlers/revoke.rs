@@ -5,7 +5,6 @@ use worker::Request;
 
 use super::{Ctx, Reply, access_token, json_body};
 use crate::error::ApiError;
-use crate::ledger::{LedgerRequest, LedgerResponse};
 
 /// The revoke body: nothing (unknown fields are still refused).
 #[derive(serde::Deserialize)]
@@ -16,11 +15,6 @@ struct RevokeRequest {}
 pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let user = access_token(req, ctx).await?;
     let RevokeRequest {} = json_body(req, true).await?;
-    match ctx
-        .ledger(&user.sub, &LedgerRequest::Revoke { now: ctx.now })
-        .await?
-    {
-        LedgerResponse::Revoked { count } => Ok(Reply::json(200, &RevokeAnswer { revoked: count })),
-        other => Err(ApiError::internal().detail(format!("ledger answered {other:?} to a revoke"))),
-    }
+    let revoked = ctx.ledger(&user.sub).revoke(ctx.now).await?;
+    Ok(Reply::json(200, &RevokeAnswer { revoked }))
 }
