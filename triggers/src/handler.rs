@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 
 use crate::create::{self, NONCE_BYTES};
 use crate::event::{self, Event};
-use crate::verify::{self, NoVerdict, Redeemer};
+use crate::redeem::{NoVerdict, Redeemer};
+use crate::verify;
 use crate::{define, log};
 
 /// What a handler needs from the outside world.
@@ -18,7 +19,7 @@ pub struct Context<'a> {
     pub web_clients: &'a [String],
     /// Fresh random bytes for Create's nonce.
     pub random: &'a dyn Fn() -> Result<[u8; NONCE_BYTES], String>,
-    /// Verify's time budget for the edge ([`verify::BUDGET`] in production).
+    /// Verify's time budget for the edge ([`crate::redeem::BUDGET`] in production).
     pub budget: Duration,
 }
 

@@ -5,9 +5,8 @@ use std::sync::Arc;
 
 use handoff_triggers::create::NONCE_BYTES;
 use handoff_triggers::handler::{self, Context};
-use handoff_triggers::http::HttpRedeemer;
+use handoff_triggers::redeem::{self, HttpRedeemer, Redeemer};
 use handoff_triggers::secrets::SecretStore;
-use handoff_triggers::verify::{self, Redeemer};
 use handoff_triggers::{Config, TriggerError, log};
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::{Value, json};
@@ -68,7 +67,7 @@ async fn main() -> Result<(), Error> {
                     redeemer: redeemer.as_deref(),
                     web_clients: &web_clients,
                     random: &random,
-                    budget: verify::BUDGET,
+                    budget: redeem::BUDGET,
                 };
                 handler::handle_and_log(event.payload, &ctx)
             })

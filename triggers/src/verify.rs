@@ -11,8 +11,8 @@
 //! - **unavailable / misconfigured**: no verdict. The edge is unreachable or timed out (after the one connection
 //!   retry), answered 5xx, 401 or another non-200 status, or answered something that is not the wire format; or the
 //!   trigger has no configuration. The trigger then fails the invocation with an ERROR (reason code `unavailable`
-//!   or `misconfigured` in its log line), and Cognito answers `UserLambdaValidationException` ("VerifyAuthChallengeResponse
-//!   failed with error <message>.") and issues no tokens.
+//!   or `misconfigured` in its log line), and Cognito answers `UserLambdaValidationException`
+//!   (`VerifyAuthChallengeResponse failed with error <message>.`) and issues no tokens.
 //!
 //! Why an error and not `answerCorrect = false`: both fail closed (no tokens either way), but `false` makes Cognito
 //! say `NotAuthorizedException`, which the landing page must read as "this link can't be used anymore", sending the
@@ -24,7 +24,7 @@
 //!
 //! **Unknown users look like known ones, outage included.** Missing configuration is an error for every Verify,
 //! checked before anything else. Past that, every Verify makes a real `POST /v1/redeem` within the same
-//! [`BUDGET`] and under the same retry rule ([`plan`] decides what it carries, purely). When the event can carry
+//! [`crate::redeem::BUDGET`] and under the same retry rule ([`plan`] decides what it carries, purely). When the event can carry
 //! a valid answer, that is the real redeem. When it cannot (an unknown user, or a known user's event missing a
 //! piece), it is a *probe*: the answer itself (or [`PROBE_TOKEN`] when there is no usable answer), the event's
 //! client id and nonce where present, and stand-ins ([`PROBE_SUB`], [`PROBE_USERNAME`]) for the user, never the
@@ -40,9 +40,8 @@
 //! `200 {"ok": false}` (`wrong_user`, `wrong_audience` or an earlier token refusal) before it reaches the ledger;
 //! the KV fast reject only reads. Should an edge ever answer `ok: true` to a probe, the verdict stays `wrong`.
 //!
-//! The budget for the whole redeem, including at most one retry, is [`BUDGET`]: well inside Cognito's 5 s
-//! trigger limit. Only a connection error is retried (the request never reached the edge, or did not finish
-//! connecting); the retry carries the same nonce, so even a redeem that did reach the edge stays idempotent.
+//! Asking the edge (the request, the secret, the one retry within the budget, what a failure means) is
+//! [`crate::redeem`]'s job; this module decides what to ask and what the answer means for the verdict.
 
 use std::time::{Duration, Instant};
 
@@ -52,100 +51,10 @@ use serde_json::{Value, json};
 
 use crate::create::NONCE_PARAM;
 use crate::event::Event;
+use crate::redeem::{self, NoVerdict, Redeemer};
 
-/// Total time a Verify may spend on the edge, retry included.
-pub const BUDGET: Duration = Duration::from_secs(2);
 /// Longest answer sent to the edge; the edge rejects longer tokens anyway.
 pub const MAX_ANSWER_BYTES: usize = handoff_core::MAX_TOKEN_BYTES;
-/// A retry is only worth starting with at least this much budget left.
-const MIN_RETRY_BUDGET: Duration = Duration::from_millis(100);
-
-/// Why a redeem call produced no answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RedeemError {
-    /// The connection could not be set up (refused, unreachable, DNS, connect timeout): safe to retry.
-    Connect(String),
-    /// The edge did not answer within the time left.
-    Timeout,
-    /// The edge answered with a status other than 200.
-    Status(u16),
-    /// The edge answered 200 with a body that is not a redeem answer.
-    Garbage(String),
-    /// Any other transport failure (reset mid-response, TLS, ...).
-    Transport(String),
-    /// The redeem secret could not be read (Secrets Manager unreachable, access denied, empty secret).
-    Secret(String),
-}
-
-impl RedeemError {
-    /// The stable code logged.
-    pub fn code(&self) -> &'static str {
-        match self {
-            RedeemError::Connect(_) => "edge_unreachable",
-            RedeemError::Timeout => "edge_timeout",
-            RedeemError::Status(_) => "edge_status",
-            RedeemError::Garbage(_) => "edge_garbage",
-            RedeemError::Transport(_) => "edge_transport",
-            RedeemError::Secret(_) => "secret_unavailable",
-        }
-    }
-}
-
-impl std::fmt::Display for RedeemError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RedeemError::Connect(m) => write!(f, "cannot connect to the edge: {m}"),
-            RedeemError::Timeout => f.write_str("the edge did not answer in time"),
-            RedeemError::Status(s) => write!(f, "the edge answered HTTP {s}"),
-            RedeemError::Garbage(m) => write!(f, "the edge's answer is not a redeem answer: {m}"),
-            RedeemError::Transport(m) => write!(f, "transport error: {m}"),
-            RedeemError::Secret(m) => write!(f, "cannot read the redeem secret: {m}"),
-        }
-    }
-}
-
-/// Something that can ask the edge to redeem a token: the HTTP client in production, fakes in tests.
-pub trait Redeemer: Send + Sync {
-    /// One `POST /v1/redeem`, giving up at `deadline`.
-    fn redeem(&self, request: &RedeemRequest, deadline: Instant) -> Result<RedeemAnswer, RedeemError>;
-}
-
-/// Why Verify could not reach a verdict: the trigger then fails the invocation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoVerdict {
-    /// The edge is down, slow or failing (connection, timeout, 5xx): retrying later may work.
-    Unavailable,
-    /// The trigger or the edge is set up wrong (no configuration, a rejected secret, a URL that is not the edge).
-    Misconfigured,
-}
-
-impl NoVerdict {
-    /// The stable reason code (`unavailable` or `misconfigured`), logged and put in the error message.
-    pub const fn code(self) -> &'static str {
-        match self {
-            NoVerdict::Unavailable => Reason::Unavailable.as_str(),
-            NoVerdict::Misconfigured => Reason::Misconfigured.as_str(),
-        }
-    }
-}
-
-impl RedeemError {
-    /// Whether this failure means "down" or "set up wrong".
-    pub fn no_verdict(&self) -> NoVerdict {
-        match self {
-            RedeemError::Connect(_) | RedeemError::Timeout | RedeemError::Transport(_) => {
-                NoVerdict::Unavailable
-            }
-            // Secrets Manager down or refusing: the edge never saw the token, so nothing was spent.
-            RedeemError::Secret(_) => NoVerdict::Misconfigured,
-            RedeemError::Status(s) if *s >= 500 || *s == 408 || *s == 429 => NoVerdict::Unavailable,
-            // 401 (the secret is not accepted), 400/404/405 (not our edge or not our wire format), anything else.
-            RedeemError::Status(_) => NoVerdict::Misconfigured,
-            // A 200 that is not a redeem answer: something other than the edge answers at that URL.
-            RedeemError::Garbage(_) => NoVerdict::Misconfigured,
-        }
-    }
-}
 
 /// What Verify decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,16 +101,6 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn new(decision: VerifyDecision, answer_fp: Option<String>) -> Self {
-        Outcome {
-            decision,
-            answer_fp,
-            attempts: 0,
-            probe: false,
-            error: None,
-        }
-    }
-
     /// The trigger's `response` object, or why there is none (the trigger then fails the invocation).
     pub fn response(&self) -> Result<Value, NoVerdict> {
         match &self.decision {
@@ -324,61 +223,49 @@ pub fn plan(event: &Event) -> Plan {
 /// Decides whether `event`'s answer is correct, asking `redeemer` (absent: not configured) with the time
 /// between `now` and `now + budget`.
 pub fn verify(event: &Event, redeemer: Option<&dyn Redeemer>, now: Instant, budget: Duration) -> Outcome {
-    let fp = match &event.request().challenge_answer {
+    let answer_fp = match &event.request().challenge_answer {
         Some(Value::String(s)) => Some(fingerprint(s)),
         _ => None,
     };
     // First, so that a missing configuration looks the same for every user and every answer.
     let Some(redeemer) = redeemer else {
-        let decision = VerifyDecision::NoVerdict {
-            kind: NoVerdict::Misconfigured,
-            cause: "not_configured",
+        return Outcome {
+            decision: VerifyDecision::NoVerdict {
+                kind: NoVerdict::Misconfigured,
+                cause: "not_configured",
+            },
+            answer_fp,
+            attempts: 0,
+            probe: false,
+            error: None,
         };
-        return Outcome::new(decision, fp);
     };
     let plan = plan(event);
-    let deadline = now + budget;
-    let mut outcome = Outcome::new(
-        VerifyDecision::NoVerdict {
-            kind: NoVerdict::Unavailable,
-            cause: "edge_unreachable",
-        },
-        fp,
-    );
-    outcome.probe = matches!(plan, Plan::Probe { .. });
-    loop {
-        outcome.attempts += 1;
-        let answer = redeemer.redeem(plan.request(), deadline);
-        match (&plan, answer) {
-            (Plan::Redeem(_), Ok(RedeemAnswer { ok: true, .. })) => {
-                outcome.decision = VerifyDecision::Correct;
-                outcome.error = None;
-                return outcome;
-            }
-            (Plan::Redeem(_), Ok(RedeemAnswer { ok: false, reason })) => {
-                outcome.decision = VerifyDecision::Wrong(reason.map_or("refused", Reason::as_str).into());
-                outcome.error = None;
-                return outcome;
-            }
-            (Plan::Probe { reason, .. }, Ok(answer)) => {
-                outcome.decision = VerifyDecision::Wrong((*reason).into());
-                // Cannot happen (see the module doc); worth a look in the log if it ever does.
-                outcome.error = answer.ok.then(|| "the edge accepted a probe".to_owned());
-                return outcome;
-            }
-            (_, Err(err)) => {
-                outcome.decision = VerifyDecision::NoVerdict {
-                    kind: err.no_verdict(),
-                    cause: err.code(),
-                };
-                outcome.error = Some(err.to_string());
-                let retry = matches!(err, RedeemError::Connect(_))
-                    && outcome.attempts == 1
-                    && deadline.saturating_duration_since(Instant::now()) >= MIN_RETRY_BUDGET;
-                if !retry {
-                    return outcome;
-                }
-            }
+    let asked = redeem::ask(redeemer, plan.request(), now + budget);
+    let (decision, error) = match (&plan, asked.answer) {
+        (Plan::Redeem(_), Ok(RedeemAnswer { ok: true, .. })) => (VerifyDecision::Correct, None),
+        (Plan::Redeem(_), Ok(RedeemAnswer { ok: false, reason })) => {
+            let reason = reason.map_or("refused", Reason::as_str);
+            (VerifyDecision::Wrong(reason.into()), None)
         }
+        // An edge accepting a probe cannot happen (see the module doc); worth a look in the log if it ever does.
+        (Plan::Probe { reason, .. }, Ok(answer)) => (
+            VerifyDecision::Wrong((*reason).into()),
+            answer.ok.then(|| "the edge accepted a probe".to_owned()),
+        ),
+        (_, Err(err)) => {
+            let decision = VerifyDecision::NoVerdict {
+                kind: err.no_verdict(),
+                cause: err.code(),
+            };
+            (decision, Some(err.to_string()))
+        }
+    };
+    Outcome {
+        decision,
+        answer_fp,
+        attempts: asked.attempts,
+        probe: matches!(plan, Plan::Probe { .. }),
+        error,
     }
 }

@@ -5,7 +5,7 @@ mod common;
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsDefineAuthChallenge;
 use common::{FakeEdge, assert_conforms, event, fixtures, run, run_event};
 use handoff_triggers::handler::TriggerError;
-use handoff_triggers::verify::NoVerdict;
+use handoff_triggers::redeem::NoVerdict;
 use serde_json::{Value, json};
 
 /// Define's `response` to fixture `name`; the answer conforms to AWS's type and echoes the request unchanged.

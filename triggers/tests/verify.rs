@@ -10,7 +10,8 @@ use handoff_core::Reason;
 use handoff_core::wire::RedeemAnswer;
 use handoff_triggers::RedeemError;
 use handoff_triggers::handler::TriggerError;
-use handoff_triggers::verify::{self, NoVerdict, VerifyDecision};
+use handoff_triggers::redeem::NoVerdict;
+use handoff_triggers::verify::{self, VerifyDecision};
 use serde_json::Value;
 
 /// Verify's verdict on fixture `name` and the log record; the answer conforms to AWS's type.
