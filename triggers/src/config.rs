@@ -21,6 +21,16 @@ pub enum SecretSource {
     SecretsManager(String),
 }
 
+impl SecretSource {
+    /// Where the secret comes from, for the start log: `env` or `secretsmanager`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SecretSource::Value(_) => "env",
+            SecretSource::SecretsManager(_) => "secretsmanager",
+        }
+    }
+}
+
 impl fmt::Debug for SecretSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

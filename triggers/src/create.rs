@@ -20,15 +20,6 @@ pub enum Refusal {
     UnexpectedChallenge,
 }
 
-impl Refusal {
-    /// The stable code logged.
-    pub fn code(self) -> &'static str {
-        match self {
-            Refusal::UnexpectedChallenge => "unexpected_challenge",
-        }
-    }
-}
-
 /// The nonce text for `random` bytes (base64url, no padding).
 pub fn nonce(random: [u8; NONCE_BYTES]) -> String {
     handoff_core::base64url::encode(random)

@@ -1,14 +1,14 @@
-//! Dispatch on `triggerSource`: parse the event, decide, write `response` into the event, produce a log record.
+//! Dispatch on `triggerSource`: parse the event, decide, write `response` into the event, produce the log line.
 
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::create::{self, NONCE_BYTES};
 use crate::event::{self, Event};
+use crate::log::{self, DefineLog, LogLine, VerifyLog};
 use crate::redeem::{NoVerdict, Redeemer};
-use crate::verify;
-use crate::{define, log};
+use crate::{define, verify};
 
 /// What a handler needs from the outside world.
 pub struct Context<'a> {
@@ -71,48 +71,34 @@ impl std::fmt::Display for TriggerError {
 
 impl std::error::Error for TriggerError {}
 
-/// Handles one event: the event with its `response` filled in, or an error; in both cases the log record.
-pub fn handle(mut raw: Value, ctx: &Context<'_>) -> (Result<Value, TriggerError>, Value) {
+impl From<NoVerdict> for TriggerError {
+    fn from(kind: NoVerdict) -> Self {
+        TriggerError::NoVerdict(kind)
+    }
+}
+
+impl From<create::Refusal> for TriggerError {
+    fn from(refusal: create::Refusal) -> Self {
+        match refusal {
+            create::Refusal::UnexpectedChallenge => TriggerError::UnexpectedChallenge,
+        }
+    }
+}
+
+/// Handles one event: the event with its `response` filled in, or an error; in both cases the log line.
+pub fn handle(mut raw: Value, ctx: &Context<'_>) -> (Result<Value, TriggerError>, LogLine) {
     let event: Event = serde_json::from_value(raw.clone()).unwrap_or_default();
     let source = event.trigger_source.clone().unwrap_or_default();
-    let mut record = json!({
-        "level": "info",
-        "trigger": source,
-        "user_pool_id": event.user_pool_id,
-        "client_id": event.client_id(),
-        "user_not_found": event.user_not_found(),
-    });
+    let mut line = LogLine::new(
+        source.clone(),
+        event.user_pool_id.clone(),
+        event.client_id().map(str::to_owned),
+        event.user_not_found(),
+    );
     let response = match source.as_str() {
-        // Without a configuration no sign-in could finish: refuse at the first step, loudly.
-        event::DEFINE if ctx.redeemer.is_none() => Err(TriggerError::NoVerdict(NoVerdict::Misconfigured)),
-        event::DEFINE => {
-            let decision = define::decide(&event, ctx.web_clients);
-            record["decision"] = decision.code().into();
-            record["rounds"] = event.request().session.as_ref().map_or(0, Vec::len).into();
-            Ok(decision.response())
-        }
-        event::CREATE => match (ctx.random)() {
-            Err(e) => Err(TriggerError::NoRandomness(e)),
-            Ok(bytes) => create::respond(&event, &create::nonce(bytes)).map_err(|refusal| {
-                record["reason"] = refusal.code().into();
-                TriggerError::UnexpectedChallenge
-            }),
-        },
-        event::VERIFY => {
-            let started = Instant::now();
-            let outcome = verify::verify(&event, ctx.redeemer, started, ctx.budget);
-            record["answer_correct"] = (outcome.decision == verify::VerifyDecision::Correct).into();
-            record["reason"] = outcome.decision.reason().into();
-            if let verify::VerifyDecision::NoVerdict { cause, .. } = outcome.decision {
-                record["cause"] = cause.into();
-            }
-            record["answer_fp"] = outcome.answer_fp.clone().into();
-            record["attempts"] = outcome.attempts.into();
-            record["probe"] = outcome.probe.into();
-            record["edge_error"] = outcome.error.clone().into();
-            record["ms"] = (started.elapsed().as_millis() as u64).into();
-            outcome.response().map_err(TriggerError::NoVerdict)
-        }
+        event::DEFINE => handle_define(&event, ctx, &mut line),
+        event::CREATE => handle_create(&event, ctx),
+        event::VERIFY => handle_verify(&event, ctx, &mut line),
         _ => Err(TriggerError::UnknownTrigger(source.clone())),
     };
     let result = match (response, raw.as_object_mut()) {
@@ -124,18 +110,52 @@ pub fn handle(mut raw: Value, ctx: &Context<'_>) -> (Result<Value, TriggerError>
         (Err(e), _) => Err(e),
     };
     if let Err(e) = &result {
-        record["level"] = "error".into();
-        if record["reason"].is_null() {
-            record["reason"] = e.code().into();
-        }
-        record["error"] = e.to_string().into();
+        line.failed(e.code(), e.to_string());
     }
-    (result, record)
+    (result, line)
 }
 
-/// [`handle`], then write the log record.
+fn handle_define(event: &Event, ctx: &Context<'_>, line: &mut LogLine) -> Result<Value, TriggerError> {
+    // Without a configuration no sign-in could finish: refuse at the first step, loudly.
+    if ctx.redeemer.is_none() {
+        return Err(NoVerdict::Misconfigured.into());
+    }
+    let decision = define::decide(event, ctx.web_clients);
+    line.define = Some(DefineLog {
+        decision: decision.code(),
+        rounds: event.request().session.as_ref().map_or(0, Vec::len),
+    });
+    Ok(decision.response())
+}
+
+fn handle_create(event: &Event, ctx: &Context<'_>) -> Result<Value, TriggerError> {
+    let bytes = (ctx.random)().map_err(TriggerError::NoRandomness)?;
+    Ok(create::respond(event, &create::nonce(bytes))?)
+}
+
+fn handle_verify(event: &Event, ctx: &Context<'_>, line: &mut LogLine) -> Result<Value, TriggerError> {
+    let started = Instant::now();
+    let outcome = verify::verify(event, ctx.redeemer, started, ctx.budget);
+    let cause = match outcome.decision {
+        verify::VerifyDecision::NoVerdict { cause, .. } => Some(cause),
+        _ => None,
+    };
+    line.verify = Some(VerifyLog {
+        answer_correct: outcome.decision == verify::VerifyDecision::Correct,
+        cause,
+        answer_fp: outcome.answer_fp.clone(),
+        attempts: outcome.attempts,
+        probe: outcome.probe,
+        edge_error: outcome.error.clone(),
+        ms: started.elapsed().as_millis() as u64,
+    });
+    line.reason = Some(outcome.decision.reason().map(str::to_owned));
+    Ok(outcome.response()?)
+}
+
+/// [`handle`], then write the log line.
 pub fn handle_and_log(raw: Value, ctx: &Context<'_>) -> Result<Value, TriggerError> {
-    let (result, record) = handle(raw, ctx);
-    log::emit(&record);
+    let (result, line) = handle(raw, ctx);
+    log::emit(&line);
     result
 }

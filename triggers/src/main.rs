@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use handoff_triggers::create::NONCE_BYTES;
 use handoff_triggers::handler::{self, Context};
-use handoff_triggers::redeem::{self, HttpRedeemer, Redeemer};
+use handoff_triggers::log::{self, Start};
+use handoff_triggers::redeem::{self, HttpRedeemer, NoVerdict, Redeemer};
 use handoff_triggers::secrets::SecretStore;
-use handoff_triggers::{Config, TriggerError, log};
+use handoff_triggers::{Config, TriggerError};
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The invocation error the runtime reports (Cognito turns it into `UserLambdaValidationException` with the
 /// message): a stable type naming the reason code, and the error's outward message.
@@ -33,27 +34,26 @@ async fn main() -> Result<(), Error> {
         // Read a remote secret now, during init, so the first Verify does not spend its budget on it. A failure
         // here is not fatal: the first redeem reads it again.
         if let Err(e) = secret.current() {
-            log::emit(&json!({"level": "warn", "msg": "redeem secret not read at start", "error": e}));
+            log::start(&Start::SecretNotRead { error: &e });
         }
         Ok((config, secret))
     });
     let (redeemer, web_clients): (Option<Arc<dyn Redeemer>>, Arc<Vec<String>>) = match configured {
         Ok((config, secret)) => {
-            log::emit(&json!({
-                "level": "info",
-                "msg": "configured",
-                "edge_url": config.edge_url,
-                "web_client_ids": config.web_client_ids,
-                "secret_source": if matches!(config.redeem_secret, handoff_triggers::config::SecretSource::Value(_)) { "env" } else { "secretsmanager" },
-            }));
+            log::start(&Start::Configured {
+                edge_url: &config.edge_url,
+                web_client_ids: &config.web_client_ids,
+                secret_source: config.redeem_secret.kind(),
+            });
             let clients = Arc::new(config.web_client_ids.clone());
             (Some(Arc::new(HttpRedeemer::new(&config, secret))), clients)
         }
         Err(e) => {
             // Define and Verify fail with an error, reason `misconfigured`; nothing signs in.
-            log::emit(
-                &json!({"level": "error", "msg": "not configured", "error": e, "reason": "misconfigured"}),
-            );
+            log::start(&Start::NotConfigured {
+                error: &e,
+                reason: NoVerdict::Misconfigured.code(),
+            });
             (None, Arc::new(Vec::new()))
         }
     };

@@ -98,12 +98,13 @@ pub fn context(edge: Option<&FakeEdge>) -> Context<'_> {
     }
 }
 
-/// Handles `raw` with `edge`; the result and the log record as written.
+/// Handles `raw` with `edge`; the result and the log line as written.
 pub fn run_event(raw: Value, edge: Option<&FakeEdge>) -> (Result<Value, TriggerError>, Value) {
-    handle(raw, &context(edge))
+    let (result, line) = handle(raw, &context(edge));
+    (result, serde_json::from_str(&line.to_string()).unwrap())
 }
 
-/// Handles fixture `name` with `edge`; the result and the log record as written.
+/// Handles fixture `name` with `edge`; the result and the log line as written.
 pub fn run(name: &str, edge: Option<&FakeEdge>) -> (Result<Value, TriggerError>, Value) {
     run_event(event(name), edge)
 }
