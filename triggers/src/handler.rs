@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use lambda_runtime::Diagnostic;
 use serde_json::Value;
 
 use crate::create::{self, NONCE_BYTES};
@@ -34,6 +35,8 @@ pub enum TriggerError {
     NoRandomness(String),
     /// Verify could not get a verdict from the edge (down, failing, or set up wrong): no answer, not a wrong one.
     NoVerdict(NoVerdict),
+    /// The handler did not finish (it panicked); only the entry point reports it.
+    Unfinished(String),
 }
 
 impl TriggerError {
@@ -44,6 +47,7 @@ impl TriggerError {
             TriggerError::UnexpectedChallenge => "unexpected_challenge",
             TriggerError::NoRandomness(_) => "no_randomness",
             TriggerError::NoVerdict(kind) => kind.code(),
+            TriggerError::Unfinished(_) => "internal",
         }
     }
 }
@@ -65,11 +69,23 @@ impl std::fmt::Display for TriggerError {
                 "handoff: the link could not be checked, the verification service is misconfigured \
                  (misconfigured); the link was not used",
             ),
+            TriggerError::Unfinished(e) => write!(f, "the handler did not finish: {e}"),
         }
     }
 }
 
 impl std::error::Error for TriggerError {}
+
+/// The invocation error the runtime reports (Cognito turns it into `UserLambdaValidationException` with the
+/// message): a stable type naming the reason code, and the error's outward message.
+impl From<TriggerError> for Diagnostic {
+    fn from(e: TriggerError) -> Diagnostic {
+        Diagnostic {
+            error_type: format!("Handoff.{}", e.code()),
+            error_message: e.to_string(),
+        }
+    }
+}
 
 impl From<NoVerdict> for TriggerError {
     fn from(kind: NoVerdict) -> Self {
@@ -158,4 +174,22 @@ pub fn handle_and_log(raw: Value, ctx: &Context<'_>) -> Result<Value, TriggerErr
     let (result, line) = handle(raw, ctx);
     log::emit(&line);
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_reaches_the_runtime_as_its_reason_code_and_outward_message() {
+        let diagnostic = Diagnostic::from(TriggerError::NoVerdict(NoVerdict::Unavailable));
+        assert_eq!(diagnostic.error_type, "Handoff.unavailable");
+        assert!(diagnostic.error_message.contains("(unavailable)"));
+        let diagnostic = Diagnostic::from(TriggerError::Unfinished("task 1 panicked".into()));
+        assert_eq!(diagnostic.error_type, "Handoff.internal");
+        assert_eq!(
+            diagnostic.error_message,
+            "the handler did not finish: task 1 panicked"
+        );
+    }
 }
