@@ -40,9 +40,9 @@ impl fmt::Debug for SecretSource {
     }
 }
 
-/// The trigger's configuration. Every trigger needs it: Define refuses clients not in [`Config::web_client_ids`].
+/// The trigger's configuration. Every trigger needs it: Define refuses clients not in [`TriggerConfig::web_client_ids`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
+pub struct TriggerConfig {
     /// The edge's base URL, without a trailing slash.
     pub edge_url: String,
     /// Where the redeem secret comes from.
@@ -51,14 +51,14 @@ pub struct Config {
     pub web_client_ids: Vec<String>,
 }
 
-impl Config {
+impl TriggerConfig {
     /// Reads and checks the configuration from the process environment.
-    pub fn from_env() -> Result<Config, String> {
-        Config::from_lookup(|name| std::env::var(name).ok())
+    pub fn from_env() -> Result<TriggerConfig, String> {
+        TriggerConfig::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Reads and checks the configuration through `get` (the environment in production).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<TriggerConfig, String> {
         let edge_url = required(&get, EDGE_URL_VAR)?;
         let secret = match (setting(&get, SECRET_VAR), setting(&get, SECRET_ARN_VAR)) {
             (Some(_), Some(_)) => {
@@ -69,11 +69,15 @@ impl Config {
             (None, None) => return Err(format!("neither {SECRET_VAR} nor {SECRET_ARN_VAR} is set")),
         };
         let clients = required(&get, WEB_CLIENTS_VAR)?;
-        Config::new(&edge_url, secret, &clients)
+        TriggerConfig::new(&edge_url, secret, &clients)
     }
 
     /// Checks and builds a configuration.
-    pub fn new(edge_url: &str, redeem_secret: SecretSource, web_client_ids: &str) -> Result<Config, String> {
+    pub fn new(
+        edge_url: &str,
+        redeem_secret: SecretSource,
+        web_client_ids: &str,
+    ) -> Result<TriggerConfig, String> {
         let edge_url = edge_url.trim().trim_end_matches('/');
         check_url(EDGE_URL_VAR, edge_url)?;
         if let SecretSource::Value(value) = &redeem_secret
@@ -98,7 +102,7 @@ impl Config {
         }) {
             return Err(format!("{WEB_CLIENTS_VAR}: {bad:?} is not an app client id"));
         }
-        Ok(Config {
+        Ok(TriggerConfig {
             edge_url: edge_url.to_owned(),
             redeem_secret,
             web_client_ids,
@@ -196,7 +200,7 @@ mod tests {
             "http://[::1]:9000",
             "http://127.1.2.3",
         ] {
-            assert!(Config::new(ok, value("s"), "c1").is_ok(), "{ok}");
+            assert!(TriggerConfig::new(ok, value("s"), "c1").is_ok(), "{ok}");
         }
         for bad in [
             "http://edge.example",
@@ -213,14 +217,14 @@ mod tests {
             "https://edge.example/#x",
             "http://localhost\\@evil.example",
         ] {
-            assert!(Config::new(bad, value("s"), "c1").is_err(), "{bad}");
+            assert!(TriggerConfig::new(bad, value("s"), "c1").is_err(), "{bad}");
         }
     }
 
     #[test]
     fn reads_one_secret_source_and_the_client_list() {
         let env = lookup;
-        let config = Config::from_lookup(env(&[
+        let config = TriggerConfig::from_lookup(env(&[
             (EDGE_URL_VAR, "https://edge.example/"),
             (
                 SECRET_ARN_VAR,
@@ -238,29 +242,29 @@ mod tests {
         );
         assert_eq!(config.web_client_ids, ["web1", "web2"]);
 
-        let both = Config::from_lookup(env(&[
+        let both = TriggerConfig::from_lookup(env(&[
             (EDGE_URL_VAR, "https://edge.example"),
             (SECRET_VAR, "s"),
             (SECRET_ARN_VAR, "arn"),
             (WEB_CLIENTS_VAR, "web1"),
         ]));
         assert!(both.unwrap_err().contains("not both"));
-        let none = Config::from_lookup(env(&[
+        let none = TriggerConfig::from_lookup(env(&[
             (EDGE_URL_VAR, "https://edge.example"),
             (WEB_CLIENTS_VAR, "w"),
         ]));
         assert!(none.unwrap_err().contains("neither"));
         let no_clients =
-            Config::from_lookup(env(&[(EDGE_URL_VAR, "https://edge.example"), (SECRET_VAR, "s")]));
+            TriggerConfig::from_lookup(env(&[(EDGE_URL_VAR, "https://edge.example"), (SECRET_VAR, "s")]));
         assert!(no_clients.unwrap_err().contains(WEB_CLIENTS_VAR));
-        assert!(Config::new("https://edge.example", value("s"), " , ").is_err());
-        assert!(Config::new("https://edge.example", value("s"), "web/1").is_err());
-        assert!(Config::new("https://edge.example", value(" "), "web1").is_err());
+        assert!(TriggerConfig::new("https://edge.example", value("s"), " , ").is_err());
+        assert!(TriggerConfig::new("https://edge.example", value("s"), "web/1").is_err());
+        assert!(TriggerConfig::new("https://edge.example", value(" "), "web1").is_err());
     }
 
     #[test]
     fn debug_never_shows_the_secret() {
-        let config = Config::new("https://edge.example", value("topsecret"), "web1").unwrap();
+        let config = TriggerConfig::new("https://edge.example", value("topsecret"), "web1").unwrap();
         assert!(!format!("{config:?}").contains("topsecret"));
     }
 }

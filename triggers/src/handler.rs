@@ -151,7 +151,7 @@ fn handle_create(event: &Event, ctx: &Context<'_>) -> Result<Value, TriggerError
 
 fn handle_verify(event: &Event, ctx: &Context<'_>, line: &mut LogLine) -> Result<Value, TriggerError> {
     let started = Instant::now();
-    let outcome = verify::verify(event, ctx.redeemer, started, ctx.budget);
+    let outcome = verify::decide(event, ctx.redeemer, started, ctx.budget);
     let cause = match outcome.decision {
         verify::VerifyDecision::NoVerdict { cause, .. } => Some(cause),
         _ => None,

@@ -19,6 +19,6 @@ pub mod secrets;
 pub mod sigv4;
 pub mod verify;
 
-pub use config::Config;
+pub use config::TriggerConfig;
 pub use handler::{TriggerError, handle};
 pub use redeem::{RedeemError, Redeemer};

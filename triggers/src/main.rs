@@ -9,7 +9,7 @@ use handoff_triggers::handler::{self, Context};
 use handoff_triggers::log::{self, Start};
 use handoff_triggers::redeem::{self, HttpRedeemer, NoVerdict, Redeemer};
 use handoff_triggers::secrets::SecretStore;
-use handoff_triggers::{Config, TriggerError};
+use handoff_triggers::{TriggerConfig, TriggerError};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
@@ -38,7 +38,7 @@ struct Triggers {
 impl Triggers {
     /// Reads the configuration and the redeem secret once, and logs the outcome.
     fn from_env() -> Self {
-        let configured = Config::from_env().and_then(|config| {
+        let configured = TriggerConfig::from_env().and_then(|config| {
             let secret = SecretStore::new(&config.redeem_secret, |name| std::env::var(name).ok())?;
             // Read a remote secret now, during init, so the first Verify does not spend its budget on it. A
             // failure here is not fatal: the first redeem reads it again.

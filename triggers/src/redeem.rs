@@ -17,7 +17,7 @@ use handoff_core::Reason;
 use handoff_core::wire::{MAX_BODY_BYTES, REDEEM_PATH, RedeemAnswer, RedeemRequest};
 use ureq::Agent;
 
-use crate::Config;
+use crate::TriggerConfig;
 use crate::secrets::SecretStore;
 
 /// Total time a Verify may spend on the edge, retry included.
@@ -145,7 +145,7 @@ pub struct HttpRedeemer {
 
 impl HttpRedeemer {
     /// A client for the configured edge, presenting the secret from `secret`.
-    pub fn new(config: &Config, secret: SecretStore) -> Self {
+    pub fn new(config: &TriggerConfig, secret: SecretStore) -> Self {
         let agent = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)

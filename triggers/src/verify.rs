@@ -222,7 +222,7 @@ pub fn plan(event: &Event) -> Plan {
 
 /// Decides whether `event`'s answer is correct, asking `redeemer` (absent: not configured) with the time
 /// between `now` and `now + budget`.
-pub fn verify(event: &Event, redeemer: Option<&dyn Redeemer>, now: Instant, budget: Duration) -> Outcome {
+pub fn decide(event: &Event, redeemer: Option<&dyn Redeemer>, now: Instant, budget: Duration) -> Outcome {
     let answer_fp = match &event.request().challenge_answer {
         Some(Value::String(s)) => Some(fingerprint(s)),
         _ => None,

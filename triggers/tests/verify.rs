@@ -166,7 +166,7 @@ fn verify_decides_purely_over_the_redeemer() {
     let budget = Duration::from_secs(2);
     let decide = |answers| {
         let edge = FakeEdge::new(answers);
-        verify::verify(&event, Some(&edge), now, budget).decision
+        verify::decide(&event, Some(&edge), now, budget).decision
     };
     assert_eq!(decide(vec![Ok(RedeemAnswer::OK)]), VerifyDecision::Correct);
     assert_eq!(
@@ -181,7 +181,7 @@ fn verify_decides_purely_over_the_redeemer() {
         }
     );
     assert_eq!(
-        verify::verify(&event, None, now, budget).decision,
+        verify::decide(&event, None, now, budget).decision,
         VerifyDecision::NoVerdict {
             kind: NoVerdict::Misconfigured,
             cause: "not_configured"
