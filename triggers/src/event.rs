@@ -130,13 +130,18 @@ impl Event {
             .as_ref()?
             .get(handoff_core::wire::BINDING_METADATA_KEY)?
             .as_str()?;
-        let shaped = !value.is_empty()
-            && value.len() <= 1024
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
-        shaped.then_some(value)
+        base64url_dotted(value, 1024).then_some(value)
     }
+}
+
+/// Whether `value` is non-empty, at most `max_len` bytes, and base64url and dots only (what a JWS compact token
+/// or a binding can be; its JSON encoding is itself, byte for byte).
+pub fn base64url_dotted(value: &str, max_len: usize) -> bool {
+    !value.is_empty()
+        && value.len() <= max_len
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
 fn non_empty(value: Option<&str>) -> Option<&str> {

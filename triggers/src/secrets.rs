@@ -8,7 +8,7 @@
 //! `AWS_ENDPOINT_URL` (the AWS SDKs' variables; the local stack points them at its emulator), else
 //! `https://secretsmanager.<region>.amazonaws.com`.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -55,10 +55,7 @@ impl SecretStore {
             Source::Value(value) => return Ok(value.clone()),
             Source::Remote(remote) => remote,
         };
-        let mut cached = self
-            .cached
-            .lock()
-            .map_err(|_| "secret cache poisoned".to_owned())?;
+        let mut cached = self.cache()?;
         if let Some((value, _)) = cached.as_ref() {
             return Ok(value.clone());
         }
@@ -73,10 +70,7 @@ impl SecretStore {
         let Source::Remote(remote) = &self.source else {
             return Ok(false);
         };
-        let mut cached = self
-            .cached
-            .lock()
-            .map_err(|_| "secret cache poisoned".to_owned())?;
+        let mut cached = self.cache()?;
         if let Some((_, at)) = cached.as_ref()
             && at.elapsed() < REFRESH_INTERVAL
         {
@@ -86,6 +80,11 @@ impl SecretStore {
         let changed = cached.as_ref().is_none_or(|(old, _)| *old != value);
         *cached = Some((value, Instant::now()));
         Ok(changed)
+    }
+
+    /// The last value read and when, locked.
+    fn cache(&self) -> Result<MutexGuard<'_, Option<(String, Instant)>>, String> {
+        self.cached.lock().map_err(|_| "secret cache poisoned".to_owned())
     }
 }
 

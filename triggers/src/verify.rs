@@ -50,7 +50,7 @@ use handoff_core::{Reason, fingerprint};
 use serde_json::{Value, json};
 
 use crate::create::NONCE_PARAM;
-use crate::event::Event;
+use crate::event::{Event, base64url_dotted};
 use crate::redeem::{self, NoVerdict, Redeemer};
 
 /// Longest answer sent to the edge; the edge rejects longer tokens anyway.
@@ -152,11 +152,7 @@ impl Plan {
 /// Whether `answer` can be a JWS compact token: non-empty, at most [`MAX_ANSWER_BYTES`], base64url and dots
 /// only (so its JSON encoding is itself, byte for byte).
 pub fn token_shaped(answer: &str) -> bool {
-    !answer.is_empty()
-        && answer.len() <= MAX_ANSWER_BYTES
-        && answer
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+    base64url_dotted(answer, MAX_ANSWER_BYTES)
 }
 
 /// What to ask the edge for `event` (pure).
