@@ -152,21 +152,22 @@ fn handle_create(event: &Event, ctx: &Context<'_>) -> Result<Value, TriggerError
 fn handle_verify(event: &Event, ctx: &Context<'_>, line: &mut LogLine) -> Result<Value, TriggerError> {
     let started = Instant::now();
     let outcome = verify::decide(event, ctx.redeemer, started, ctx.budget);
+    let response = outcome.response();
     let cause = match outcome.decision {
         verify::VerifyDecision::NoVerdict { cause, .. } => Some(cause),
         _ => None,
     };
+    line.reason = Some(outcome.decision.reason().map(str::to_owned));
     line.verify = Some(VerifyLog {
         answer_correct: outcome.decision == verify::VerifyDecision::Correct,
         cause,
-        answer_fp: outcome.answer_fp.clone(),
+        answer_fp: outcome.answer_fp,
         attempts: outcome.attempts,
         probe: outcome.probe,
-        edge_error: outcome.error.clone(),
+        edge_error: outcome.error,
         ms: started.elapsed().as_millis() as u64,
     });
-    line.reason = Some(outcome.decision.reason().map(str::to_owned));
-    Ok(outcome.response()?)
+    Ok(response?)
 }
 
 /// [`handle`], then write the log line.
