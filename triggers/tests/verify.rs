@@ -10,7 +10,7 @@ use handoff_core::Reason;
 use handoff_core::wire::RedeemAnswer;
 use handoff_triggers::RedeemError;
 use handoff_triggers::handler::TriggerError;
-use handoff_triggers::redeem::NoVerdict;
+use handoff_triggers::redeem::{self, NoVerdict};
 use handoff_triggers::verify::{self, VerifyDecision};
 use serde_json::Value;
 
@@ -156,6 +156,18 @@ fn verify_retries_at_most_once_then_fails_with_unavailable() {
     assert_eq!(record["reason"], "unavailable");
     assert_eq!(record["cause"], "edge_unreachable");
     assert_eq!(record["attempts"], 2);
+}
+
+#[test]
+fn a_connection_error_is_not_retried_once_the_budget_is_nearly_spent() {
+    let request = verify::plan(&parsed(event("verify.json"))).request().clone();
+    let refused = || Err(RedeemError::Connect("refused".into()));
+    let edge = FakeEdge::new(vec![refused(), Ok(RedeemAnswer::OK)]);
+    let asked = redeem::ask(&edge, &request, Instant::now() + Duration::from_millis(50));
+    assert_eq!((asked.answer, asked.attempts), (refused(), 1));
+    let edge = FakeEdge::new(vec![refused(), Ok(RedeemAnswer::OK)]);
+    let asked = redeem::ask(&edge, &request, Instant::now() + redeem::BUDGET);
+    assert_eq!((asked.answer, asked.attempts), (Ok(RedeemAnswer::OK), 2));
 }
 
 #[test]
