@@ -7,18 +7,29 @@
 // the committed config (only its placeholders may be wrong), on a filled copy (must pass) and on the local dev
 // config (must fail).
 
-import { resolve, dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/**
+ * The worker's settings, read from the one table of them in edge/src/config.rs (`Setting::var("NAME",
+ * Need::...)` and `Setting::secret("NAME")`; a test there checks this finds every entry): `{ name, kind, need }`.
+ */
+export function settings(source = readFileSync(join(ROOT, 'edge', 'src', 'config.rs'), 'utf8')) {
+  const code = source.slice(0, source.indexOf('#[cfg(test)]'));
+  const found = [...code.matchAll(/Setting::(var|secret)\(\s*"([A-Z0-9_]+)"(?:,\s*Need::(\w+))?\s*\)/g)]
+    .map(([, kind, name, need]) => ({ name, kind, need: need ?? 'Required' }));
+  if (found.length === 0) throw new Error('no Setting found in edge/src/config.rs');
+  return found;
+}
+
+const SETTINGS = settings();
 /** Secrets the worker cannot run without. */
-export const REQUIRED_SECRETS = ['SIGNING_JWKS', 'REDEEM_SECRETS'];
-/** Variables the worker reads (secrets aside); each must be set in the environment itself. */
-export const REQUIRED_VARS = [
-  'ISSUER', 'WEB_ORIGIN', 'LANDING_PATH', 'AUDIENCES', 'MOBILE_CLIENT_IDS', 'COGNITO_ISSUER', 'COGNITO_JWKS_URL',
-  'REDIRECT_ALLOWLIST', 'TOKEN_TTL_SECS', 'RATE_ISSUES_PER_MINUTE', 'RATE_MAX_LIVE_TOKENS',
-];
+export const REQUIRED_SECRETS = SETTINGS.filter((s) => s.kind === 'secret').map((s) => s.name);
+/** Variables a production environment must set itself (secrets aside): required ones, and those it states. */
+export const REQUIRED_VARS = SETTINGS.filter((s) => s.kind === 'var' && s.need !== 'Optional').map((s) => s.name);
 const URL_VARS = ['ISSUER', 'WEB_ORIGIN', 'COGNITO_ISSUER', 'COGNITO_JWKS_URL'];
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0)$/i;
 // A Cognito user pool id: `<region>_<9 or more letters/digits>`.

@@ -1,6 +1,10 @@
 //! The worker's configuration: `[vars]` and secrets from the environment, parsed and checked once. Any bad
 //! value makes the worker answer `misconfigured` (500) with a generic message; the details (which variable,
 //! never a secret's value) go to the logs only.
+//!
+//! [`SETTINGS`] is the one list of configuration names: the reader takes every name from it (vars with
+//! `env.var`, secrets with `env.secret`), so do its error messages, a test checks the README and
+//! `wrangler.toml` against it, and `edge/scripts/check-config.mjs` reads it from this file.
 
 use handoff_core::{AccessPolicy, KeySet, Policy, Secret, check_allowlist_entry};
 
@@ -17,6 +21,114 @@ pub const DEFAULT_MAX_LIVE_TOKENS: u32 = 3;
 pub const MAX_REDEEM_SECRETS: usize = 2;
 /// Shortest redeem secret accepted (placeholders and typos fail loudly).
 pub const MIN_REDEEM_SECRET_LEN: usize = 16;
+
+/// Where a setting comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A variable (`[vars]` in `wrangler.toml`).
+    Var,
+    /// A secret (`wrangler secret put`; locally `edge/.dev.vars`): never echoed, not even in an error.
+    Secret,
+}
+
+/// What a deployment must do about a setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Without it the worker answers `misconfigured`.
+    Required,
+    /// It has a default, but a production environment states it (`check-config.mjs` says so when it does not).
+    Stated,
+    /// It has a default and may be left out.
+    Optional,
+}
+
+/// One configuration name the worker reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting {
+    /// The name in the environment.
+    pub name: &'static str,
+    /// Variable or secret.
+    pub kind: Kind,
+    /// Whether a deployment must set it.
+    pub need: Need,
+}
+
+impl Setting {
+    const fn var(name: &'static str, need: Need) -> Self {
+        Setting {
+            name,
+            kind: Kind::Var,
+            need,
+        }
+    }
+
+    const fn secret(name: &'static str) -> Self {
+        Setting {
+            name,
+            kind: Kind::Secret,
+            need: Need::Required,
+        }
+    }
+}
+
+impl std::fmt::Display for Setting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// The edge's own public URL, the `iss` of minted tokens.
+pub const ISSUER: Setting = Setting::var("ISSUER", Need::Required);
+/// The web app's origin.
+pub const WEB_ORIGIN: Setting = Setting::var("WEB_ORIGIN", Need::Required);
+/// The landing page's path on the web origin.
+pub const LANDING_PATH: Setting = Setting::var("LANDING_PATH", Need::Required);
+/// The web app client ids.
+pub const AUDIENCES: Setting = Setting::var("AUDIENCES", Need::Required);
+/// The app clients whose access tokens may ask for links.
+pub const MOBILE_CLIENT_IDS: Setting = Setting::var("MOBILE_CLIENT_IDS", Need::Required);
+/// The user pool's issuer.
+pub const COGNITO_ISSUER: Setting = Setting::var("COGNITO_ISSUER", Need::Required);
+/// The user pool's JWK Set.
+pub const COGNITO_JWKS_URL: Setting = Setting::var("COGNITO_JWKS_URL", Need::Required);
+/// Cognito's API for the revocation check.
+pub const COGNITO_ENDPOINT: Setting = Setting::var("COGNITO_ENDPOINT", Need::Optional);
+/// `getuser` or `off`.
+pub const REVOCATION_CHECK: Setting = Setting::var("REVOCATION_CHECK", Need::Optional);
+/// `asn`, `ip` or `off`.
+pub const CONTEXT_BINDING: Setting = Setting::var("CONTEXT_BINDING", Need::Optional);
+/// Allowed redirect path prefixes.
+pub const REDIRECT_ALLOWLIST: Setting = Setting::var("REDIRECT_ALLOWLIST", Need::Stated);
+/// Token lifetime in seconds.
+pub const TOKEN_TTL_SECS: Setting = Setting::var("TOKEN_TTL_SECS", Need::Stated);
+/// Issues per user per minute.
+pub const RATE_ISSUES_PER_MINUTE: Setting = Setting::var("RATE_ISSUES_PER_MINUTE", Need::Stated);
+/// Live tokens per user.
+pub const RATE_MAX_LIVE_TOKENS: Setting = Setting::var("RATE_MAX_LIVE_TOKENS", Need::Stated);
+/// The private JWK Set the edge signs with.
+pub const SIGNING_JWKS: Setting = Setting::secret("SIGNING_JWKS");
+/// The secrets the Verify trigger presents.
+pub const REDEEM_SECRETS: Setting = Setting::secret("REDEEM_SECRETS");
+
+/// Every setting the worker reads.
+pub const SETTINGS: [Setting; 16] = [
+    ISSUER,
+    WEB_ORIGIN,
+    LANDING_PATH,
+    AUDIENCES,
+    MOBILE_CLIENT_IDS,
+    COGNITO_ISSUER,
+    COGNITO_JWKS_URL,
+    COGNITO_ENDPOINT,
+    REVOCATION_CHECK,
+    CONTEXT_BINDING,
+    REDIRECT_ALLOWLIST,
+    TOKEN_TTL_SECS,
+    RATE_ISSUES_PER_MINUTE,
+    RATE_MAX_LIVE_TOKENS,
+    SIGNING_JWKS,
+    REDEEM_SECRETS,
+];
 
 /// A configuration problem, for the logs. Names the variable; never contains a secret's value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +216,7 @@ fn list(value: &str) -> Vec<String> {
 /// An `https://` URL, or `http://` to a loopback host (local stacks); never with user information
 /// (`http://127.0.0.1:@evil.example` is a request to evil.example), and with a real host name, so an unfilled
 /// placeholder such as `https://cognito-idp.<region>.amazonaws.com/<user-pool-id>` is refused.
-fn http_url(name: &str, value: &str) -> Result<(), ConfigError> {
+fn http_url(name: Setting, value: &str) -> Result<(), ConfigError> {
     let refuse = |why: &str| bad(format!("{name} {why}"));
     let Some((scheme, rest)) = value.split_once("://") else {
         return refuse("must be an https:// URL");
@@ -149,7 +261,7 @@ fn http_url(name: &str, value: &str) -> Result<(), ConfigError> {
 }
 
 fn number<T: std::str::FromStr + PartialOrd + Copy>(
-    name: &str,
+    name: Setting,
     value: Option<String>,
     default: T,
     range: std::ops::RangeInclusive<T>,
@@ -168,39 +280,45 @@ fn number<T: std::str::FromStr + PartialOrd + Copy>(
 }
 
 impl Config {
-    /// Reads every variable through `get` (vars and secrets alike) and checks it.
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let required = |name: &str| match get(name) {
+    /// Reads every setting through `get` and checks it.
+    pub fn from_lookup(get: impl Fn(Setting) -> Option<String>) -> Result<Config, ConfigError> {
+        let required = |name: Setting| match get(name) {
             Some(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
             _ => bad(format!("{name} is not set")),
         };
-        let issuer = required("ISSUER")?;
-        http_url("ISSUER", &issuer)?;
-        let web_origin = required("WEB_ORIGIN")?;
-        http_url("WEB_ORIGIN", &web_origin)?;
+        let issuer = required(ISSUER)?;
+        http_url(ISSUER, &issuer)?;
+        let web_origin = required(WEB_ORIGIN)?;
+        http_url(WEB_ORIGIN, &web_origin)?;
         let after_scheme = web_origin.split_once("://").map_or("", |(_, rest)| rest);
         if after_scheme.contains(['/', '?', '#']) {
-            return bad("WEB_ORIGIN must be an origin (scheme, host, port), without a path");
+            return bad(format!(
+                "{WEB_ORIGIN} must be an origin (scheme, host, port), without a path"
+            ));
         }
-        let landing_path = required("LANDING_PATH")?;
+        let landing_path = required(LANDING_PATH)?;
         if !landing_path.starts_with('/')
             || landing_path.starts_with("//")
             || landing_path.contains(['#', '?'])
         {
-            return bad("LANDING_PATH must be an absolute path without query or fragment");
+            return bad(format!(
+                "{LANDING_PATH} must be an absolute path without query or fragment"
+            ));
         }
-        let audiences = list(&required("AUDIENCES")?);
-        let mobile_client_ids = list(&required("MOBILE_CLIENT_IDS")?);
+        let audiences = list(&required(AUDIENCES)?);
+        let mobile_client_ids = list(&required(MOBILE_CLIENT_IDS)?);
         if audiences.is_empty() || mobile_client_ids.is_empty() {
-            return bad("AUDIENCES and MOBILE_CLIENT_IDS need at least one client id each");
+            return bad(format!(
+                "{AUDIENCES} and {MOBILE_CLIENT_IDS} need at least one client id each"
+            ));
         }
-        let cognito_issuer = required("COGNITO_ISSUER")?;
-        http_url("COGNITO_ISSUER", &cognito_issuer)?;
-        let cognito_jwks_url = required("COGNITO_JWKS_URL")?;
-        http_url("COGNITO_JWKS_URL", &cognito_jwks_url)?;
-        let revocation_endpoint = match get("REVOCATION_CHECK").as_deref().map(str::trim) {
+        let cognito_issuer = required(COGNITO_ISSUER)?;
+        http_url(COGNITO_ISSUER, &cognito_issuer)?;
+        let cognito_jwks_url = required(COGNITO_JWKS_URL)?;
+        http_url(COGNITO_JWKS_URL, &cognito_jwks_url)?;
+        let revocation_endpoint = match get(REVOCATION_CHECK).as_deref().map(str::trim) {
             None | Some("") | Some("getuser") => {
-                let endpoint = match get("COGNITO_ENDPOINT").filter(|e| !e.trim().is_empty()) {
+                let endpoint = match get(COGNITO_ENDPOINT).filter(|e| !e.trim().is_empty()) {
                     Some(endpoint) => endpoint.trim().to_owned(),
                     None => {
                         let host = cognito_issuer
@@ -210,52 +328,52 @@ impl Config {
                         format!("https://{host}/")
                     }
                 };
-                http_url("COGNITO_ENDPOINT", &endpoint)?;
+                http_url(COGNITO_ENDPOINT, &endpoint)?;
                 Some(endpoint)
             }
             Some("off") => None,
-            Some(_) => return bad("REVOCATION_CHECK must be getuser or off"),
+            Some(_) => return bad(format!("{REVOCATION_CHECK} must be getuser or off")),
         };
-        let redirect_allowlist = list(&get("REDIRECT_ALLOWLIST").unwrap_or_default());
+        let redirect_allowlist = list(&get(REDIRECT_ALLOWLIST).unwrap_or_default());
         if let Some(entry) = redirect_allowlist
             .iter()
             .find(|e| check_allowlist_entry(e).is_err())
         {
             return bad(format!(
-                "REDIRECT_ALLOWLIST entry {entry:?} is not a plain absolute path"
+                "{REDIRECT_ALLOWLIST} entry {entry:?} is not a plain absolute path"
             ));
         }
         let token_ttl = number(
-            "TOKEN_TTL_SECS",
-            get("TOKEN_TTL_SECS"),
+            TOKEN_TTL_SECS,
+            get(TOKEN_TTL_SECS),
             DEFAULT_TTL_SECS,
             1..=handoff_core::HARD_MAX_TTL_SECS,
         )?;
         let limits = Limits {
             issues_per_minute: number(
-                "RATE_ISSUES_PER_MINUTE",
-                get("RATE_ISSUES_PER_MINUTE"),
+                RATE_ISSUES_PER_MINUTE,
+                get(RATE_ISSUES_PER_MINUTE),
                 DEFAULT_ISSUES_PER_MINUTE,
                 1..=10_000,
             )?,
             max_live_tokens: number(
-                "RATE_MAX_LIVE_TOKENS",
-                get("RATE_MAX_LIVE_TOKENS"),
+                RATE_MAX_LIVE_TOKENS,
+                get(RATE_MAX_LIVE_TOKENS),
                 DEFAULT_MAX_LIVE_TOKENS,
                 1..=10_000,
             )?,
         };
         // Secrets: never echo their content, not even in a parse error.
-        let signing_keys = KeySet::from_jwks(&required("SIGNING_JWKS")?)
-            .map_err(|_| ConfigError("SIGNING_JWKS is not a valid JWK Set".into()))?;
+        let signing_keys = KeySet::from_jwks(&required(SIGNING_JWKS)?)
+            .map_err(|_| ConfigError(format!("{SIGNING_JWKS} is not a valid JWK Set")))?;
         if signing_keys.signing_key().is_none() {
-            return bad("SIGNING_JWKS has no private key to sign with");
+            return bad(format!("{SIGNING_JWKS} has no private key to sign with"));
         }
-        let context_binding = match get("CONTEXT_BINDING") {
+        let context_binding = match get(CONTEXT_BINDING) {
             None => BindingPolicy::Asn,
             Some(text) if text.trim().is_empty() => BindingPolicy::Asn,
             Some(text) => BindingPolicy::parse(&text)
-                .ok_or(ConfigError("CONTEXT_BINDING must be off, asn or ip".into()))?,
+                .ok_or(ConfigError(format!("{CONTEXT_BINDING} must be off, asn or ip")))?,
         };
         // The active signer first, then the other private keys (bindings minted by an instance not yet rotated).
         let mut binding_keys: Vec<(String, [u8; 32])> = Vec::new();
@@ -270,13 +388,13 @@ impl Config {
                 }
             }
         }
-        let redeem_secrets: Vec<Secret> = list(&required("REDEEM_SECRETS")?)
+        let redeem_secrets: Vec<Secret> = list(&required(REDEEM_SECRETS)?)
             .into_iter()
             .map(|s| Secret::new(s.into_bytes()))
             .collect();
         if redeem_secrets.len() > MAX_REDEEM_SECRETS {
             return bad(format!(
-                "REDEEM_SECRETS holds more than {MAX_REDEEM_SECRETS} secrets"
+                "{REDEEM_SECRETS} holds more than {MAX_REDEEM_SECRETS} secrets"
             ));
         }
         if redeem_secrets
@@ -284,13 +402,15 @@ impl Config {
             .any(|s| s.expose().len() < MIN_REDEEM_SECRET_LEN)
         {
             return bad(format!(
-                "every REDEEM_SECRETS entry needs at least {MIN_REDEEM_SECRET_LEN} characters"
+                "every {REDEEM_SECRETS} entry needs at least {MIN_REDEEM_SECRET_LEN} characters"
             ));
         }
         // A secret the Authorization header cannot carry (RFC 6750 token68) could never be presented.
         let token68 = |b: &u8| b.is_ascii_alphanumeric() || b"-._~+/=".contains(b);
         if redeem_secrets.iter().any(|s| !s.expose().iter().all(token68)) {
-            return bad("REDEEM_SECRETS entries may use only letters, digits and -._~+/=");
+            return bad(format!(
+                "{REDEEM_SECRETS} entries may use only letters, digits and -._~+/="
+            ));
         }
 
         let policy = Policy {
@@ -357,7 +477,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn load(vars: &HashMap<&'static str, String>) -> Result<Config, ConfigError> {
-        Config::from_lookup(|name| vars.get(name).cloned())
+        Config::from_lookup(|setting| vars.get(setting.name).cloned())
     }
 
     #[test]
@@ -383,9 +503,7 @@ pub(crate) mod tests {
         let from = |extra: &[(&'static str, &str)]| {
             let mut v = vars();
             v.extend(extra.iter().map(|(k, x)| (*k, x.to_string())));
-            Config::from_lookup(|name| v.get(name).cloned())
-                .unwrap()
-                .revocation_endpoint
+            load(&v).unwrap().revocation_endpoint
         };
         assert_eq!(
             from(&[]).as_deref(),
@@ -451,13 +569,107 @@ pub(crate) mod tests {
             vars.insert(name, value.to_string());
             let err = load(&vars).expect_err(name);
             assert!(err.0.contains(name), "{name}: {err}");
-            if matches!(*name, "SIGNING_JWKS" | "REDEEM_SECRETS") {
+            if SETTINGS.iter().any(|s| s.name == *name && s.kind == Kind::Secret) {
                 assert!(!err.0.contains(value), "{name}: the error echoes the secret");
             }
         }
         let mut missing = vars();
         missing.remove("REDEEM_SECRETS");
         assert!(load(&missing).is_err());
+    }
+
+    #[test]
+    fn the_reader_reads_exactly_the_settings_of_the_table_and_requires_those_it_says() {
+        let asked = std::cell::RefCell::new(Vec::new());
+        let vars = vars();
+        Config::from_lookup(|setting| {
+            asked.borrow_mut().push(setting);
+            vars.get(setting.name).cloned()
+        })
+        .unwrap();
+        let mut asked = asked.into_inner();
+        asked.sort_by_key(|s| s.name);
+        asked.dedup();
+        let mut table = SETTINGS.to_vec();
+        table.sort_by_key(|s| s.name);
+        assert_eq!(asked, table, "read but not listed, or listed but never read");
+        table.dedup_by_key(|s| s.name);
+        assert_eq!(table.len(), SETTINGS.len(), "a name listed twice");
+        for setting in SETTINGS {
+            let mut without = vars.clone();
+            without.remove(setting.name);
+            assert_eq!(
+                load(&without).is_err(),
+                setting.need == Need::Required,
+                "{setting} is {:?}",
+                setting.need
+            );
+        }
+    }
+
+    /// The lines of `text` from the one starting with `from` up to the next one starting with `to`.
+    fn section<'t>(text: &'t str, from: &str, to: &str) -> Vec<&'t str> {
+        let mut lines = text.lines().skip_while(|l| !l.starts_with(from));
+        let head = lines.next().into_iter();
+        head.chain(lines.take_while(|l| !l.starts_with(to))).collect()
+    }
+
+    /// The pieces of `text` between pairs of `quote`, sorted.
+    fn quoted(text: &str, quote: char) -> Vec<String> {
+        let mut pieces: Vec<String> = text.split(quote).skip(1).step_by(2).map(str::to_owned).collect();
+        pieces.sort();
+        pieces
+    }
+
+    fn table_names(kind: Option<Kind>) -> Vec<String> {
+        let names = SETTINGS.iter().filter(|s| kind.is_none_or(|k| s.kind == k));
+        quoted(&names.map(|s| format!("`{}`", s.name)).collect::<String>(), '`')
+    }
+
+    #[test]
+    fn the_readme_and_wrangler_toml_name_exactly_the_settings_of_the_table() {
+        let readme = include_str!("../../README.md");
+        // The README's edge table: `| `NAME`, `NAME` | meaning |`, secrets as `| secret `NAME` | meaning |`.
+        let rows = section(readme, "Edge (`edge/wrangler.toml`", "Trigger Lambda");
+        let first_cells = |prefix: &str| -> String {
+            let rows = rows.iter().filter_map(|row| row.strip_prefix(prefix));
+            rows.filter_map(|row| row.split(" |").next()).collect()
+        };
+        assert_eq!(quoted(&first_cells("| "), '`'), table_names(None), "README.md");
+        assert_eq!(
+            quoted(&first_cells("| secret "), '`'),
+            table_names(Some(Kind::Secret)),
+            "README.md"
+        );
+
+        let toml = include_str!("../wrangler.toml");
+        let vars = table_names(Some(Kind::Var));
+        for vars_section in ["[vars]", "[env.production.vars]"] {
+            for line in section(toml, vars_section, "[").into_iter().skip(1) {
+                let Some((name, _)) = line.split_once(" = ") else {
+                    continue;
+                };
+                assert!(
+                    vars.contains(&name.to_owned()),
+                    "{vars_section} sets {name}: the worker reads no such var"
+                );
+            }
+        }
+        let secrets = section(toml, "[env.production.secrets]", "[").concat();
+        assert_eq!(
+            quoted(&secrets, '"'),
+            table_names(Some(Kind::Secret)),
+            "[env.production.secrets]"
+        );
+    }
+
+    #[test]
+    fn check_config_mjs_can_read_the_table() {
+        // check-config.mjs finds each setting by its constructor call in this file (before the tests).
+        let source = include_str!("config.rs");
+        let code = &source[..source.find("#[cfg(test)]").unwrap()];
+        let calls = code.matches("Setting::var(\"").count() + code.matches("Setting::secret(\"").count();
+        assert_eq!(calls, SETTINGS.len());
     }
 
     #[test]

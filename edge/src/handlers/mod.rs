@@ -19,7 +19,7 @@ use handoff_core::{AccessClaims, Reason, verify_access_token_async};
 use worker::{Env, Request, Response};
 
 use crate::cognito_jwks::pool_keys;
-use crate::config::Config;
+use crate::config::{Config, Kind, Setting};
 use crate::context::Context;
 use crate::durable::LedgerStub;
 use crate::error::ApiError;
@@ -28,26 +28,6 @@ use crate::http;
 use crate::log::{LogLine, Note};
 use crate::request::{self, Route};
 use crate::webcrypto::WebCrypto;
-
-/// Variables and secrets the configuration reads.
-const CONFIG_NAMES: &[&str] = &[
-    "ISSUER",
-    "WEB_ORIGIN",
-    "LANDING_PATH",
-    "AUDIENCES",
-    "MOBILE_CLIENT_IDS",
-    "COGNITO_ISSUER",
-    "COGNITO_JWKS_URL",
-    "COGNITO_ENDPOINT",
-    "REVOCATION_CHECK",
-    "CONTEXT_BINDING",
-    "REDIRECT_ALLOWLIST",
-    "TOKEN_TTL_SECS",
-    "RATE_ISSUES_PER_MINUTE",
-    "RATE_MAX_LIVE_TOKENS",
-    "SIGNING_JWKS",
-    "REDEEM_SECRETS",
-];
 
 thread_local! {
     // The environment of an isolate does not change: parse it once. Failures are not cached, so a fixed
@@ -59,9 +39,12 @@ fn config(env: &Env) -> Result<Rc<Config>, String> {
     if let Some(config) = CONFIG.with_borrow(Clone::clone) {
         return Ok(config);
     }
-    let lookup = |name: &str| {
-        debug_assert!(CONFIG_NAMES.contains(&name));
-        env.var(name).ok().map(|v| v.to_string())
+    let lookup = |setting: Setting| {
+        let value = match setting.kind {
+            Kind::Var => env.var(setting.name),
+            Kind::Secret => env.secret(setting.name),
+        };
+        value.ok().map(|v| v.to_string())
     };
     let config = Rc::new(Config::from_lookup(lookup).map_err(|e| e.to_string())?);
     CONFIG.with_borrow_mut(|c| *c = Some(config.clone()));
