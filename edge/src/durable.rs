@@ -11,7 +11,7 @@ use worker::{DurableObject, Env, Request, Response, Result, State, durable_objec
 
 use crate::context::{BindingPolicy, Context};
 use crate::error::ApiError;
-use crate::ledger::{self, LedgerRequest, LedgerResponse, Limits, RedeemOutcome, Seen};
+use crate::ledger::{LedgerRequest, LedgerResponse, LedgerState, Limits, RedeemOutcome, Seen};
 
 /// The storage key of the user's ledger (one small JSON document).
 const STATE_KEY: &str = "ledger";
@@ -24,7 +24,7 @@ fn now_secs() -> u64 {
     worker::Date::now().as_millis() / 1000
 }
 
-/// One user's ledger object.
+/// One user's ledger object (the class name `Ledger` is deployed: `wrangler.toml` binds and migrates it).
 #[durable_object]
 pub struct Ledger {
     state: State,
@@ -33,20 +33,20 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    async fn load(&self) -> Result<ledger::Ledger> {
+    async fn load(&self) -> Result<LedgerState> {
         match self.state.storage().get::<String>(STATE_KEY).await? {
             Some(text) => serde_json::from_str(&text).map_err(|e| worker::Error::RustError(e.to_string())),
-            None => Ok(ledger::Ledger::default()),
+            None => Ok(LedgerState::default()),
         }
     }
 
-    async fn store(&self, ledger: &ledger::Ledger) -> Result<()> {
+    async fn store(&self, ledger: &LedgerState) -> Result<()> {
         let text = serde_json::to_string(ledger).map_err(|e| worker::Error::RustError(e.to_string()))?;
         self.state.storage().put(STATE_KEY, text).await
     }
 
     /// Makes sure an alarm will clean up after the entries just written.
-    async fn schedule_cleanup(&self, ledger: &ledger::Ledger, now: u64) -> Result<()> {
+    async fn schedule_cleanup(&self, ledger: &LedgerState, now: u64) -> Result<()> {
         if self.alarm_pending.get() {
             return Ok(());
         }

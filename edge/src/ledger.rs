@@ -79,9 +79,9 @@ pub enum Seen {
     Context(Context, BindingPolicy),
 }
 
-/// One user's ledger.
+/// One user's ledger: what the `Ledger` Durable Object (`durable.rs`) stores and applies requests to.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Ledger {
+pub struct LedgerState {
     /// Recorded tokens by `jti`.
     pub tokens: BTreeMap<String, Entry>,
     /// Issue times (Unix seconds) within the last [`WINDOW_SECS`].
@@ -206,7 +206,7 @@ impl RedeemOutcome {
     }
 }
 
-impl Ledger {
+impl LedgerState {
     /// Applies one request. Returns the answer and whether the ledger changed (so an unchanged one is not
     /// written back).
     pub fn apply(&mut self, request: &LedgerRequest) -> (LedgerResponse, bool) {
@@ -391,7 +391,7 @@ mod tests {
 
     #[test]
     fn issue_then_redeem_burns_once_and_is_idempotent_per_nonce() {
-        let mut ledger = Ledger::default();
+        let mut ledger = LedgerState::default();
         ledger.issue(&jti(1), NOW + 60, NOW, LIMITS).unwrap();
         let (a, b) = (nonce_digest("nonce-a"), nonce_digest("nonce-b"));
         assert_eq!(ledger.redeem(&jti(1), &a, NOW + 1), RedeemOutcome::Burned);
@@ -415,7 +415,7 @@ mod tests {
             ip: "198.51.100.4".into(),
             asn: Some(64501),
         };
-        let mut ledger = Ledger::default();
+        let mut ledger = LedgerState::default();
         ledger
             .issue_with(&jti(1), NOW + 60, NOW, LIMITS, Some(phone.clone()))
             .unwrap();
@@ -462,7 +462,7 @@ mod tests {
 
     #[test]
     fn apply_reports_changes_only_when_state_changed() {
-        let mut ledger = Ledger::default();
+        let mut ledger = LedgerState::default();
         let issue = LedgerRequest::Issue {
             jti: jti(1),
             exp: NOW + 60,
@@ -504,7 +504,7 @@ mod tests {
 
     #[test]
     fn the_issue_rate_is_limited_per_minute_with_a_retry_after() {
-        let mut ledger = Ledger::default();
+        let mut ledger = LedgerState::default();
         let limits = Limits {
             issues_per_minute: 5,
             max_live_tokens: 100,
@@ -524,7 +524,7 @@ mod tests {
 
     #[test]
     fn live_tokens_are_limited_and_burned_or_revoked_ones_do_not_count() {
-        let mut ledger = Ledger::default();
+        let mut ledger = LedgerState::default();
         let limits = Limits {
             issues_per_minute: 100,
             max_live_tokens: 3,
@@ -549,7 +549,7 @@ mod tests {
 
     #[test]
     fn revoked_tokens_redeem_as_revoked_and_burned_ones_stay_burned() {
-        let mut ledger = Ledger::default();
+        let mut ledger = LedgerState::default();
         ledger.issue(&jti(1), NOW + 60, NOW, LIMITS).unwrap();
         ledger.issue(&jti(2), NOW + 60, NOW, LIMITS).unwrap();
         assert_eq!(
@@ -570,7 +570,7 @@ mod tests {
 
     #[test]
     fn expired_tokens_do_not_burn_and_are_cleaned_up_after_the_retention() {
-        let mut ledger = Ledger::default();
+        let mut ledger = LedgerState::default();
         ledger.issue(&jti(1), NOW + 60, NOW, LIMITS).unwrap();
         assert_eq!(
             ledger.redeem(&jti(1), &nonce_digest("n"), NOW + 60 + MAX_LEEWAY_SECS),
@@ -607,12 +607,12 @@ mod tests {
         };
         let text = serde_json::to_string(&response).unwrap();
         assert_eq!(serde_json::from_str::<LedgerResponse>(&text).unwrap(), response);
-        let mut ledger = Ledger::default();
+        let mut ledger = LedgerState::default();
         ledger.issue(&jti(1), NOW + 60, NOW, LIMITS).unwrap();
         ledger.redeem(&jti(1), &nonce_digest("n"), NOW);
         let stored = serde_json::to_string(&ledger).unwrap();
         assert!(!stored.contains("\"n\""), "the nonce itself is never stored");
-        assert_eq!(serde_json::from_str::<Ledger>(&stored).unwrap(), ledger);
+        assert_eq!(serde_json::from_str::<LedgerState>(&stored).unwrap(), ledger);
     }
 
     #[test]

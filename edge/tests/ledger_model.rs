@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 
 use handoff_core::MAX_LEEWAY_SECS;
 use handoff_edge::ledger::{
-    IssueRefusal, Ledger, Limits, RETAIN_SECS, RedeemOutcome, TokenState, WINDOW_SECS, nonce_digest,
+    IssueRefusal, LedgerState, Limits, RETAIN_SECS, RedeemOutcome, TokenState, WINDOW_SECS, nonce_digest,
 };
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -174,7 +174,7 @@ fn success(outcome: RedeemOutcome) -> bool {
 /// Runs `ops` against the ledger and the model, checking every property; returns the redeem outcomes seen.
 fn run(limits: Limits, ops: &[Op]) -> Result<Vec<RedeemOutcome>, TestCaseError> {
     let mut outcomes = Vec::new();
-    let mut ledger = Ledger::default();
+    let mut ledger = LedgerState::default();
     let mut model = Model::default();
     let mut history = History::default();
     let mut now = START;
@@ -209,7 +209,7 @@ fn run(limits: Limits, ops: &[Op]) -> Result<Vec<RedeemOutcome>, TestCaseError> 
                     }
                     Err(IssueRefusal::Duplicate) => {
                         prop_assert!(history.recorded.contains(&jti), "a duplicate of nothing");
-                        let entry = |l: &Ledger| l.tokens.get(&jti).cloned();
+                        let entry = |l: &LedgerState| l.tokens.get(&jti).cloned();
                         prop_assert_eq!(entry(&ledger), entry(&before), "a duplicate changed the record");
                     }
                     Err(IssueRefusal::RateLimited { retry_after }) => {
