@@ -92,7 +92,6 @@ mod cache {
     use std::rc::Rc;
     use std::time::Duration;
 
-    use futures_util::future::{Either, select};
     use handoff_core::KeySet;
 
     use super::{CacheState, Decision, FETCH_TIMEOUT_MS, decide, parse_pool_jwks};
@@ -203,12 +202,9 @@ mod cache {
     }
 
     async fn fetch_with_timeout(url: &str) -> Result<String, String> {
-        let fetch = Box::pin(fetch(url));
-        let timeout = worker::Delay::from(Duration::from_millis(FETCH_TIMEOUT_MS));
-        match select(fetch, timeout).await {
-            Either::Left((result, _)) => result,
-            Either::Right(_) => Err(format!("pool JWKS fetch timed out after {FETCH_TIMEOUT_MS} ms")),
-        }
+        crate::http::within(FETCH_TIMEOUT_MS, fetch(url))
+            .await
+            .unwrap_or_else(|| Err(format!("pool JWKS fetch timed out after {FETCH_TIMEOUT_MS} ms")))
     }
 
     async fn fetch(url: &str) -> Result<String, String> {

@@ -50,15 +50,20 @@ impl Ledger {
         if self.alarm_pending.get() {
             return Ok(());
         }
-        let storage = self.state.storage();
-        if storage.get_alarm().await?.is_none()
-            && let Some(at) = ledger.next_cleanup()
-        {
-            storage
-                .set_alarm(Duration::from_secs(at.saturating_sub(now).max(1)))
-                .await?;
+        if self.state.storage().get_alarm().await?.is_none() {
+            self.set_alarm(ledger, now).await?;
         }
         self.alarm_pending.set(true);
+        Ok(())
+    }
+
+    /// Sets the cleanup alarm for the ledger's next expired entry, if there is one.
+    async fn set_alarm(&self, ledger: &LedgerState, now: u64) -> Result<()> {
+        if let Some(at) = ledger.next_cleanup() {
+            let delay = Duration::from_secs(at.saturating_sub(now).max(1));
+            self.state.storage().set_alarm(delay).await?;
+            self.alarm_pending.set(true);
+        }
         Ok(())
     }
 }
@@ -96,13 +101,7 @@ impl DurableObject for Ledger {
             self.state.storage().delete_all().await?;
         } else {
             self.store(&ledger).await?;
-            if let Some(at) = ledger.next_cleanup() {
-                self.state
-                    .storage()
-                    .set_alarm(Duration::from_secs(at.saturating_sub(now).max(1)))
-                    .await?;
-                self.alarm_pending.set(true);
-            }
+            self.set_alarm(&ledger, now).await?;
         }
         Response::empty()
     }

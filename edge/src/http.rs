@@ -1,8 +1,12 @@
-//! HTTP plumbing on workers-rs: reading a body under the cap (streamed, whatever `Content-Length` claims)
-//! and building JSON answers. Error answers are `{"error", "message"}` with the reason's status, plus
+//! HTTP plumbing on workers-rs: reading a body under the cap (streamed, whatever `Content-Length` claims),
+//! building JSON answers, and a time limit for outgoing calls. Error answers are `{"error", "message"}` with the reason's status, plus
 //! `Retry-After` or `Allow` where the status calls for it.
 
+use std::future::Future;
+use std::time::Duration;
+
 use futures_util::StreamExt;
+use futures_util::future::{Either, select};
 use handoff_core::wire::MAX_BODY_BYTES;
 use serde::Serialize;
 use worker::{Headers, Request, Response, ResponseBuilder};
@@ -76,4 +80,13 @@ pub fn error(error: &ApiError) -> Response {
         extra.push(("allow", allow));
     }
     json_with(error.status(), &error.body(), &extra)
+}
+
+/// The output of `call`, or `None` if it takes longer than `ms` milliseconds (it is then dropped).
+pub async fn within<F: Future>(ms: u64, call: F) -> Option<F::Output> {
+    let timeout = worker::Delay::from(Duration::from_millis(ms));
+    match select(Box::pin(call), timeout).await {
+        Either::Left((output, _)) => Some(output),
+        Either::Right(_) => None,
+    }
 }

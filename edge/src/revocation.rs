@@ -93,9 +93,7 @@ pub use remote::check;
 #[cfg(target_arch = "wasm32")]
 mod remote {
     use std::cell::RefCell;
-    use std::time::Duration;
 
-    use futures_util::future::{Either, select};
     use handoff_core::cognito_api::{CONTENT_TYPE, ERROR_TYPE_HEADER};
 
     use super::{GET_USER_TARGET, Recent, Verdict, verdict};
@@ -113,12 +111,9 @@ mod remote {
         if RECENT.with_borrow(|r| r.is_fresh(&fingerprint, now)) {
             return Verdict::Current;
         }
-        let call = Box::pin(get_user(endpoint, access_token));
-        let timeout = worker::Delay::from(Duration::from_millis(TIMEOUT_MS));
-        let verdict = match select(call, timeout).await {
-            Either::Left((verdict, _)) => verdict,
-            Either::Right(_) => Verdict::Unknown(format!("GetUser timed out after {TIMEOUT_MS} ms")),
-        };
+        let verdict = crate::http::within(TIMEOUT_MS, get_user(endpoint, access_token))
+            .await
+            .unwrap_or_else(|| Verdict::Unknown(format!("GetUser timed out after {TIMEOUT_MS} ms")));
         if verdict == Verdict::Current {
             RECENT.with_borrow_mut(|r| r.remember(&fingerprint, now));
         }

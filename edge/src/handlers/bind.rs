@@ -8,15 +8,14 @@
 //! for it" and the link stays unspent -> `200 {binding, expires_in}`. The redeem compares again: the page's
 //! answer here is a courtesy, never the defence.
 
+use handoff_core::Reason;
 use handoff_core::wire::BindAnswer;
-use handoff_core::{Reason, verify_async};
 use worker::Request;
 
-use super::{Ctx, Reply, concerning, request_context};
+use super::{Ctx, Reply, concerning, handoff_token, request_context};
 use crate::context::{self, BINDING_TTL_SECS, BindingPolicy};
 use crate::error::ApiError;
 use crate::http;
-use crate::webcrypto::WebCrypto;
 
 /// Mints a binding for the token in the body.
 pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
@@ -46,13 +45,9 @@ pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError>
 /// The binding of the browser's context to `token`, once the token verifies and the context matches.
 async fn bind(token: &str, req: &Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let config = &ctx.config;
-    let verified = verify_async(token, &config.signing_keys, &config.policy, ctx.now, &WebCrypto)
-        .await
-        .map_err(|e| match e.reason() {
-            Reason::Misconfigured => ApiError::misconfigured(),
-            Reason::Internal => ApiError::internal(),
-            reason => ApiError::new(reason, "the link is not valid"),
-        })?;
+    let verified = handoff_token(token, ctx)
+        .await?
+        .map_err(|reason| ApiError::new(reason, "the link is not valid"))?;
     let claims = verified.claims();
     let seen = request_context(req).ok_or_else(|| {
         ApiError::new(Reason::BadRequest, "the client address is unknown").detail("no CF-Connecting-IP")

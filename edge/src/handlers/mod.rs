@@ -15,7 +15,7 @@ mod revoke;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use handoff_core::{AccessClaims, Reason, verify_access_token_async};
+use handoff_core::{AccessClaims, Reason, Verified, verify_access_token_async, verify_async};
 use worker::{Env, Request, Response};
 
 use crate::cognito_jwks::pool_keys;
@@ -192,6 +192,20 @@ pub async fn access_token(req: &Request, ctx: &Ctx<'_>) -> Result<AccessClaims, 
         }
     }
     result.map_err(|e| ApiError::access_token(&e))
+}
+
+/// Verifies a handoff token with the configured keys and policy: `Ok(Err(reason))` refuses the token,
+/// `Err` is the service's own failure (configuration, runtime).
+pub async fn handoff_token(token: &str, ctx: &Ctx<'_>) -> Result<Result<Verified, Reason>, ApiError> {
+    let config = &ctx.config;
+    match verify_async(token, &config.signing_keys, &config.policy, ctx.now, &WebCrypto).await {
+        Ok(verified) => Ok(Ok(verified)),
+        Err(e) => match e.reason() {
+            Reason::Misconfigured => Err(ApiError::misconfigured().detail(e.to_string())),
+            Reason::Internal => Err(ApiError::internal().detail(e.to_string())),
+            reason => Ok(Err(reason)),
+        },
+    }
 }
 
 /// Reads a JSON body under the cap, after checking its content type; an empty body is `{}` if `empty_ok`.

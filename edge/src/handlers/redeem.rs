@@ -11,10 +11,10 @@
 //! (the attacker sent that `jti`), never pass.
 
 use handoff_core::wire::{RedeemAnswer, RedeemRequest};
-use handoff_core::{Claims, MAX_CLAIM_LEN, Reason, verify_async};
+use handoff_core::{Claims, MAX_CLAIM_LEN, Reason};
 use worker::{KvError, KvStore, Request};
 
-use super::{Ctx, Reply, concerning, json_body};
+use super::{Ctx, Reply, concerning, handoff_token, json_body};
 use crate::context::{self, BindingPolicy};
 use crate::error::ApiError;
 use crate::faults::Faults;
@@ -22,7 +22,6 @@ use crate::http;
 use crate::ledger::{RETAIN_SECS, RedeemOutcome, Seen, nonce_digest};
 use crate::request::{bearer, unverified_jti};
 use crate::secret::matches_any;
-use crate::webcrypto::WebCrypto;
 
 /// The KV namespace of burn records.
 const BURNS: &str = "BURNS";
@@ -102,23 +101,9 @@ fn verdict(result: Result<(), Reason>, detail: Option<String>) -> Reply {
 /// inside is a refusal of the token.
 async fn check(body: &RedeemRequest, ctx: &Ctx<'_>) -> Result<Result<(Claims, Seen), Reason>, ApiError> {
     let config = &ctx.config;
-    let verified = match verify_async(
-        &body.token,
-        &config.signing_keys,
-        &config.policy,
-        ctx.now,
-        &WebCrypto,
-    )
-    .await
-    {
+    let verified = match handoff_token(&body.token, ctx).await? {
         Ok(verified) => verified,
-        Err(e) => {
-            return match e.reason() {
-                Reason::Misconfigured => Err(ApiError::misconfigured().detail(e.to_string())),
-                Reason::Internal => Err(ApiError::internal().detail(e.to_string())),
-                reason => Ok(Err(reason)),
-            };
-        }
+        Err(reason) => return Ok(Err(reason)),
     };
     if let Err(e) = verified.check_redeemer(&body.sub, &body.username, &body.client_id) {
         return Ok(Err(e.reason()));
