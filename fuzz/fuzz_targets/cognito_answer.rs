@@ -23,13 +23,14 @@ use std::task::{Context, Poll, Waker};
 use handoff_cli::cognito::{RawResponse, parse_response};
 use handoff_core::base64url;
 use handoff_core::check_redirect;
-use handoff_core::cognito_api::{AuthAnswer, ErrorBody, ErrorKind, error_name};
+use handoff_core::cognito_api::{AuthAnswer, ErrorAnswer, ErrorBody, ErrorKind, RETRY_BACKOFF_MS};
 use handoff_fuzz::fields;
 use handoff_web::Config;
 use handoff_web::Failure;
 use handoff_web::binding::{Binding, MAX_PROOF_CHARS, METADATA_KEY};
-use handoff_web::cognito::CognitoError;
-use handoff_web::flow::{BACKOFF_MS, Env, MAX_RETRIES, NetworkError, Reply, sign_in};
+use handoff_web::cognito::failure;
+use handoff_web::device::DeviceSecret;
+use handoff_web::flow::{Env, NetworkError, Reply, sign_in};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
@@ -70,6 +71,14 @@ impl Env for Script {
     }
     async fn sleep(&self, ms: u32) {
         self.sleeps.borrow_mut().push(ms);
+    }
+    async fn device_secret(&self, _group_key: &str, device_key: &str) -> Option<DeviceSecret> {
+        Some(DeviceSecret {
+            random_password: format!("pw-{device_key}"),
+            salt: "c2FsdA==".into(),
+            verifier: "dmVyaWZpZXI=".into(),
+            device_name: "fuzz".into(),
+        })
     }
     fn now_ms(&self) -> f64 {
         NOW_MS
@@ -119,24 +128,19 @@ fuzz_target!(|data: &[u8]| {
 
 /// Per reply: the page's error reading, the CLI's parsing, core's name mapping.
 fn each_reply(r: &Reply) {
-    let error = CognitoError::from_answer(r.status, r.error_type.as_deref(), &r.body);
-    assert_eq!(
-        error_name(&error.kind),
-        error.kind,
-        "the page's error name is not bare"
-    );
-    let kind = ErrorKind::from_type(&error.kind);
+    let error = ErrorAnswer::read(r.status, r.error_type.as_deref(), r.body.as_bytes());
+    let kind = error.kind.clone();
     assert_eq!(ErrorKind::from_type(kind.name()), kind, "names do not map back");
     if kind.trigger_failed() {
         assert!(!error.retryable(), "a failing trigger retried");
-        assert_eq!(error.failure(false), Failure::Misconfigured);
+        assert_eq!(failure(&error, false), Failure::Misconfigured);
     }
     if error.retryable() {
-        assert_eq!(error.failure(false), Failure::Network);
-        assert_eq!(error.failure(true), Failure::Network);
+        assert_eq!(failure(&error, false), Failure::Network);
+        assert_eq!(failure(&error, true), Failure::Network);
     }
     assert_ne!(
-        error.failure(false),
+        failure(&error, false),
         Failure::Expired,
         "expired without the page saying so"
     );
@@ -187,10 +191,11 @@ fn flow(replies: Vec<Result<Reply, NetworkError>>, bind: Option<Result<Reply, Ne
     let requests = script.requests.into_inner();
     let sleeps = script.sleeps.into_inner();
     let binds = script.binds.into_inner();
-    let per_call = 1 + MAX_RETRIES as usize;
-    assert!(requests.len() <= 2 * per_call, "{} requests", requests.len());
+    let per_call = 1 + RETRY_BACKOFF_MS.len();
+    // Two sign-in calls, a ConfirmDevice when the answer names a new device, a RevokeToken when that fails.
+    assert!(requests.len() <= 4 * per_call, "{} requests", requests.len());
     // Backoff restarts per call: 250, 500, 1000 ms.
-    let allowed: Vec<u32> = (0..MAX_RETRIES).map(|n| BACKOFF_MS << n).collect();
+    let allowed = RETRY_BACKOFF_MS;
     assert!(sleeps.iter().all(|ms| allowed.contains(ms)), "sleeps {sleeps:?}");
     let initiates = requests
         .iter()
@@ -200,13 +205,20 @@ fn flow(replies: Vec<Result<Reply, NetworkError>>, bind: Option<Result<Reply, Ne
         (1..=per_call).contains(&initiates),
         "{initiates} InitiateAuth attempts"
     );
-    let responds = &requests[initiates..];
+    let respond_count = requests[initiates..]
+        .iter()
+        .take_while(|(t, _)| t.ends_with(".RespondToAuthChallenge"))
+        .count();
+    let responds = &requests[initiates..initiates + respond_count];
     assert!(responds.len() <= per_call);
-    for (target, body) in responds {
+    // After the answer, only the device's confirmation (and, if that fails, the session's revocation).
+    for (target, _) in &requests[initiates + respond_count..] {
         assert!(
-            target.ends_with(".RespondToAuthChallenge"),
-            "a third kind of call: {target}"
+            target.ends_with(".ConfirmDevice") || target.ends_with(".RevokeToken"),
+            "a call after the answer: {target}"
         );
+    }
+    for (_, body) in responds {
         assert_eq!(
             body["ChallengeResponses"]["ANSWER"],
             token(),
@@ -259,7 +271,7 @@ fn flow(replies: Vec<Result<Reply, NetworkError>>, bind: Option<Result<Reply, Ne
     let Ok(signed_in) = result else {
         return;
     };
-    let last = replies[requests.len() - 1]
+    let last = replies[initiates + respond_count - 1]
         .as_ref()
         .expect("signed in after a reply");
     assert!(

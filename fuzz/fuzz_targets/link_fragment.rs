@@ -19,7 +19,7 @@ use handoff_core::check_redirect;
 use handoff_core::dangerous::insecure_payload;
 use handoff_fuzz::fields;
 use handoff_web::Config;
-use handoff_web::fragment::Fragment;
+use handoff_core::link::Fragment;
 use handoff_web::link::{Link, MAX_TOKEN_BYTES, MAX_USERNAME_CHARS};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
@@ -109,8 +109,8 @@ fn link(token: &str) {
     let Ok(link) = Link::check(token, config) else {
         return;
     };
-    assert_eq!(link.token, token);
-    let chars = link.username.chars().count();
+    assert_eq!(link.unverified.token, token);
+    let chars = link.unverified.username.chars().count();
     assert!(
         (1..=MAX_USERNAME_CHARS).contains(&chars),
         "username of {chars} characters"
