@@ -1,94 +1,100 @@
 //! `cargo xtask bench <what>`: side-by-side benchmarks that print tables (never part of the tests).
 //!
 //! - `edge`: the Rust edge worker against a JavaScript + jose worker in local workerd
-//!   (`bench/edge/bench.mjs`; extra arguments such as `--requests 5000` are passed through).
-//! - `web`: the landing page against an aws-amplify v6 page in Chromium (`tests/browser/bench.mjs`; arguments
-//!   such as `--rounds 20` and `--stack` are passed through). Without `--stack` it runs against a loopback Cognito
+//!   (`bench/edge/bench.mjs`; `--requests`, `--concurrency`, `--rounds`, `--reps` are passed on).
+//! - `web`: the landing page against an aws-amplify v6 page in Chromium (`tests/browser/bench.mjs`; `--rounds`
+//!   and `--stack` are passed on). Without `--stack` it runs against a loopback Cognito
 //!   stand-in; with `--stack`, against the running local stack, whose edge mints every link. That edge's per-user
 //!   rate limit (5 links a minute by default) would pace a 20-round run (40 links) to about 8 minutes, so the stack
 //!   is checked first and the command says how to start one with raised limits.
 
 use std::collections::BTreeMap;
-use std::process::ExitCode;
 
+use clap::Subcommand;
+
+use crate::cmd::{self, Result};
 use crate::tools::Tools;
 
 /// Links a `--stack` run needs per round (one per page variant).
 const LINKS_PER_ROUND: u64 = 2;
-/// The rounds `tests/browser/bench.mjs` runs by default.
-const DEFAULT_ROUNDS: u64 = 20;
 /// The hint for a stack whose edge lets a run go at full speed.
 const FAST_STACK: &str = "cargo xtask stack down && HANDOFF_RATE_ISSUES_PER_MINUTE=1000 \
                           HANDOFF_RATE_MAX_LIVE_TOKENS=100 cargo xtask stack up";
 
+/// The benchmarks.
+#[derive(Subcommand)]
+pub enum Bench {
+    /// The Rust edge against a JavaScript + jose worker in local workerd (bench/edge/bench.mjs)
+    Edge {
+        /// Redeems per round and worker [default: 2000]
+        #[arg(long, value_name = "N")]
+        requests: Option<u32>,
+        /// Requests in flight [default: 16]
+        #[arg(long, value_name = "C")]
+        concurrency: Option<u32>,
+        /// Rounds, alternating the workers [default: 2]
+        #[arg(long, value_name = "R")]
+        rounds: Option<u32>,
+        /// Repetitions of the in-workerd verify loop [default: 10]
+        #[arg(long, value_name = "K")]
+        reps: Option<u32>,
+    },
+    /// The landing page against an aws-amplify v6 page in Chromium (tests/browser/bench.mjs)
+    Web {
+        /// Rounds, alternating the pages
+        #[arg(long, value_name = "N", default_value_t = 20)]
+        rounds: u64,
+        /// Against the running stack's Cognito and edge instead of a loopback stand-in
+        #[arg(long)]
+        stack: bool,
+    },
+}
+
 /// Runs the named benchmark.
-pub fn run(args: &[String]) -> ExitCode {
-    match args.split_first() {
-        Some((what, rest)) if what == "edge" => node("bench/edge/bench.mjs", rest),
-        Some((what, rest)) if what == "web" => web(rest),
-        _ => {
-            eprintln!(
-                "usage: cargo xtask bench edge [--requests N] [--concurrency C] [--rounds R] [--reps K]\n       \
-                 cargo xtask bench web [--rounds N] [--stack]"
-            );
-            ExitCode::from(2)
+pub fn run(tools: &Tools, bench: Bench) -> Result<()> {
+    match bench {
+        Bench::Edge {
+            requests,
+            concurrency,
+            rounds,
+            reps,
+        } => {
+            let given = [
+                ("--requests", requests),
+                ("--concurrency", concurrency),
+                ("--rounds", rounds),
+                ("--reps", reps),
+            ];
+            let args = given
+                .into_iter()
+                .filter_map(|(flag, value)| Some([flag.to_owned(), value?.to_string()]))
+                .flatten();
+            node(tools, "bench/edge/bench.mjs", args)
+        }
+        Bench::Web { rounds, stack } => {
+            if stack {
+                let Ok(text) = std::fs::read_to_string(tools.root.join(".stack/env")) else {
+                    return Err(cmd::Error::msg(format!(
+                        "--stack needs the local stack, and no .stack/env was found. Start one whose \
+                         edge does not throttle the benchmark's links:\n  {FAST_STACK}"
+                    )));
+                };
+                if let Some(note) = pacing_note(&parse_env(&text), rounds) {
+                    eprintln!("{note}");
+                }
+            }
+            let mut args = vec!["--rounds".to_owned(), rounds.to_string()];
+            if stack {
+                args.push("--stack".into());
+            }
+            node(tools, "tests/browser/bench.mjs", args)
         }
     }
 }
 
 /// Runs a node script from the repository root with the pinned tools on PATH.
-fn node(script: &str, rest: &[String]) -> ExitCode {
-    let tools = match Tools::locate() {
-        Ok(tools) => tools,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut command = tools.command("node");
-    command.current_dir(&tools.root).arg(script).args(rest);
-    match command.status() {
-        Ok(status) if status.success() => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::FAILURE,
-        Err(err) => {
-            eprintln!("error: cannot run node: {err}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn web(rest: &[String]) -> ExitCode {
-    if rest.iter().any(|a| a == "--stack") {
-        let tools = match Tools::locate() {
-            Ok(tools) => tools,
-            Err(err) => {
-                eprintln!("error: {err}");
-                return ExitCode::FAILURE;
-            }
-        };
-        let env_file = tools.root.join(".stack/env");
-        let Ok(text) = std::fs::read_to_string(&env_file) else {
-            eprintln!(
-                "bench web: --stack needs the local stack, and no .stack/env was found. Start one whose edge \
-                 does not throttle the benchmark's links:\n  {FAST_STACK}"
-            );
-            return ExitCode::from(2);
-        };
-        let rounds = rounds(rest);
-        if let Some(note) = pacing_note(&parse_env(&text), rounds) {
-            eprintln!("{note}");
-        }
-    }
-    node("tests/browser/bench.mjs", rest)
-}
-
-/// `--rounds N` from the passed-through arguments.
-fn rounds(rest: &[String]) -> u64 {
-    rest.iter()
-        .position(|a| a == "--rounds")
-        .and_then(|i| rest.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(DEFAULT_ROUNDS)
+fn node(tools: &Tools, script: &str, args: impl IntoIterator<Item = String>) -> Result<()> {
+    cmd::run("bench", tools.command("node").arg(script).args(args))
 }
 
 fn parse_env(text: &str) -> BTreeMap<String, String> {
@@ -126,14 +132,6 @@ mod tests {
         parse_env(&rate.map_or(String::new(), |r| {
             format!("EDGE_URL=x\nRATE_ISSUES_PER_MINUTE={r}\n")
         }))
-    }
-
-    #[test]
-    fn rounds_come_from_the_passed_through_arguments() {
-        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(rounds(&args(&["--stack", "--rounds", "7"])), 7);
-        assert_eq!(rounds(&args(&["--stack"])), DEFAULT_ROUNDS);
-        assert_eq!(rounds(&args(&["--rounds"])), DEFAULT_ROUNDS);
     }
 
     #[test]

@@ -1,8 +1,13 @@
-//! Running child processes, and the one error type: every failure names its step and its command.
+//! Running child processes (every spawn, wait and exec of xtask goes through here), and the one error type:
+//! every failure names its step and its command.
 
 use std::fmt;
-use std::io;
-use std::process::{Command, ExitStatus, Stdio};
+use std::fs;
+use std::io::{self, Read, Write};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, ExitStatus, Output, Stdio};
+use std::thread;
 
 /// A failure to report to the user; `main` prints it and exits non-zero.
 #[derive(Debug)]
@@ -72,20 +77,34 @@ pub fn run(step: &str, cmd: &mut Command) -> Result<()> {
 
 /// Runs `cmd` and returns its stdout; an error unless it exits 0 (stderr is shown in the message).
 pub fn capture(step: &str, cmd: &mut Command) -> Result<String> {
+    output(step, cmd.stderr(Stdio::piped()))
+}
+
+/// Runs `cmd` and returns its stdout while its stderr goes to the terminal; an error unless it exits 0.
+pub fn stdout(step: &str, cmd: &mut Command) -> Result<String> {
+    output(step, cmd.stderr(Stdio::inherit()))
+}
+
+fn output(step: &str, cmd: &mut Command) -> Result<String> {
     let shown = display(cmd);
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped());
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd
+        .spawn()
+        .and_then(|child| child.wait_with_output())
         .map_err(|e| Error::step(step, &shown, spawn_detail(&e)))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    if status.success() {
+        Ok(String::from_utf8_lossy(&stdout).into_owned())
     } else {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        Err(Error::step(
-            step,
-            &shown,
-            format!("{}: {}", exit_detail(out.status), stderr.trim()),
-        ))
+        let stderr = String::from_utf8_lossy(&stderr);
+        let detail = match stderr.trim() {
+            "" => exit_detail(status),
+            stderr => format!("{}: {stderr}", exit_detail(status)),
+        };
+        Err(Error::step(step, &shown, detail))
     }
 }
 
@@ -95,4 +114,70 @@ pub fn probe(cmd: &mut Command) -> Option<String> {
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Runs `cmd` with stdout and stderr each copied live to ours and captured; returns both, joined.
+pub fn tee(cmd: &mut Command) -> io::Result<(ExitStatus, String)> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn()?;
+    let child_out = child.stdout.take();
+    let child_err = child.stderr.take();
+    let (out, err) = thread::scope(|scope| {
+        let out = scope.spawn(|| child_out.map(|r| pump(r, &mut io::stdout())).unwrap_or_default());
+        let err = scope.spawn(|| child_err.map(|r| pump(r, &mut io::stderr())).unwrap_or_default());
+        (out.join().unwrap_or_default(), err.join().unwrap_or_default())
+    });
+    let status = child.wait()?;
+    let mut text = String::from_utf8_lossy(&out).into_owned();
+    text.push('\n');
+    text.push_str(&String::from_utf8_lossy(&err));
+    Ok((status, text))
+}
+
+/// Copies `reader` to `sink` as it arrives and returns everything read.
+fn pump(mut reader: impl Read, sink: &mut impl Write) -> Vec<u8> {
+    let mut captured = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                // Keep reading even if our own output is gone, so the child never blocks on a full pipe.
+                let _ = sink.write_all(&buf[..n]).and_then(|()| sink.flush());
+                captured.extend_from_slice(&buf[..n]);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    captured
+}
+
+/// Starts `cmd` in the background in a process group of its own (so that stopping the group stops everything it
+/// spawns), stdout and stderr to `log`; returns the group's id.
+pub fn spawn_group(name: &str, cmd: &mut Command, log: &Path) -> Result<u32> {
+    let out =
+        fs::File::create(log).map_err(|e| Error::msg(format!("cannot create {}: {e}", log.display())))?;
+    let err = out.try_clone().map_err(|e| Error::msg(e.to_string()))?;
+    let child = cmd
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .map_err(|e| Error::msg(format!("cannot start {name}: {}", spawn_detail(&e))))?;
+    Ok(child.id())
+}
+
+/// Sends `signal` (`-TERM`, `-INT`, `-KILL`) to every process of group `pgid`; a group already gone is no error.
+pub fn signal_group(pgid: u32, signal: &str) {
+    let _ = probe(Command::new("kill").args([signal, "--", &format!("-{pgid}")]));
+}
+
+/// Replaces this process with `cmd`; returns only when that fails.
+pub fn exec(cmd: &mut Command) -> Error {
+    let err = cmd.exec();
+    Error::msg(format!("cannot run `{}`: {}", display(cmd), spawn_detail(&err)))
 }

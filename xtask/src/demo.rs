@@ -3,48 +3,26 @@
 //! shows the user, and saves a screenshot. Then it prints a fresh link for a person to open and keeps the stack
 //! up until Ctrl-C (`--exit`: stop the stack and exit at once). Every step prints its time.
 
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
-use crate::cmd::{Error, Result};
+use crate::cmd::{self, Error, Result};
 use crate::tools::Tools;
 use crate::{setup, stack, web};
 
-const USAGE: &str = "usage: cargo xtask demo [--exit]";
 /// Where the demo link lands after sign-in (inside the stack's allowlist).
 const REDIRECT: &str = "/orders/42";
 /// The screenshot of the signed-in demo app.
 const SCREENSHOT: &str = "artifacts/demo/signed-in.png";
 
-/// Entry point.
-pub fn run(args: &[String]) -> ExitCode {
-    let exit_at_once = match args {
-        [] => false,
-        [flag] if flag == "--exit" => true,
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let tools = match Tools::locate() {
-        Ok(tools) => tools,
-        Err(e) => {
-            eprintln!("demo: error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match demo(&tools, exit_at_once) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("demo: error: {e}");
-            eprintln!(
-                "demo: the stack, if it started, is still up for inspection: `cargo xtask stack down` stops it"
-            );
-            ExitCode::FAILURE
-        }
-    }
+/// `cargo xtask demo [--exit]`.
+pub fn run(tools: &Tools, exit_at_once: bool) -> Result<()> {
+    demo(tools, exit_at_once).map_err(|e| {
+        Error::msg(format!(
+            "{e}\ndemo: the stack, if it started, is still up for inspection: `cargo xtask stack down` stops it"
+        ))
+    })
 }
 
 /// Prints a step with the time since the demo started.
@@ -77,7 +55,7 @@ fn demo(tools: &Tools, exit_at_once: bool) -> Result<()> {
         "stack up: ministack (Cognito + trigger bootstrap), the edge in workerd, the static site",
     );
 
-    let handoff = tools.root.join("target").join("debug").join("handoff");
+    let handoff = stack::handoff(tools);
     step(
         started,
         "mobile app: signing in to Cognito (handoff login: SRP, the password never sent)",
@@ -95,18 +73,16 @@ fn demo(tools: &Tools, exit_at_once: bool) -> Result<()> {
 
     step(started, "opening the link in headless Chromium");
     let screenshot = tools.root.join(SCREENSHOT);
-    let status = tools
-        .command("node")
+    let mut browser = tools.command("node");
+    browser
         .arg(tools.root.join("xtask/scripts/demo-browser.mjs"))
         .arg(&link)
-        .arg(&screenshot)
-        .status()
-        .map_err(|e| Error::msg(format!("cannot run node: {e}")))?;
-    if !status.success() {
-        return Err(Error::msg(
-            "the browser did not end up signed in (see the lines above)",
-        ));
-    }
+        .arg(&screenshot);
+    cmd::run("demo: browser", &mut browser).map_err(|e| {
+        Error::msg(format!(
+            "the browser did not end up signed in (see the lines above): {e}"
+        ))
+    })?;
     step(
         started,
         &format!(
@@ -123,7 +99,7 @@ fn demo(tools: &Tools, exit_at_once: bool) -> Result<()> {
         if was_up {
             println!("demo: the stack was up before the demo; leaving it up");
         } else {
-            stack::stop(tools)?;
+            stack::down(tools, true)?;
         }
         return Ok(());
     }
@@ -133,25 +109,16 @@ fn demo(tools: &Tools, exit_at_once: bool) -> Result<()> {
 /// Runs the CLI with the stack's settings (named explicitly: the CLI reads no stack file it is not given; its
 /// session goes next to it, in .stack/) and returns its trimmed stdout.
 fn cli(tools: &Tools, handoff: &Path, args: &[&str]) -> Result<String> {
-    let out = Command::new(handoff)
-        .current_dir(&tools.root)
+    let mut cli = Command::new(handoff);
+    cli.current_dir(&tools.root)
         .env("HANDOFF_STACK_ENV", tools.root.join(".stack").join("env"))
-        .args(args)
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| Error::msg(format!("cannot run {}: {e}", handoff.display())))?;
-    if !out.status.success() {
-        return Err(Error::msg(format!(
-            "`handoff {}` failed ({})",
-            args.join(" "),
-            out.status
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        .args(args);
+    Ok(cmd::stdout("demo: handoff", &mut cli)?.trim().to_string())
 }
 
-/// Hands the terminal to a shell that waits for Ctrl-C, then stops the stack (std has no signal handling;
-/// `exec` makes the shell the process that receives the signal).
+/// Hands the terminal to a shell that waits for Ctrl-C, then stops the stack: `exec` makes the shell the process
+/// that receives the signal. (std has no signal handling, the ctrlc crate is not in Cargo.lock, and xtask forbids
+/// the `unsafe` a libc handler needs.)
 fn wait_for_ctrl_c(tools: &Tools, was_up: bool) -> Result<()> {
     let on_stop = if was_up {
         "echo; echo 'demo: the stack was up before the demo; leaving it up'; exit 0"
@@ -162,10 +129,5 @@ fn wait_for_ctrl_c(tools: &Tools, was_up: bool) -> Result<()> {
         "trap \"{on_stop}\" INT TERM; echo 'demo: the stack stays up; press Ctrl-C to stop'; \
          while :; do sleep 3600 & wait $!; done"
     );
-    let err = tools
-        .command("bash")
-        .current_dir(&tools.root)
-        .args(["-c", &script])
-        .exec();
-    Err(Error::msg(format!("cannot hand over to bash: {err}")))
+    Err(cmd::exec(tools.command("bash").args(["-c", &script])))
 }

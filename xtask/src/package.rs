@@ -20,15 +20,11 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::{ExitCode, Stdio};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use crate::cmd::{self, Error, Result};
-use crate::tools::Tools;
+use crate::tools::{Tools, reset};
 use crate::web;
-
-const USAGE: &str = "usage: cargo xtask package [--config FILE]";
-const TEST_USAGE: &str = "usage: cargo xtask test-bootstrap x86_64|arm64";
 
 /// Amazon Linux 2023 (`provided.al2023`) ships glibc 2.34: a binary needing a newer symbol version fails to start.
 pub const GLIBC_CEILING: (u32, u32) = (2, 34);
@@ -51,64 +47,57 @@ const SITE_LANDING_DIR: &str = "handoff";
 const SITE_DEV_ONLY: &[&str] = &["index.html", "app", "api-demo", "pkg", "bench"];
 
 /// A Lambda architecture.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Arch {
+    #[value(name = "x86_64")]
     X86_64,
+    #[value(name = "arm64")]
     Arm64,
+}
+
+/// What differs between the architectures.
+pub struct ArchFacts {
+    /// Lambda's name for it (`Architectures:`), used in file names and on the command line.
+    pub name: &'static str,
+    cargo_lambda_flag: &'static str,
+    /// `e_machine` of its ELF files, and that machine's name.
+    elf_machine: u16,
+    machine_name: &'static str,
+    /// The glibc dynamic loader its binaries name (`PT_INTERP`).
+    interpreter: &'static str,
+    /// `std::env::consts::ARCH` of a machine that runs its binaries natively.
+    host_arch: &'static str,
 }
 
 impl Arch {
     /// Both, in the order they are built.
     pub const ALL: [Arch; 2] = [Arch::X86_64, Arch::Arm64];
 
-    /// Lambda's name for it (`Architectures:`), used in file names.
+    /// Its facts.
+    pub fn facts(self) -> &'static ArchFacts {
+        match self {
+            Arch::X86_64 => &ArchFacts {
+                name: "x86_64",
+                cargo_lambda_flag: "--x86-64",
+                elf_machine: 62,
+                machine_name: "x86-64",
+                interpreter: "/lib64/ld-linux-x86-64.so.2",
+                host_arch: "x86_64",
+            },
+            Arch::Arm64 => &ArchFacts {
+                name: "arm64",
+                cargo_lambda_flag: "--arm64",
+                elf_machine: 183,
+                machine_name: "AArch64",
+                interpreter: "/lib/ld-linux-aarch64.so.1",
+                host_arch: "aarch64",
+            },
+        }
+    }
+
+    /// Lambda's name for it.
     pub fn name(self) -> &'static str {
-        match self {
-            Arch::X86_64 => "x86_64",
-            Arch::Arm64 => "arm64",
-        }
-    }
-
-    fn parse(text: &str) -> Option<Self> {
-        Arch::ALL.into_iter().find(|a| a.name() == text)
-    }
-
-    fn cargo_lambda_flag(self) -> &'static str {
-        match self {
-            Arch::X86_64 => "--x86-64",
-            Arch::Arm64 => "--arm64",
-        }
-    }
-
-    /// `e_machine` of its ELF files.
-    fn elf_machine(self) -> u16 {
-        match self {
-            Arch::X86_64 => 62,
-            Arch::Arm64 => 183,
-        }
-    }
-
-    fn machine_name(self) -> &'static str {
-        match self {
-            Arch::X86_64 => "x86-64",
-            Arch::Arm64 => "AArch64",
-        }
-    }
-
-    /// The glibc dynamic loader its binaries name (`PT_INTERP`).
-    fn interpreter(self) -> &'static str {
-        match self {
-            Arch::X86_64 => "/lib64/ld-linux-x86-64.so.2",
-            Arch::Arm64 => "/lib/ld-linux-aarch64.so.1",
-        }
-    }
-
-    /// Whether this machine runs its binaries natively.
-    fn is_host(self) -> bool {
-        match self {
-            Arch::X86_64 => std::env::consts::ARCH == "x86_64",
-            Arch::Arm64 => std::env::consts::ARCH == "aarch64",
-        }
+        self.facts().name
     }
 }
 
@@ -143,37 +132,27 @@ impl Layout {
 // ---------------------------------------------------------------------------------------------------------------
 // Commands
 
-/// Entry point of `cargo xtask package`.
-pub fn run(args: &[String]) -> ExitCode {
-    let config = match args {
-        [] => None,
-        [flag, file] if flag == "--config" => Some(PathBuf::from(file)),
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+/// `cargo xtask package`: builds, checks and writes every artifact, then prints the table.
+pub fn run(tools: &Tools, config: &web::ConfigArg) -> Result<()> {
     let started = Instant::now();
-    let result = Tools::locate().and_then(|tools| package(&tools, config));
-    match result {
+    match package(tools, config) {
         Ok(rows) => {
             print_table(&rows);
             println!(
                 "\npackage: everything in target/package/ written and checked in {:.1} s",
                 started.elapsed().as_secs_f64()
             );
-            ExitCode::SUCCESS
+            Ok(())
         }
         Err(err) => {
-            eprintln!("package: error: {err}");
             eprintln!("package: failed after {:.1} s", started.elapsed().as_secs_f64());
-            ExitCode::FAILURE
+            Err(err)
         }
     }
 }
 
 /// Builds, checks and writes every artifact; returns the table rows.
-fn package(tools: &Tools, config: Option<PathBuf>) -> Result<Vec<Row>> {
+fn package(tools: &Tools, config: &web::ConfigArg) -> Result<Vec<Row>> {
     let layout = Layout::new(tools);
     let mut rows = Vec::new();
 
@@ -184,7 +163,12 @@ fn package(tools: &Tools, config: Option<PathBuf>) -> Result<Vec<Row>> {
         let report =
             check_lambda_zip(&bytes, arch).map_err(|e| Error::msg(format!("{}: {e}", zip.display())))?;
         println!("package: {}", report.summary(arch));
-        rows.push(Row::zip(&layout, &zip, report.bootstrap_size, bytes.len() as u64));
+        rows.push(Row::zip(
+            &layout,
+            &zip,
+            report.bootstrap.len() as u64,
+            bytes.len() as u64,
+        ));
     }
 
     println!("== package: edge worker bundle (--env production)");
@@ -193,9 +177,7 @@ fn package(tools: &Tools, config: Option<PathBuf>) -> Result<Vec<Row>> {
     println!("package: edge bundle in {:.1} s", started.elapsed().as_secs_f64());
 
     println!("== package: landing site for production");
-    let config = config
-        .or_else(|| std::env::var_os("HANDOFF_WEB_CONFIG").map(PathBuf::from))
-        .unwrap_or_else(|| tools.root.join("www").join("config.dev.json"));
+    let config = config.file(tools);
     if config.ends_with("config.dev.json") {
         println!(
             "package: note: the site carries the development configuration ({}); \
@@ -229,7 +211,7 @@ pub fn lambda_zip(tools: &Tools, arch: Arch, quiet: bool) -> Result<PathBuf> {
 
     let mut build = tools.command(tools.cargo_lambda());
     build
-        .args(["lambda", "build", "--release", arch.cargo_lambda_flag()])
+        .args(["lambda", "build", "--release", arch.facts().cargo_lambda_flag])
         .args([
             "-p",
             "handoff-triggers",
@@ -291,43 +273,70 @@ fn cargo_lambda_path(tools: &Tools) -> std::ffi::OsString {
     std::env::join_paths(dirs).unwrap_or(rest)
 }
 
+/// The edge worker's sources, as `ensureBuilt` in tests/edge/helper.mjs lists them: a build older than any of
+/// them (files or directories, recursively) is stale.
+const EDGE_SOURCES: &[&str] = &["edge/src", "edge/Cargo.toml", "core/src", "Cargo.lock"];
+
+/// The release edge worker's entry point, as worker-build writes it.
+pub fn edge_shim(root: &Path) -> PathBuf {
+    root.join("edge/build/worker/shim.mjs")
+}
+
+/// Whether the release edge worker is missing or older than one of its sources (so a `stack up` after an edit
+/// serves the edited worker).
+pub fn edge_worker_stale(root: &Path) -> bool {
+    let built = fs::metadata(edge_shim(root)).and_then(|m| m.modified());
+    let newest = EDGE_SOURCES.iter().map(|s| newest_mtime(&root.join(s))).max();
+    match (built, newest) {
+        (Ok(built), Some(Some(newest))) => built < newest,
+        _ => true,
+    }
+}
+
+/// The newest modification time of `path` and everything under it; `None` when something cannot be read.
+fn newest_mtime(path: &Path) -> Option<SystemTime> {
+    let meta = fs::metadata(path).ok()?;
+    let mut newest = meta.modified().ok()?;
+    if meta.is_dir() {
+        for entry in fs::read_dir(path).ok()? {
+            newest = newest.max(newest_mtime(&entry.ok()?.path())?);
+        }
+    }
+    Some(newest)
+}
+
+/// Builds the release edge worker (worker-build, through tests/edge/helper.mjs so that the tests and the stack
+/// build alike) unless it is up to date. `quiet`: its output only on failure.
+pub fn build_edge_worker(tools: &Tools, quiet: bool) -> Result<()> {
+    if !edge_worker_stale(&tools.root) {
+        return Ok(());
+    }
+    let ensure = "import('./tests/edge/helper.mjs').then((m) => m.ensureBuilt())";
+    let mut node = tools.command("node");
+    node.args(["-e", ensure]);
+    if quiet {
+        cmd::capture("edge build", &mut node).map(drop)
+    } else {
+        cmd::run("edge build", &mut node)
+    }
+}
+
 /// The edge worker (release, as the tests build it), bundled by wrangler for the production environment.
 fn edge_bundle(tools: &Tools, layout: &Layout) -> Result<()> {
-    let ensure = "import('./tests/edge/helper.mjs').then((m) => m.ensureBuilt())";
-    cmd::run("package: edge build", tools.command("node").args(["-e", ensure]))?;
+    build_edge_worker(tools, false)?;
     let out = layout.edge();
     reset(&out)?;
     let scratch = tools.root.join("target").join("package-work").join("wrangler");
     reset(&scratch)?;
-    let mut deploy = tools.command(tools.wrangler());
+    let mut deploy = tools.wrangler_in(&tools.root.join("edge"), &scratch);
     deploy
-        .current_dir(tools.root.join("edge"))
         .args(["deploy", "--dry-run", "--env", "production", "--outdir"])
-        .arg(&out)
-        .env("CI", "true")
-        .env("WRANGLER_SEND_METRICS", "false")
-        .env("WRANGLER_SEND_ERROR_REPORTS", "false")
-        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
-        .env("XDG_CONFIG_HOME", scratch.join("config"))
-        .env("WRANGLER_LOG_PATH", scratch.join("logs"))
-        .env("NO_COLOR", "1");
+        .arg(&out);
     let shown = cmd::display(&deploy);
-    let output = deploy
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| Error::step("package: wrangler", &shown, cmd::spawn_detail(&e)))?;
-    let text = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    print!("{}", indent(&text));
-    if !output.status.success() {
-        return Err(Error::step(
-            "package: wrangler",
-            &shown,
-            cmd::exit_detail(output.status),
-        ));
+    let (status, text) =
+        cmd::tee(&mut deploy).map_err(|e| Error::step("package: wrangler", &shown, cmd::spawn_detail(&e)))?;
+    if !status.success() {
+        return Err(Error::step("package: wrangler", &shown, cmd::exit_detail(status)));
     }
     // wrangler only warns when the environment does not exist, then bundles the top-level (development) config.
     if let Some(line) = missing_environment(&text) {
@@ -371,26 +380,8 @@ fn verify_written(layout: &Layout) -> Result<()> {
     Ok(())
 }
 
-/// Entry point of `cargo xtask test-bootstrap ARCH`: the trigger's binary tests against the packaged `bootstrap`.
-pub fn run_bootstrap_tests(args: &[String]) -> ExitCode {
-    let Some(arch) = (match args {
-        [a] => Arch::parse(a),
-        _ => None,
-    }) else {
-        eprintln!("{TEST_USAGE}");
-        return ExitCode::from(2);
-    };
-    match Tools::locate().and_then(|tools| bootstrap_tests(&tools, arch)) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(err) => {
-            eprintln!("test-bootstrap: error: {err}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn bootstrap_tests(tools: &Tools, arch: Arch) -> Result<bool> {
+/// `cargo xtask test-bootstrap ARCH`: the trigger's binary tests against the packaged `bootstrap`.
+pub fn run_bootstrap_tests(tools: &Tools, arch: Arch) -> Result<()> {
     let zip = Layout::new(tools).lambda_zip(arch);
     let bytes = fs::read(&zip).map_err(|e| {
         Error::msg(format!(
@@ -405,7 +396,7 @@ fn bootstrap_tests(tools: &Tools, arch: Arch) -> Result<bool> {
     fs::write(&binary, &report.bootstrap)
         .and_then(|()| set_mode(&binary, 0o755))
         .map_err(|e| Error::msg(format!("cannot write {}: {e}", binary.display())))?;
-    let runner = if arch.is_host() {
+    let runner = if arch.facts().host_arch == std::env::consts::ARCH {
         String::new()
     } else if arch == Arch::Arm64 {
         format!(
@@ -435,12 +426,7 @@ fn bootstrap_tests(tools: &Tools, arch: Arch) -> Result<bool> {
     test.args(["test", "-p", "handoff-triggers", "--test", "bootstrap"])
         .env("HANDOFF_BOOTSTRAP", &binary)
         .env("HANDOFF_BOOTSTRAP_RUNNER", &runner);
-    let shown = cmd::display(&test);
-    let status = test
-        .stdin(Stdio::null())
-        .status()
-        .map_err(|e| Error::step("test-bootstrap", &shown, cmd::spawn_detail(&e)))?;
-    Ok(status.success())
+    cmd::run("test-bootstrap", &mut test)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -451,7 +437,6 @@ fn bootstrap_tests(tools: &Tools, arch: Arch) -> Result<bool> {
 pub struct ZipReport {
     /// The `bootstrap` file's bytes.
     pub bootstrap: Vec<u8>,
-    pub bootstrap_size: u64,
     /// Its mode bits in the zip.
     pub mode: u32,
     /// The newest glibc symbol version it needs, if any.
@@ -466,9 +451,9 @@ impl ZipReport {
         );
         format!(
             "bootstrap {} bytes, mode {:o}, ELF {}, {glibc} (<= {}.{})",
-            self.bootstrap_size,
+            self.bootstrap.len(),
             self.mode & 0o7777,
-            arch.machine_name(),
+            arch.facts().machine_name,
             GLIBC_CEILING.0,
             GLIBC_CEILING.1
         )
@@ -506,20 +491,20 @@ pub fn check_lambda_zip(bytes: &[u8], arch: Arch) -> std::result::Result<ZipRepo
     }
     let bootstrap = zip::extract(bytes, entry)?;
     let elf = elf::inspect(&bootstrap)?;
-    if elf.machine != arch.elf_machine() {
+    if elf.machine != arch.facts().elf_machine {
         return Err(format!(
             "`bootstrap` is for ELF machine {} ({}), not {} ({})",
             elf.machine,
             elf::machine_name(elf.machine),
-            arch.elf_machine(),
-            arch.machine_name()
+            arch.facts().elf_machine,
+            arch.facts().machine_name
         ));
     }
-    if elf.interpreter.as_deref() != Some(arch.interpreter()) {
+    if elf.interpreter.as_deref() != Some(arch.facts().interpreter) {
         return Err(format!(
             "`bootstrap` asks for loader {:?}, not glibc's {}",
             elf.interpreter,
-            arch.interpreter()
+            arch.facts().interpreter
         ));
     }
     if let Some(section) = elf
@@ -553,7 +538,6 @@ pub fn check_lambda_zip(bytes: &[u8], arch: Arch) -> std::result::Result<ZipRepo
         newest = newest.max(Some(parsed));
     }
     Ok(ZipReport {
-        bootstrap_size: bootstrap.len() as u64,
         bootstrap,
         mode,
         glibc: newest,
@@ -782,13 +766,6 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     fs::rename(&tmp, path).map_err(fail)
 }
 
-fn reset(dir: &Path) -> Result<()> {
-    if dir.exists() {
-        fs::remove_dir_all(dir).map_err(|e| Error::msg(format!("cannot clear {}: {e}", dir.display())))?;
-    }
-    fs::create_dir_all(dir).map_err(|e| Error::msg(format!("cannot create {}: {e}", dir.display())))
-}
-
 fn copy_file(from: &Path, to: &Path) -> Result<()> {
     if let Some(dir) = to.parent() {
         fs::create_dir_all(dir).map_err(|e| Error::msg(format!("cannot create {}: {e}", dir.display())))?;
@@ -828,13 +805,6 @@ fn list_files(dir: &Path) -> Result<Vec<String>> {
 
 fn relative(base: &Path, path: &Path) -> String {
     path.strip_prefix(base).unwrap_or(path).display().to_string()
-}
-
-fn indent(text: &str) -> String {
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| format!("  | {l}\n"))
-        .collect()
 }
 
 #[cfg(unix)]
@@ -1397,26 +1367,25 @@ mod tests {
     fn zip_with(name: &str, mode: u32, method: u16, data: &[u8], content: &[u8]) -> Vec<u8> {
         let mut z = Vec::new();
         let crc = crc32(content);
+        // What the local and the central header share: method, time and date, CRC-32, sizes, name length.
+        let shared = |z: &mut Vec<u8>| {
+            z.extend_from_slice(&method.to_le_bytes());
+            z.extend_from_slice(&[0, 0, 0, 0]);
+            z.extend_from_slice(&crc.to_le_bytes());
+            z.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            z.extend_from_slice(&(content.len() as u32).to_le_bytes());
+            z.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        };
         z.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
         z.extend_from_slice(&[20, 0, 0, 0]);
-        z.extend_from_slice(&method.to_le_bytes());
-        z.extend_from_slice(&[0, 0, 0, 0]);
-        z.extend_from_slice(&crc.to_le_bytes());
-        z.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        z.extend_from_slice(&(content.len() as u32).to_le_bytes());
-        z.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        shared(&mut z);
         z.extend_from_slice(&[0, 0]);
         z.extend_from_slice(name.as_bytes());
         z.extend_from_slice(data);
         let central = z.len();
         z.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
         z.extend_from_slice(&[20, 3, 20, 0, 0, 0]);
-        z.extend_from_slice(&method.to_le_bytes());
-        z.extend_from_slice(&[0, 0, 0, 0]);
-        z.extend_from_slice(&crc.to_le_bytes());
-        z.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        z.extend_from_slice(&(content.len() as u32).to_le_bytes());
-        z.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        shared(&mut z);
         z.extend_from_slice(&[0; 8]);
         z.extend_from_slice(&(mode << 16).to_le_bytes());
         z.extend_from_slice(&0u32.to_le_bytes());
@@ -1534,10 +1503,12 @@ mod tests {
         b
     }
 
+    const ARM64_LOADER: &str = "/lib/ld-linux-aarch64.so.1";
+
     fn good_arm64() -> Vec<u8> {
         elf_with(
             183,
-            "/lib/ld-linux-aarch64.so.1",
+            ARM64_LOADER,
             &["libgcc_s.so.1", "libc.so.6"],
             &["GLIBC_2.17", "GLIBC_2.28"],
             false,
@@ -1546,6 +1517,13 @@ mod tests {
 
     fn stored(name: &str, mode: u32, content: &[u8]) -> Vec<u8> {
         zip_with(name, mode, 0, content, content)
+    }
+
+    /// A zip holding an arm64 `bootstrap` (mode 755) linking `libs`, needing glibc `versions`, with a symbol
+    /// table when `symtab`.
+    fn arm64_zip(libs: &[&str], versions: &[&str], symtab: bool) -> Vec<u8> {
+        let elf = elf_with(183, ARM64_LOADER, libs, versions, symtab);
+        stored("bootstrap", 0o100_755, &elf)
     }
 
     #[test]
@@ -1560,97 +1538,28 @@ mod tests {
     #[test]
     fn every_zip_check_refuses_its_mistake() {
         let elf = good_arm64();
-        let cases: Vec<(Vec<u8>, Arch, &str)> = vec![
-            (
-                stored("bootstrap", 0o100_755, &elf),
-                Arch::X86_64,
-                "not 62 (x86-64)",
-            ),
-            (
-                stored("lambda/bootstrap", 0o100_755, &elf),
-                Arch::Arm64,
-                "at the zip's root",
-            ),
-            (
-                stored("bootstrap", 0o100_644, &elf),
-                Arch::Arm64,
-                "executable by everyone",
-            ),
-            (
-                stored("bootstrap", 0o100_700, &elf),
-                Arch::Arm64,
-                "executable by everyone",
-            ),
-            (
-                stored("bootstrap", 0o120_777, &elf),
-                Arch::Arm64,
-                "not a regular file",
-            ),
-            (
-                stored("bootstrap", 0o100_755, b"#!/bin/sh\n"),
-                Arch::Arm64,
-                "not an ELF file",
-            ),
-            (
-                stored(
-                    "bootstrap",
-                    0o100_755,
-                    &elf_with(
-                        183,
-                        "/lib/ld-linux-aarch64.so.1",
-                        &["libc.so.6"],
-                        &["GLIBC_2.35"],
-                        false,
-                    ),
-                ),
-                Arch::Arm64,
-                "needs GLIBC_2.35",
-            ),
-            (
-                stored(
-                    "bootstrap",
-                    0o100_755,
-                    &elf_with(
-                        183,
-                        "/lib/ld-linux-aarch64.so.1",
-                        &["libc.so.6"],
-                        &["GLIBC_2.17"],
-                        true,
-                    ),
-                ),
-                Arch::Arm64,
-                "not stripped",
-            ),
-            (
-                stored(
-                    "bootstrap",
-                    0o100_755,
-                    &elf_with(
-                        183,
-                        "/lib/ld-linux-aarch64.so.1",
-                        &["libssl.so.3"],
-                        &["GLIBC_2.17"],
-                        false,
-                    ),
-                ),
-                Arch::Arm64,
-                "links libssl.so.3",
-            ),
-            (
-                stored(
-                    "bootstrap",
-                    0o100_755,
-                    &elf_with(183, "/lib/ld-musl-aarch64.so.1", &["libc.so.6"], &[], false),
-                ),
-                Arch::Arm64,
-                "asks for loader",
-            ),
-            (b"not a zip at all".to_vec(), Arch::Arm64, "not a valid zip"),
-        ];
-        for (zip, arch, expected) in cases {
+        let refuses = |zip: Vec<u8>, arch: Arch, expected: &str| {
             let err = check_lambda_zip(&zip, arch).unwrap_err();
             assert!(err.contains(expected), "{err:?} should mention {expected:?}");
-        }
+        };
+        let x86_64 = |zip| refuses(zip, Arch::X86_64, "not 62 (x86-64)");
+        x86_64(stored("bootstrap", 0o100_755, &elf));
+        let arm64 = |zip, expected| refuses(zip, Arch::Arm64, expected);
+        arm64(stored("lambda/bootstrap", 0o100_755, &elf), "at the zip's root");
+        arm64(stored("bootstrap", 0o100_644, &elf), "executable by everyone");
+        arm64(stored("bootstrap", 0o100_700, &elf), "executable by everyone");
+        arm64(stored("bootstrap", 0o120_777, &elf), "not a regular file");
+        arm64(stored("bootstrap", 0o100_755, b"#!/bin/sh\n"), "not an ELF file");
+        let (libc, glibc_2_17) = (&["libc.so.6"][..], &["GLIBC_2.17"][..]);
+        arm64(arm64_zip(libc, &["GLIBC_2.35"], false), "needs GLIBC_2.35");
+        arm64(arm64_zip(libc, glibc_2_17, true), "not stripped");
+        arm64(
+            arm64_zip(&["libssl.so.3"], glibc_2_17, false),
+            "links libssl.so.3",
+        );
+        let musl = elf_with(183, "/lib/ld-musl-aarch64.so.1", libc, &[], false);
+        arm64(stored("bootstrap", 0o100_755, &musl), "asks for loader");
+        arm64(b"not a zip at all".to_vec(), "not a valid zip");
         let mut corrupt = stored("bootstrap", 0o100_755, &elf);
         corrupt[40] ^= 0xff; // inside the data
         assert!(
@@ -1759,6 +1668,51 @@ mod tests {
                 .unwrap()
                 .contains("refers to /handoff/landing.css")
         );
+    }
+
+    /// A worker older than any file or directory of its sources is stale, as in tests/edge/helper.mjs.
+    #[test]
+    fn an_edge_worker_older_than_a_source_is_stale() {
+        let root = std::env::temp_dir().join(format!("xtask-stale-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        for dir in ["edge/src/nested", "core/src", "edge/build/worker"] {
+            fs::create_dir_all(root.join(dir)).unwrap();
+        }
+        let at = |secs: u64| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+        let touch = |path: &str, secs: u64| {
+            let path = root.join(path);
+            fs::write(&path, "x").unwrap();
+            fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(at(secs))
+                .unwrap();
+        };
+        for source in [
+            "edge/Cargo.toml",
+            "Cargo.lock",
+            "core/src/lib.rs",
+            "edge/src/nested/mod.rs",
+        ] {
+            touch(source, 1_000);
+        }
+        // Directories' own times count too (a deleted file changes only its directory's): keep them old.
+        for dir in ["edge/src/nested", "edge/src", "core/src"] {
+            fs::File::open(root.join(dir))
+                .unwrap()
+                .set_modified(at(1_000))
+                .unwrap();
+        }
+        assert!(edge_worker_stale(&root), "no worker built yet");
+        touch("edge/build/worker/shim.mjs", 2_000);
+        assert!(!edge_worker_stale(&root));
+        touch("edge/src/nested/mod.rs", 3_000);
+        assert!(edge_worker_stale(&root), "an edited source deep in edge/src");
+        touch("edge/build/worker/shim.mjs", 4_000);
+        touch("Cargo.lock", 5_000);
+        assert!(edge_worker_stale(&root), "a changed Cargo.lock");
+        fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

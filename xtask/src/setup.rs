@@ -2,6 +2,7 @@
 
 use std::fs;
 use std::path::Path;
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -47,21 +48,11 @@ fn installing(tool: &str, version: &str, install: impl FnOnce() -> Result<()>) -
     Ok(())
 }
 
-/// Step 1: the wasm32 target and rustfmt/clippy for the toolchain pinned in rust-toolchain.toml.
+/// The wasm32 target and rustfmt/clippy for the toolchain pinned in rust-toolchain.toml.
 fn rust(tools: &Tools) -> Result<()> {
     const STEP: &str = "rust";
     let channel = tools.rust_channel()?;
-    let targets = cmd::capture(
-        STEP,
-        tools.command("rustup").args(["target", "list", "--installed"]),
-    )?;
-    if targets.lines().any(|t| t.trim() == WASM_TARGET) {
-        present(WASM_TARGET, &channel);
-    } else {
-        installing(WASM_TARGET, &channel, || {
-            cmd::run(STEP, tools.command("rustup").args(["target", "add", WASM_TARGET]))
-        })?;
-    }
+    rust_targets(tools, STEP, &channel, &[WASM_TARGET])?;
     let components = cmd::capture(
         STEP,
         tools.command("rustup").args(["component", "list", "--installed"]),
@@ -85,7 +76,7 @@ fn rust(tools: &Tools) -> Result<()> {
     Ok(())
 }
 
-/// Step 2: wasm-bindgen-cli at exactly Cargo.lock's wasm-bindgen version.
+/// `wasm-bindgen-cli` at exactly Cargo.lock's wasm-bindgen version.
 fn wasm_bindgen_cli(tools: &Tools) -> Result<()> {
     let version = tools.wasm_bindgen_version()?;
     // No --locked: its lockfile pins a webpki-roots version the registry mirror lacks (TOOLCHAIN.md).
@@ -95,7 +86,7 @@ fn wasm_bindgen_cli(tools: &Tools) -> Result<()> {
     })
 }
 
-/// Step 3: worker-build, which builds the edge worker.
+/// `worker-build`, which builds the edge worker.
 fn worker_build(tools: &Tools) -> Result<()> {
     cargo_install(tools, "worker-build", WORKER_BUILD_VERSION, true, || {
         let out = cmd::probe(tools.command(tools.worker_build()).arg("--version"));
@@ -117,7 +108,7 @@ fn wasm_pack(tools: &Tools) -> Result<()> {
     })
 }
 
-/// Step 4: Debian's chromium and chromedriver (a matching pair from the same archive).
+/// Debian's chromium and chromedriver (a matching pair from the same archive).
 fn chromium(tools: &Tools) -> Result<()> {
     const STEP: &str = "chromium";
     let versions = || {
@@ -142,7 +133,7 @@ fn chromium(tools: &Tools) -> Result<()> {
     })
 }
 
-/// Step 5: npm packages from the committed package-lock.json, reinstalled only when the lock changes.
+/// The npm packages from the committed package-lock.json, reinstalled only when the lock changes.
 fn npm_packages(tools: &Tools) -> Result<()> {
     const STEP: &str = "npm";
     let node = cmd::capture(STEP, tools.command("node").arg("--version"))?;
@@ -185,55 +176,28 @@ const CFN_LINT_VERSION: &str = "1.58.0";
 const SAM_TRANSLATOR_VERSION: &str = "1.115.0";
 const BOTO3_VERSION: &str = "1.43.106";
 
-/// Step 6: a Python venv in `.tools/venv` with ministack (and `cryptography`, which it needs to sign tokens),
+/// A Python venv in `.tools/venv` with ministack (and `cryptography`, which it needs to sign tokens),
 /// plus the deployment checks' cfn-lint, aws-sam-translator and boto3.
 fn python_venv(tools: &Tools) -> Result<()> {
-    const STEP: &str = "ministack";
-    let venv = tools.venv();
-    // The dist-info directory is what `pip show` reads; looking at it directly takes no time.
-    let installed = || {
-        cmd::probe(tools.command(tools.venv_python()).arg("--version")).is_some()
-            && tools.ministack().is_file()
-            && has_dist_info(&venv, "ministack", MINISTACK_VERSION)
-            && has_dist_info(&venv, "cryptography", CRYPTOGRAPHY_VERSION)
-            && has_dist_info(&venv, "cfn_lint", CFN_LINT_VERSION)
-            && has_dist_info(&venv, "aws_sam_translator", SAM_TRANSLATOR_VERSION)
-            && has_dist_info(&venv, "boto3", BOTO3_VERSION)
-    };
-    if installed() {
-        present(STEP, MINISTACK_VERSION);
-        return Ok(());
-    }
-    installing(STEP, MINISTACK_VERSION, || {
-        if cmd::probe(tools.command(tools.venv_python()).arg("--version")).is_none() {
-            let mut create = tools.command("python3");
-            create.args(["-m", "venv", "--clear"]).arg(&venv);
-            cmd::run(STEP, &mut create)?;
-        }
-        let mut pip = tools.command(tools.venv_python());
-        pip.args(["-m", "pip", "install", "--disable-pip-version-check", "--quiet"])
-            .arg(format!("ministack=={MINISTACK_VERSION}"))
-            .arg(format!("cryptography=={CRYPTOGRAPHY_VERSION}"))
-            .arg(format!("cfn-lint=={CFN_LINT_VERSION}"))
-            .arg(format!("aws-sam-translator=={SAM_TRANSLATOR_VERSION}"))
-            .arg(format!("boto3=={BOTO3_VERSION}"));
-        cmd::run(STEP, &mut pip)?;
-        if installed() {
-            Ok(())
-        } else {
-            Err(Error::step(
-                STEP,
-                &cmd::display(&pip),
-                "finished but the package is not in the venv",
-            ))
-        }
-    })
+    let pins = [
+        ("ministack", MINISTACK_VERSION),
+        ("cryptography", CRYPTOGRAPHY_VERSION),
+        ("cfn-lint", CFN_LINT_VERSION),
+        ("aws-sam-translator", SAM_TRANSLATOR_VERSION),
+        ("boto3", BOTO3_VERSION),
+    ];
+    pip_venv(
+        tools,
+        "ministack",
+        MINISTACK_VERSION,
+        &tools.venv(),
+        &pins,
+        || tools.ministack().is_file(),
+    )
 }
 
-/// Step 7: dev keys and secrets.
-///
-/// HOOK: a later session generates the signing keys and the shared redeem secret here (idempotently,
-/// never overwriting existing ones). For now it only creates the gitignored `.dev/` directory.
+/// Dev keys and secrets: the gitignored, owner-only `.dev/` directory and the edge's local secrets in
+/// `edge/.dev.vars` (generated once, never overwritten).
 fn dev_secrets(tools: &Tools) -> Result<()> {
     let dir = tools.dev_dir();
     // Owner only: dev keys and secrets live here.
@@ -267,61 +231,28 @@ fn dev_secrets(tools: &Tools) -> Result<()> {
 
 /// The trigger Lambda's Rust targets (glibc, x86_64 and arm64) for the toolchain in rust-toolchain.toml.
 fn lambda_targets(tools: &Tools) -> Result<()> {
-    const STEP: &str = "lambda-targets";
-    let channel = tools.rust_channel()?;
-    let installed = cmd::capture(
-        STEP,
-        tools.command("rustup").args(["target", "list", "--installed"]),
-    )?;
-    for target in LAMBDA_TARGETS {
-        if installed.lines().any(|t| t.trim() == target) {
-            present(target, &channel);
-        } else {
-            installing(target, &channel, || {
-                cmd::run(STEP, tools.command("rustup").args(["target", "add", target]))
-            })?;
-        }
-    }
-    Ok(())
+    rust_targets(tools, "lambda-targets", &tools.rust_channel()?, &LAMBDA_TARGETS)
 }
 
 /// cargo-lambda and the zig it links with (`ziglang`), both from PyPI, in their own venv `.tools/cargo-lambda`:
 /// `cargo xtask package` cross-builds the trigger zips for x86_64 and arm64 with them.
 fn cargo_lambda(tools: &Tools) -> Result<()> {
-    const STEP: &str = "cargo-lambda";
-    let venv = tools.cargo_lambda_venv();
-    let installed = || {
-        has_dist_info(&venv, "cargo_lambda", CARGO_LAMBDA_VERSION)
-            && has_dist_info(&venv, "ziglang", ZIGLANG_VERSION)
-            && cmd::probe(tools.command(tools.cargo_lambda()).args(["lambda", "--version"]))
-                .is_some_and(|o| reports_version(&o, CARGO_LAMBDA_VERSION))
-    };
+    let pins = [
+        ("cargo-lambda", CARGO_LAMBDA_VERSION),
+        ("ziglang", ZIGLANG_VERSION),
+    ];
     let label = format!("{CARGO_LAMBDA_VERSION} (zig {ZIGLANG_VERSION})");
-    if installed() {
-        present(STEP, &label);
-        return Ok(());
-    }
-    installing(STEP, &label, || {
-        if cmd::probe(tools.command(tools.cargo_lambda_python()).arg("--version")).is_none() {
-            let mut create = tools.command("python3");
-            create.args(["-m", "venv", "--clear"]).arg(&venv);
-            cmd::run(STEP, &mut create)?;
-        }
-        let mut pip = tools.command(tools.cargo_lambda_python());
-        pip.args(["-m", "pip", "install", "--disable-pip-version-check", "--quiet"])
-            .arg(format!("cargo-lambda=={CARGO_LAMBDA_VERSION}"))
-            .arg(format!("ziglang=={ZIGLANG_VERSION}"));
-        cmd::run(STEP, &mut pip)?;
-        if installed() {
-            Ok(())
-        } else {
-            Err(Error::step(
-                STEP,
-                &cmd::display(&pip),
-                "finished but `cargo-lambda lambda --version` disagrees",
-            ))
-        }
-    })
+    pip_venv(
+        tools,
+        "cargo-lambda",
+        &label,
+        &tools.cargo_lambda_venv(),
+        &pins,
+        || {
+            cmd::probe(tools.command(tools.cargo_lambda()).args(["lambda", "--version"]))
+                .is_some_and(|o| reports_version(&o, CARGO_LAMBDA_VERSION))
+        },
+    )
 }
 
 /// Debian packages that let this x86_64 machine run the arm64 `bootstrap`: qemu-user (`qemu-aarch64`) and the
@@ -385,6 +316,61 @@ fn fuzz_tools(tools: &Tools) -> Result<()> {
     })
 }
 
+/// Each of `targets` for the pinned toolchain `channel`, added with rustup unless it is installed.
+fn rust_targets(tools: &Tools, step: &str, channel: &str, targets: &[&str]) -> Result<()> {
+    let installed = cmd::capture(
+        step,
+        tools.command("rustup").args(["target", "list", "--installed"]),
+    )?;
+    for &target in targets {
+        if installed.lines().any(|t| t.trim() == target) {
+            present(target, channel);
+        } else {
+            installing(target, channel, || {
+                cmd::run(step, tools.command("rustup").args(["target", "add", target]))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// A Python venv at `venv` holding exactly the `pins` (PyPI name, version), created if its python does not run
+/// and filled with pip, unless the packages are there already and `runs` (a check of what they installed) holds.
+/// Checked again afterwards.
+fn pip_venv(
+    tools: &Tools,
+    tool: &str,
+    label: &str,
+    venv: &Path,
+    pins: &[(&str, &str)],
+    runs: impl Fn() -> bool,
+) -> Result<()> {
+    let python = venv.join("bin").join("python");
+    // The dist-info directory is what `pip show` reads; looking at it directly takes no time.
+    let installed = || {
+        pins.iter()
+            .all(|(name, version)| has_dist_info(venv, &name.replace('-', "_"), version))
+            && runs()
+    };
+    if installed() {
+        present(tool, label);
+        return Ok(());
+    }
+    installing(tool, label, || {
+        if cmd::probe(tools.command(&python).arg("--version")).is_none() {
+            let mut create = tools.command("python3");
+            create.args(["-m", "venv", "--clear"]).arg(venv);
+            cmd::run(tool, &mut create)?;
+        }
+        let mut pip = tools.command(&python);
+        pip.args(["-m", "pip", "install", "--disable-pip-version-check", "--quiet"])
+            .args(pins.iter().map(|(name, version)| format!("{name}=={version}")));
+        install_checked(tool, &mut pip, installed, || {
+            "finished but the venv lacks a pinned package, or it does not run".to_owned()
+        })
+    })
+}
+
 /// A tool from `cargo install <krate> --version <version>` (`--locked` unless its lockfile cannot build here),
 /// skipped when `installed` says it is there. Another process of the setup may be installing it right now: wait
 /// for running `cargo install`s before deciding. Checked again afterwards.
@@ -410,17 +396,25 @@ fn cargo_install(
         if locked {
             install.arg("--locked");
         }
-        cmd::run(krate, &mut install)?;
-        if installed() {
-            Ok(())
-        } else {
-            Err(Error::step(
-                krate,
-                &cmd::display(&install),
-                format!("finished but the installed `{krate}` does not report version {version}"),
-            ))
-        }
+        install_checked(krate, &mut install, installed, || {
+            format!("finished but the installed `{krate}` does not report version {version}")
+        })
     })
+}
+
+/// Runs `install`, then checks that `installed` holds; else an error saying `problem`.
+fn install_checked(
+    step: &str,
+    install: &mut Command,
+    installed: impl Fn() -> bool,
+    problem: impl FnOnce() -> String,
+) -> Result<()> {
+    cmd::run(step, install)?;
+    if installed() {
+        Ok(())
+    } else {
+        Err(Error::step(step, &cmd::display(install), problem()))
+    }
 }
 
 /// `apt-get update` and `apt-get install -y <packages>` from Debian's archive (through sudo unless root). Another

@@ -1,32 +1,51 @@
-//! `cargo xtask stack up|down|status`: the local stack of DESIGN "Local stack", in the background.
+//! `cargo xtask stack up|down|status|redeploy-edge`: the local stack (docs/design.md), in the background.
 //!
-//! `up` builds the CLI and the trigger zip, starts ministack (Cognito + Lambda), provisions it through
-//! `handoff provision` (pool, clients, demo user, the trigger as a `provided.al2023` function), starts the edge
-//! under `wrangler dev` (fresh persist dir) and, when the site is built, the static site; then writes
-//! `.stack/env`. Every process runs in its own process group, recorded in `.stack/pids`, so `down` stops each
-//! one with everything it spawned (the trigger processes ministack starts, workerd under wrangler) and leaves
-//! nothing behind. Ports are free ones chosen at start; all state lives in a fresh temp dir per start.
+//! `up` builds what is missing or stale (the edge worker, the CLI, the trigger zip), starts ministack (Cognito +
+//! Lambda), provisions it through `handoff provision` (pool, clients, demo user, the trigger as a
+//! `provided.al2023` function), starts the edge under `wrangler dev` (fresh persist dir) and, when the site is
+//! built, the static site; then writes `.stack/env`. One function per service below; starting, waiting for and
+//! stopping processes is [`crate::supervise`]'s. Ports are free ones chosen at start; all state lives in a fresh
+//! temp dir per start.
 //!
 //! The edge's per-user rate limits keep wrangler.toml's defaults (5 issues a minute, 3 live tokens) unless
 //! `HANDOFF_RATE_ISSUES_PER_MINUTE` / `HANDOFF_RATE_MAX_LIVE_TOKENS` are set at `up` (1..=10000; for benchmarks that
 //! mint many links); the effective values are written to `.stack/env` as `RATE_ISSUES_PER_MINUTE` and
 //! `RATE_MAX_LIVE_TOKENS`.
 
+use std::collections::BTreeMap;
 use std::fs;
-use std::io::{IsTerminal, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{IsTerminal, Write};
+use std::net::TcpListener;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use crate::cmd::{Error, Result};
-use crate::tools::Tools;
+use clap::Subcommand;
 
-const USAGE: &str = "usage: cargo xtask stack up|down|status|redeploy-edge\n\
-                     (env at `up`: HANDOFF_RATE_ISSUES_PER_MINUTE, HANDOFF_RATE_MAX_LIVE_TOKENS raise the edge's \
-                     per-user limits, 1..=10000)";
+use crate::cmd::{self, Error, Result};
+use crate::package::{self, Arch};
+use crate::supervise::Procs;
+use crate::tools::{self, Tools};
+
+/// What `cargo xtask stack` does.
+#[derive(Subcommand)]
+pub enum Action {
+    /// Build what is missing or stale, start every service, write .stack/env (a no-op when the stack is up)
+    ///
+    /// HANDOFF_RATE_ISSUES_PER_MINUTE / HANDOFF_RATE_MAX_LIVE_TOKENS (1..=10000) raise the edge's per-user limits
+    /// (defaults 5 and 3).
+    Up,
+    /// Stop every service and remove the stack's state
+    Down,
+    /// Each service's process group and whether it runs
+    Status,
+    /// Restart the edge with the current .stack/signing.jwks and .stack/redeem-secrets (the local `wrangler deploy`)
+    RedeployEdge,
+}
+
 /// Rate-limit settings taken from the environment at `up`: (environment variable, the edge's var).
 const RATE_VARS: [(&str, &str); 2] = [
     ("HANDOFF_RATE_ISSUES_PER_MINUTE", "RATE_ISSUES_PER_MINUTE"),
@@ -34,117 +53,56 @@ const RATE_VARS: [(&str, &str); 2] = [
 ];
 /// Landing page path on the site (the edge puts it in every link).
 const LANDING_PATH: &str = "/handoff";
+/// What `handoff provision` prints that goes into `.stack/env` under the same name.
+const PROVISIONED_SETTINGS: &[&str] = &[
+    "AWS_REGION",
+    "USER_POOL_ID",
+    "MOBILE_CLIENT_ID",
+    "WEB_CLIENT_ID",
+    "DEMO_USERNAME",
+    "DEMO_PASSWORD",
+    "DEMO_SUB",
+    "COGNITO_ISSUER",
+    "COGNITO_JWKS_URL",
+    "TRIGGER_FUNCTION_ARN",
+    "REDEEM_SECRET_ARN",
+];
+/// Settings `up` prints only as names.
+const SECRET_SETTINGS: &[&str] = &["DEMO_PASSWORD", "REDEEM_SECRET"];
+/// Files in `.stack/` that belong to one start (removed by `down`).
+const STACK_FILES: &[&str] = &[
+    "env",
+    "pids",
+    "state",
+    "session.json",
+    "signing.jwks",
+    "redeem-secrets",
+    "edge.args",
+];
 
-/// Entry point.
-pub fn run(args: &[String]) -> ExitCode {
-    let tools = match Tools::locate() {
-        Ok(t) => t,
-        Err(e) => return fail(&e),
-    };
-    let result = match args {
-        [a] if a == "up" => up(&tools),
-        [a] if a == "down" => down(&tools, true),
-        [a] if a == "status" => status(&tools),
-        [a] if a == "redeploy-edge" => redeploy_edge(&tools),
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&e),
+/// Runs `cargo xtask stack <action>`.
+pub fn run(tools: &Tools, action: Action) -> Result<()> {
+    match action {
+        Action::Up => up(tools),
+        Action::Down => down(tools, true),
+        Action::Status => status(tools),
+        Action::RedeployEdge => redeploy_edge(tools),
     }
-}
-
-fn fail(e: &Error) -> ExitCode {
-    eprintln!("stack: error: {e}");
-    ExitCode::FAILURE
 }
 
 fn stack_dir(tools: &Tools) -> PathBuf {
     tools.root.join(".stack")
 }
 
-/// One started process group.
-struct Proc {
-    name: String,
-    pgid: u32,
-}
-
-fn read_pids(dir: &Path) -> Vec<Proc> {
-    let Ok(text) = fs::read_to_string(dir.join("pids")) else {
-        return Vec::new();
-    };
-    text.lines()
-        .filter_map(|l| {
-            let (name, pgid) = l.split_once(' ')?;
-            Some(Proc {
-                name: name.to_owned(),
-                pgid: pgid.trim().parse().ok()?,
-            })
-        })
-        .collect()
-}
-
-fn write_pids(dir: &Path, procs: &[Proc]) -> Result<()> {
-    let text: String = procs.iter().map(|p| format!("{} {}\n", p.name, p.pgid)).collect();
-    fs::write(dir.join("pids"), text).map_err(|e| Error::msg(format!("cannot write .stack/pids: {e}")))
-}
-
-/// Whether any live (non-zombie) process is in the group. Read from /proc: `kill -0` also counts zombies,
-/// and an init that never reaps them (as on some VMs) would make every group look alive forever.
-fn group_alive(pgid: u32) -> bool {
-    let Ok(entries) = fs::read_dir("/proc") else {
-        return false;
-    };
-    entries.flatten().any(|entry| {
-        let Ok(stat) = fs::read_to_string(entry.path().join("stat")) else {
-            return false;
-        };
-        // `pid (comm) state ppid pgrp ...`; comm may contain spaces, so split after the last ')'.
-        let Some((_, rest)) = stat.rsplit_once(')') else {
-            return false;
-        };
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        fields.len() > 2 && fields[0] != "Z" && fields[0] != "X" && fields[2] == pgid.to_string()
-    })
-}
-
-fn signal_group(pgid: u32, signal: &str) {
-    let _ = Command::new("kill")
-        .args([signal, "--", &format!("-{pgid}")])
-        .stderr(Stdio::null())
-        .status();
-}
-
-/// Stops a process group: a polite signal, then SIGKILL after 5 s.
-fn stop_group(proc: &Proc) -> bool {
-    if !group_alive(proc.pgid) {
-        return false;
-    }
-    // wrangler shuts workerd down cleanly on SIGINT; the others on SIGTERM.
-    signal_group(proc.pgid, if proc.name == "edge" { "-INT" } else { "-TERM" });
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while group_alive(proc.pgid) && Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(100));
-    }
-    if group_alive(proc.pgid) {
-        signal_group(proc.pgid, "-KILL");
-        thread::sleep(Duration::from_millis(200));
-    }
-    true
-}
-
 fn status(tools: &Tools) -> Result<()> {
     let dir = stack_dir(tools);
-    let procs = read_pids(&dir);
-    if procs.is_empty() {
+    let procs = Procs::load(&dir);
+    if procs.list().is_empty() {
         println!("stack: down");
         return Ok(());
     }
-    for p in &procs {
-        let state = if group_alive(p.pgid) { "running" } else { "DEAD" };
+    for p in procs.list() {
+        let state = if p.alive() { "running" } else { "DEAD" };
         println!("stack: {:<10} process group {:<8} {state}", p.name, p.pgid);
     }
     if dir.join("env").is_file() {
@@ -153,25 +111,20 @@ fn status(tools: &Tools) -> Result<()> {
     Ok(())
 }
 
-/// Stops the stack, saying what it stopped (for the demo).
-pub(crate) fn stop(tools: &Tools) -> Result<()> {
-    down(tools, true)
-}
-
 /// Whether a stack is up and healthy (all its process groups alive, settings written).
 pub(crate) fn is_up(tools: &Tools) -> bool {
     let dir = stack_dir(tools);
-    let running = read_pids(&dir);
-    !running.is_empty() && running.iter().all(|p| group_alive(p.pgid)) && dir.join("env").is_file()
+    Procs::load(&dir).all_alive() && dir.join("env").is_file()
 }
 
-fn down(tools: &Tools, loud: bool) -> Result<()> {
+/// Stops the stack and removes its state; `loud` says what it stopped.
+pub(crate) fn down(tools: &Tools, loud: bool) -> Result<()> {
     let dir = stack_dir(tools);
-    let procs = read_pids(&dir);
+    let procs = Procs::load(&dir);
     let state_dir = fs::read_to_string(dir.join("state"))
         .ok()
         .map(|s| PathBuf::from(s.trim()));
-    if procs.is_empty() && state_dir.is_none() && !dir.join("env").exists() {
+    if procs.list().is_empty() && state_dir.is_none() && !dir.join("env").exists() {
         // An `up` that failed before starting anything leaves an empty pids file behind.
         let _ = fs::remove_file(dir.join("pids"));
         if loud {
@@ -179,139 +132,34 @@ fn down(tools: &Tools, loud: bool) -> Result<()> {
         }
         return Ok(());
     }
-    // The edge first: it talks to nothing, but the trigger (under ministack) talks to it.
-    let mut stopped = 0;
-    for p in procs.iter().rev() {
-        if stop_group(p) {
-            stopped += 1;
-            if loud {
-                println!("stack: stopped {} (process group {})", p.name, p.pgid);
-            }
+    // The last started first: the edge talks to nothing, but the trigger (under ministack) talks to it.
+    let stopped = procs.stop_all()?;
+    if loud {
+        for p in &stopped {
+            println!("stack: stopped {} (process group {})", p.name, p.pgid);
         }
     }
-    let survivors: Vec<&Proc> = procs.iter().filter(|p| group_alive(p.pgid)).collect();
-    if !survivors.is_empty() {
-        let names: Vec<String> = survivors
-            .iter()
-            .map(|p| format!("{} ({})", p.name, p.pgid))
-            .collect();
-        return Err(Error::msg(format!(
-            "still running after SIGKILL: {}",
-            names.join(", ")
-        )));
-    }
-    for file in [
-        "env",
-        "pids",
-        "state",
-        "session.json",
-        "signing.jwks",
-        "redeem-secrets",
-        "edge.args",
-    ] {
+    for file in STACK_FILES {
         let _ = fs::remove_file(dir.join(file));
     }
     if let Some(state) = state_dir.filter(|s| s.starts_with(std::env::temp_dir())) {
         let _ = fs::remove_dir_all(state);
     }
     if loud {
-        println!("stack: down ({stopped} process group(s) stopped, state removed)");
+        println!(
+            "stack: down ({} process group(s) stopped, state removed)",
+            stopped.len()
+        );
     }
     Ok(())
-}
-
-fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| Error::msg(format!("no free port: {e}")))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| Error::msg(e.to_string()))
-}
-
-fn random_hex(bytes: usize) -> Result<String> {
-    let mut buf = vec![0u8; bytes];
-    fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut buf))
-        .map_err(|e| Error::msg(format!("cannot read /dev/urandom: {e}")))?;
-    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// `GET path` on loopback; the status code, if anything answered.
-fn http_status(port: u16, path: &str) -> Option<u16> {
-    let mut stream =
-        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(1)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).ok()?;
-    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
-}
-
-fn wait_ready(name: &str, port: u16, path: &str, within: Duration, pgid: u32, log: &Path) -> Result<()> {
-    let deadline = Instant::now() + within;
-    loop {
-        if http_status(port, path) == Some(200) {
-            return Ok(());
-        }
-        if !group_alive(pgid) || Instant::now() > deadline {
-            let tail = fs::read_to_string(log).unwrap_or_default();
-            let tail: Vec<&str> = tail.lines().rev().take(15).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            return Err(Error::msg(format!(
-                "{name} did not become ready on 127.0.0.1:{port}{path}; last lines of {}:\n{}",
-                log.display(),
-                tail.join("\n")
-            )));
-        }
-        thread::sleep(Duration::from_millis(200));
-    }
-}
-
-/// Spawns `cmd` in its own process group with output to `log`.
-fn spawn(name: &str, mut cmd: Command, log: &Path, procs: &mut Vec<Proc>) -> Result<u32> {
-    use std::os::unix::process::CommandExt;
-    let out =
-        fs::File::create(log).map_err(|e| Error::msg(format!("cannot create {}: {e}", log.display())))?;
-    let err = out.try_clone().map_err(|e| Error::msg(e.to_string()))?;
-    let child = cmd
-        .process_group(0)
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .map_err(|e| Error::msg(format!("cannot start {name}: {}", crate::cmd::spawn_detail(&e))))?;
-    let pgid = child.id();
-    procs.push(Proc {
-        name: name.to_owned(),
-        pgid,
-    });
-    Ok(pgid)
-}
-
-fn run_quiet(what: &str, cmd: &mut Command) -> Result<String> {
-    let out = cmd
-        .output()
-        .map_err(|e| Error::msg(format!("{what}: {}", crate::cmd::spawn_detail(&e))))?;
-    if !out.status.success() {
-        return Err(Error::msg(format!(
-            "{what} {}:\n{}",
-            crate::cmd::exit_detail(out.status),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Starts the stack in the background (a no-op when it is already up).
 pub(crate) fn up(tools: &Tools) -> Result<()> {
     let dir = stack_dir(tools);
-    let running = read_pids(&dir);
-    if !running.is_empty() {
-        if running.iter().all(|p| group_alive(p.pgid)) && dir.join("env").is_file() {
+    let running = Procs::load(&dir);
+    if !running.list().is_empty() {
+        if running.all_alive() && dir.join("env").is_file() {
             println!(
                 "stack: already up; settings in {} (`cargo xtask stack down` stops it)",
                 dir.join("env").display()
@@ -322,366 +170,458 @@ pub(crate) fn up(tools: &Tools) -> Result<()> {
         down(tools, false)?;
     }
     private_dir(&dir)?;
-    let mut procs = Vec::new();
     let started = Instant::now();
-    let result = start(tools, &dir, &mut procs);
-    match result {
+    match start(tools, &dir) {
         Ok(summary) => {
             println!("stack: up in {:.1} s", started.elapsed().as_secs_f64());
             println!("{summary}");
             Ok(())
         }
         Err(e) => {
-            // Leave nothing behind: what was started is recorded, so the normal `down` removes it.
-            let _ = write_pids(&dir, &procs);
+            // Leave nothing behind: every started service is recorded, so the normal `down` removes it.
             let _ = down(tools, false);
             Err(e)
         }
     }
 }
 
-/// The edge's rate limits: each `RATE_VARS` entry with its value from the environment (checked, 1..=10000) or
-/// the default in `wrangler_toml`, and whether it was overridden.
-fn rate_limits(wrangler_toml: &str) -> Result<Vec<(&'static str, String, bool)>> {
-    RATE_VARS
-        .iter()
-        .map(|&(env, var)| match std::env::var(env) {
-            Ok(text) => match text.trim().parse::<u32>() {
-                Ok(n) if (1..=10_000).contains(&n) => Ok((var, n.to_string(), true)),
-                _ => Err(Error::msg(format!(
-                    "{env} must be a whole number from 1 to 10000, not {text:?}"
-                ))),
-            },
-            Err(_) => {
-                let default = wrangler_toml
-                    .lines()
-                    .find_map(|l| l.trim().strip_prefix(var)?.trim().strip_prefix('='))
-                    .map(|v| v.trim().trim_matches('"').to_owned())
-                    .ok_or_else(|| Error::msg(format!("edge/wrangler.toml sets no {var}")))?;
-                Ok((var, default, false))
-            }
-        })
-        .collect()
-}
+/// Builds, starts every service, writes `.stack/env`; returns the summary to print.
+fn start(tools: &Tools, dir: &Path) -> Result<String> {
+    // Checked first: a typo in a limit or a missing tool should fail before anything is built or started.
+    let wrangler: toml::Table = tools::read_toml(&tools.root.join("edge/wrangler.toml"))?;
+    let limits = rate_limits(&wrangler, |name| std::env::var(name).ok())?;
+    check_ministack(tools)?;
+    let (shim, zip) = build(tools)?;
 
-fn start(tools: &Tools, dir: &Path, procs: &mut Vec<Proc>) -> Result<String> {
-    let root = &tools.root;
-    // Checked first: a typo in a limit should fail before anything starts.
-    let wrangler_toml =
-        fs::read_to_string(root.join("edge/wrangler.toml")).map_err(|e| Error::msg(e.to_string()))?;
-    let limits = rate_limits(&wrangler_toml)?;
-    let ministack = tools.ministack();
-    if !ministack.is_file() {
-        return Err(Error::msg("ministack is not installed: run `cargo xtask setup`"));
-    }
-    // Without `cryptography` ministack serves a dummy key set and cannot sign RS256 tokens the edge accepts.
-    let crypto = Command::new(tools.venv_python())
-        .args(["-c", "import cryptography"])
-        .status();
-    if !crypto.is_ok_and(|s| s.success()) {
-        return Err(Error::msg(
-            "ministack needs the `cryptography` package to sign real RS256 tokens: \
-             `.tools/venv/bin/pip install cryptography` (or `cargo xtask setup`)",
-        ));
-    }
-    let shim = root.join("edge/build/worker/shim.mjs");
-    if !shim.is_file() {
-        step("building the edge worker (worker-build --release)", || {
-            let ensure = "import('./tests/edge/helper.mjs').then((m) => m.ensureBuilt())";
-            run_quiet("edge build", tools.command("node").args(["-e", ensure]))
-        })?;
-    }
-
-    step("building the CLI (cargo build -p handoff-cli)", || {
-        run_quiet(
-            "cargo build -p handoff-cli",
-            tools.command("cargo").args(["build", "-q", "-p", "handoff-cli"]),
-        )
-    })?;
-    // The x86_64 trigger zip `cargo xtask package` ships (same build, same checks), reused when up to date.
-    let zip = step(
-        "building the trigger zip (cargo lambda build --release, x86_64)",
-        || crate::package::lambda_zip(tools, crate::package::Arch::X86_64, true),
-    )?;
-    let zip = zip.display().to_string();
-    let handoff = root.join("target/debug/handoff");
-
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let state = std::env::temp_dir().join(format!("handoff-stack-{}-{nanos}", std::process::id()));
-    // Logs, ministack's keys and the edge's .dev.vars live here: owner only.
-    private_dir(&state)?;
-    fs::write(dir.join("state"), state.display().to_string()).map_err(|e| Error::msg(e.to_string()))?;
-
-    let (cognito_port, edge_port, inspector_port, web_port) =
-        (free_port()?, free_port()?, free_port()?, free_port()?);
-    let cognito_url = format!("http://127.0.0.1:{cognito_port}");
-    let edge_url = format!("http://127.0.0.1:{edge_port}");
-    let web_origin = format!("http://127.0.0.1:{web_port}");
+    let mut stack = Stack::create(tools, dir)?;
+    let ports = Ports::free()?;
     let redeem_secret = random_hex(32)?;
+    stack.ministack(&ports)?;
+    let cognito = stack.provision(&ports, &redeem_secret, &zip)?;
+    stack.edge(&wrangler, &shim, &cognito, &ports, &limits, &redeem_secret)?;
+    let site_note = stack.site(&cognito, &ports)?;
 
-    let mut cmd = Command::new(&ministack);
-    cmd.current_dir(&state)
-        .env("BIND_HOST", "127.0.0.1")
-        .env("GATEWAY_PORT", cognito_port.to_string())
-        // Keys and data in this start's own dir, not the shared /tmp/ministack-state.
-        .env("STATE_DIR", state.join("ministack"))
-        // With `cryptography` present ministack opens an MQTT/TLS listener on 0.0.0.0:8883; not ours to open.
-        .env("IOT_MTLS_ENABLED", "0")
-        // Passed on to the functions it runs: the trigger reads its redeem secret from this Secrets Manager.
-        .env("AWS_ENDPOINT_URL", &cognito_url);
-    let log = state.join("ministack.log");
-    step(&format!("starting ministack on {cognito_url}"), || {
-        let pgid = spawn("ministack", cmd, &log, procs)?;
-        write_pids(dir, procs)?;
-        wait_ready(
-            "ministack",
-            cognito_port,
-            "/_ministack/health",
-            Duration::from_secs(30),
-            pgid,
-            &log,
-        )
-    })?;
-
-    let cognito_env = state.join("cognito.env");
-    let out = step(
-        "provisioning Cognito (pool, clients, demo user, trigger function)",
-        || {
-            run_quiet(
-                "handoff provision",
-                Command::new(&handoff)
-                    .current_dir(&state)
-                    .env_remove("HANDOFF_STACK_ENV")
-                    .args(["provision", "-q", "--endpoint", &cognito_url, "--edge", &edge_url])
-                    // The secret through the environment, not argv (visible to every local user in `ps`).
-                    .env("REDEEM_SECRET", &redeem_secret)
-                    .args(["--zip", &zip, "--write"])
-                    .arg(&cognito_env),
-            )
-        },
-    )?;
-    let get = |key: &str| -> Result<String> {
-        out.lines()
-            .find_map(|l| l.strip_prefix(key)?.strip_prefix('=').map(str::to_owned))
-            .ok_or_else(|| Error::msg(format!("handoff provision printed no {key}")))
-    };
-
-    let signing = dir.join("signing.jwks");
-    run_quiet(
-        "handoff keys generate",
-        Command::new(&handoff)
-            .args(["keys", "generate", "-q", "--kid", "dev-ed25519", "--out"])
-            .arg(&signing),
-    )?;
-
-    let work = state.join("wrangler");
-    fs::create_dir_all(&work).map_err(|e| Error::msg(e.to_string()))?;
-    let toml: String = wrangler_toml
-        .lines()
-        .map(|l| {
-            if l.starts_with("main = ") {
-                format!("main = {:?}", shim.display().to_string())
-            } else {
-                l.into()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    fs::write(work.join("wrangler.toml"), toml).map_err(|e| Error::msg(e.to_string()))?;
-    // The edge's redeem secrets, current first: `stack redeploy-edge` picks up changes (rotation tests).
-    write_private(&dir.join("redeem-secrets"), &format!("{redeem_secret}\n"))?;
-    let vars = [
-        ("ISSUER", edge_url.clone()),
-        ("WEB_ORIGIN", web_origin.clone()),
-        ("LANDING_PATH", LANDING_PATH.into()),
-        ("AUDIENCES", get("WEB_CLIENT_ID")?),
-        ("MOBILE_CLIENT_IDS", get("MOBILE_CLIENT_ID")?),
-        ("COGNITO_ISSUER", get("COGNITO_ISSUER")?),
-        ("COGNITO_JWKS_URL", get("COGNITO_JWKS_URL")?),
-        // GetUser (the revocation check) at the emulator. ministack 1.5.33 still accepts a revoked access token:
-        // the refusal itself is tested against a fixture of real Cognito's answer in tests/edge.
-        ("COGNITO_ENDPOINT", format!("{cognito_url}/")),
-        ("REDIRECT_ALLOWLIST", "/".into()),
-        // Context binding by address: the phone (the CLI) and the browser are both on loopback here; the tests
-        // stand in for other networks with the CF-Connecting-IP header.
-        ("CONTEXT_BINDING", "ip".into()),
-    ];
-    let mut args: Vec<String> = ["dev", "--config", "wrangler.toml", "--local", "--ip", "127.0.0.1"]
-        .map(String::from)
-        .to_vec();
-    args.extend([
-        "--port".into(),
-        edge_port.to_string(),
-        "--inspector-port".into(),
-        inspector_port.to_string(),
-        "--persist-to".into(),
-        work.join("persist").display().to_string(),
-        "--show-interactive-dev-session=false".into(),
-    ]);
-    for (k, v) in &vars {
-        args.extend(["--var".into(), format!("{k}:{v}")]);
-    }
-    for (k, v, overridden) in &limits {
-        if *overridden {
-            println!("stack: edge limit {k}={v} (from the environment)");
-            args.extend(["--var".into(), format!("{k}:{v}")]);
-        }
-    }
-    // No secrets in these arguments (they are visible in `ps`): secrets go through .dev.vars.
-    write_private(&dir.join("edge.args"), &(args.join("\n") + "\n"))?;
-    step(&format!("starting the edge (wrangler dev) on {edge_url}"), || {
-        start_edge(tools, dir, &state, procs)
-    })?;
-
-    let site = root.join("target/web/site");
-    let site_note = if site.join("_headers").is_file() {
-        let config = format!(
-            "{{\"region\":{:?},\"userPoolId\":{:?},\"clientId\":{:?},\"cognitoEndpoint\":{:?},\"edgeUrl\":{:?},\
-             \"redirectAllowlist\":[\"/\"],\"defaultRedirect\":\"/\",\"appReturnUrl\":\"/\",\"otherSignInUrl\":\"/\"}}",
-            get("AWS_REGION")?,
-            get("USER_POOL_ID")?,
-            get("WEB_CLIENT_ID")?,
-            format!("{cognito_url}/"),
-            edge_url,
-        );
-        let config_file = state.join("site-config.json");
-        fs::write(&config_file, config).map_err(|e| Error::msg(e.to_string()))?;
-        let mut cmd = tools.command("node");
-        cmd.arg(root.join("www/serve.mjs")).arg("--root").arg(&site);
-        cmd.args(["--port", &web_port.to_string(), "--config"])
-            .arg(&config_file);
-        let log = state.join("site.log");
-        // The site is optional for everything but the browser flow: a broken one is reported, not fatal.
-        let started = step(&format!("starting the static site on {web_origin}"), || {
-            let pgid = spawn("site", cmd, &log, procs)?;
-            write_pids(dir, procs)?;
-            Ok(wait_ready(
-                "the site",
-                web_port,
-                "/",
-                Duration::from_secs(20),
-                pgid,
-                &log,
-            ))
-        })?;
-        match started {
-            Ok(()) => String::new(),
-            Err(e) => {
-                if let Some(site) = procs.pop() {
-                    stop_group(&site);
-                }
-                write_pids(dir, procs)?;
-                format!(
-                    "\nstack: WARNING: the static site did not start, WEB_URL and APP_URL answer nothing: {e}"
-                )
-            }
-        }
-    } else {
-        "\nstack: the site is not built (`cargo xtask build-web`): WEB_URL and APP_URL answer nothing".into()
-    };
-
-    let pairs = [
-        ("EDGE_URL", edge_url.clone()),
-        ("COGNITO_ENDPOINT", cognito_url.clone()),
-        ("AWS_REGION", get("AWS_REGION")?),
-        ("USER_POOL_ID", get("USER_POOL_ID")?),
-        ("MOBILE_CLIENT_ID", get("MOBILE_CLIENT_ID")?),
-        ("WEB_CLIENT_ID", get("WEB_CLIENT_ID")?),
-        ("WEB_URL", format!("{web_origin}{LANDING_PATH}")),
-        ("APP_URL", format!("{web_origin}/")),
-        ("DEMO_USERNAME", get("DEMO_USERNAME")?),
-        ("DEMO_PASSWORD", get("DEMO_PASSWORD")?),
-        ("DEMO_SUB", get("DEMO_SUB")?),
+    let mut settings = vec![
+        ("EDGE_URL", ports.edge_url()),
+        ("COGNITO_ENDPOINT", ports.cognito_url()),
+        ("WEB_URL", format!("{}{LANDING_PATH}", ports.web_origin())),
+        ("APP_URL", format!("{}/", ports.web_origin())),
         ("REDEEM_SECRET", redeem_secret),
-        ("SIGNING_JWKS_FILE", signing.display().to_string()),
-        ("ISSUER", edge_url),
-        ("COGNITO_ISSUER", get("COGNITO_ISSUER")?),
-        ("COGNITO_JWKS_URL", get("COGNITO_JWKS_URL")?),
-        ("TRIGGER_FUNCTION_ARN", get("TRIGGER_FUNCTION_ARN")?),
-        ("REDEEM_SECRET_ARN", get("REDEEM_SECRET_ARN")?),
-        ("STACK_STATE_DIR", state.display().to_string()),
+        (
+            "SIGNING_JWKS_FILE",
+            dir.join("signing.jwks").display().to_string(),
+        ),
+        ("ISSUER", ports.edge_url()),
+        ("STACK_STATE_DIR", stack.state.display().to_string()),
     ];
-    let pairs: Vec<(&str, String)> = pairs
-        .into_iter()
-        .chain(limits.iter().map(|(k, v, _)| (*k, v.clone())))
-        .collect();
-    let text: String = pairs.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    for key in PROVISIONED_SETTINGS {
+        settings.push((key, cognito.get(key)?));
+    }
+    settings.extend(limits.iter().map(|l| (l.var, l.value.clone())));
+    let text: String = settings.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
     write_private(&dir.join("env"), &text)?;
-    let shown: Vec<String> = pairs
+    let shown: Vec<String> = settings
         .iter()
-        .filter(|(k, _)| !matches!(*k, "DEMO_PASSWORD" | "REDEEM_SECRET"))
+        .filter(|(k, _)| !SECRET_SETTINGS.contains(k))
         .map(|(k, v)| format!("  {k}={v}"))
         .collect();
     Ok(format!(
         "stack: settings in {} (mode 0600; secrets not shown):\n{}\nstack: logs in {}{site_note}",
         dir.join("env").display(),
         shown.join("\n"),
-        state.display()
+        stack.state.display()
     ))
 }
 
-/// Starts (or restarts) the edge: `.dev.vars` from `.stack/signing.jwks` and `.stack/redeem-secrets`, then
-/// `wrangler dev` with the arguments `up` saved in `.stack/edge.args` (same port, same persisted state).
-fn start_edge(tools: &Tools, dir: &Path, state: &Path, procs: &mut Vec<Proc>) -> Result<()> {
-    let read = |name: &str| {
-        fs::read_to_string(dir.join(name)).map_err(|e| Error::msg(format!("cannot read .stack/{name}: {e}")))
-    };
-    let work = state.join("wrangler");
-    let compact: String = read("signing.jwks")?.lines().map(str::trim).collect();
-    let secrets: Vec<String> = read("redeem-secrets")?
-        .split([',', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    write_private(
-        &work.join(".dev.vars"),
-        &format!("SIGNING_JWKS='{compact}'\nREDEEM_SECRETS={}\n", secrets.join(",")),
+/// ministack is installed, with `cryptography`: without it ministack serves a dummy key set and cannot sign RS256
+/// tokens the edge accepts.
+fn check_ministack(tools: &Tools) -> Result<()> {
+    if !tools.ministack().is_file() {
+        return Err(Error::msg("ministack is not installed: run `cargo xtask setup`"));
+    }
+    let mut import = Command::new(tools.venv_python());
+    if cmd::probe(import.args(["-c", "import cryptography"])).is_none() {
+        return Err(Error::msg(
+            "ministack needs the `cryptography` package to sign real RS256 tokens: \
+             `.tools/venv/bin/pip install cryptography` (or `cargo xtask setup`)",
+        ));
+    }
+    Ok(())
+}
+
+/// Builds what the services run: the edge worker when missing or stale, the CLI, the x86_64 trigger zip
+/// (the one `cargo xtask package` ships, same build, same checks). Returns the worker's shim and the zip.
+fn build(tools: &Tools) -> Result<(PathBuf, String)> {
+    if package::edge_worker_stale(&tools.root) {
+        step("building the edge worker (worker-build --release)", || {
+            package::build_edge_worker(tools, true)
+        })?;
+    }
+    step("building the CLI (cargo build -p handoff-cli)", || {
+        cmd::capture(
+            "cargo build -p handoff-cli",
+            tools.command("cargo").args(["build", "-q", "-p", "handoff-cli"]),
+        )
+    })?;
+    let zip = step(
+        "building the trigger zip (cargo lambda build --release, x86_64)",
+        || package::lambda_zip(tools, Arch::X86_64, true),
     )?;
-    let args: Vec<String> = read("edge.args")?.lines().map(str::to_owned).collect();
-    let port: u16 = args
+    Ok((package::edge_shim(&tools.root), zip.display().to_string()))
+}
+
+/// The reference CLI, built by `up`.
+pub(crate) fn handoff(tools: &Tools) -> PathBuf {
+    tools.root.join("target/debug/handoff")
+}
+
+/// The ports the services listen on, free ones on loopback chosen at start.
+struct Ports {
+    cognito: u16,
+    edge: u16,
+    inspector: u16,
+    web: u16,
+}
+
+impl Ports {
+    fn free() -> Result<Self> {
+        let port = || {
+            TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .map_err(|e| Error::msg(format!("no free port: {e}")))
+        };
+        Ok(Self {
+            cognito: port()?,
+            edge: port()?,
+            inspector: port()?,
+            web: port()?,
+        })
+    }
+
+    fn cognito_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.cognito)
+    }
+
+    fn edge_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.edge)
+    }
+
+    fn web_origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.web)
+    }
+}
+
+/// What `handoff provision` printed: `KEY=VALUE` lines naming the pool, the clients, the demo user, the trigger.
+struct Provisioned(BTreeMap<String, String>);
+
+impl Provisioned {
+    fn parse(text: &str) -> Self {
+        let pairs = text.lines().filter_map(|l| l.split_once('='));
+        Self(pairs.map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
+    }
+
+    fn get(&self, key: &str) -> Result<String> {
+        self.0
+            .get(key)
+            .cloned()
+            .ok_or_else(|| Error::msg(format!("handoff provision printed no {key}")))
+    }
+}
+
+/// One of the edge's rate limits: its var, its value, and whether the environment set it.
+#[derive(Debug, PartialEq)]
+struct Limit {
+    var: &'static str,
+    value: String,
+    overridden: bool,
+}
+
+/// The edge's rate limits: each of [`RATE_VARS`] from the environment (`env`; checked, 1..=10000) or else the
+/// default in edge/wrangler.toml's `[vars]`.
+fn rate_limits(wrangler: &toml::Table, env: impl Fn(&str) -> Option<String>) -> Result<Vec<Limit>> {
+    RATE_VARS
         .iter()
-        .skip_while(|a| *a != "--port")
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .ok_or_else(|| Error::msg(".stack/edge.args has no --port"))?;
-    let mut cmd = tools.command(tools.wrangler());
-    cmd.current_dir(&work)
-        .args(&args)
-        .env("CI", "true")
-        .env("WRANGLER_SEND_METRICS", "false")
-        .env("WRANGLER_SEND_ERROR_REPORTS", "false")
-        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
-        .env("XDG_CONFIG_HOME", work.join("config"))
-        .env("WRANGLER_LOG_PATH", work.join("logs"))
-        .env("NO_COLOR", "1");
-    let log = state.join("edge.log");
-    let pgid = spawn("edge", cmd, &log, procs)?;
-    write_pids(dir, procs)?;
-    wait_ready("the edge", port, "/healthz", Duration::from_secs(90), pgid, &log)
+        .map(|&(name, var)| match env(name) {
+            Some(text) => match text.trim().parse::<u32>() {
+                Ok(n) if (1..=10_000).contains(&n) => Ok(Limit {
+                    var,
+                    value: n.to_string(),
+                    overridden: true,
+                }),
+                _ => Err(Error::msg(format!(
+                    "{name} must be a whole number from 1 to 10000, not {text:?}"
+                ))),
+            },
+            None => {
+                let value = match wrangler.get("vars").and_then(|vars| vars.get(var)) {
+                    Some(toml::Value::String(s)) => s.clone(),
+                    Some(other) => other.to_string(),
+                    None => return Err(Error::msg(format!("edge/wrangler.toml sets no {var}"))),
+                };
+                Ok(Limit {
+                    var,
+                    value,
+                    overridden: false,
+                })
+            }
+        })
+        .collect()
+}
+
+/// The edge's wrangler.toml: edge/wrangler.toml with `main` pointing at the built worker (the copy lives in the
+/// state dir, so a relative `main` would point nowhere).
+fn edge_config(wrangler: &toml::Table, shim: &Path) -> String {
+    let mut config = wrangler.clone();
+    config.insert("main".into(), shim.display().to_string().into());
+    config.to_string()
+}
+
+/// One start of the stack: where it keeps things and the process groups it started.
+struct Stack<'a> {
+    tools: &'a Tools,
+    /// `.stack/`: settings, pids, keys, secrets.
+    dir: PathBuf,
+    /// This start's own temp dir: logs, ministack's data, the edge's config and persisted state.
+    state: PathBuf,
+    procs: Procs,
+}
+
+impl<'a> Stack<'a> {
+    /// A new start: a fresh state dir, recorded in `.stack/state`.
+    fn create(tools: &'a Tools, dir: &Path) -> Result<Self> {
+        let state = fresh_private_dir("handoff-stack")?;
+        tools::write(&dir.join("state"), &state.display().to_string())?;
+        Ok(Self {
+            tools,
+            dir: dir.to_owned(),
+            state,
+            procs: Procs::load(dir),
+        })
+    }
+
+    /// The running stack's, for changing one service.
+    fn running(tools: &'a Tools) -> Result<Self> {
+        let dir = stack_dir(tools);
+        let state = fs::read_to_string(dir.join("state"))
+            .map(|s| PathBuf::from(s.trim()))
+            .map_err(|e| Error::msg(format!("cannot read .stack/state: {e}")))?;
+        Ok(Self {
+            tools,
+            procs: Procs::load(&dir),
+            dir,
+            state,
+        })
+    }
+
+    /// ministack: Cognito and Lambda (it runs the trigger's `bootstrap` itself).
+    fn ministack(&mut self, ports: &Ports) -> Result<()> {
+        let url = ports.cognito_url();
+        let mut cmd = Command::new(self.tools.ministack());
+        cmd.current_dir(&self.state)
+            .env("BIND_HOST", "127.0.0.1")
+            .env("GATEWAY_PORT", ports.cognito.to_string())
+            // Keys and data in this start's own dir, not the shared /tmp/ministack-state.
+            .env("STATE_DIR", self.state.join("ministack"))
+            // With `cryptography` present ministack opens an MQTT/TLS listener on 0.0.0.0:8883; not ours to open.
+            .env("IOT_MTLS_ENABLED", "0")
+            // Passed on to the functions it runs: the trigger reads its redeem secret from this Secrets Manager.
+            .env("AWS_ENDPOINT_URL", &url);
+        let log = self.state.join("ministack.log");
+        let health = format!("{url}/_ministack/health");
+        step(&format!("starting ministack on {url}"), || {
+            self.procs
+                .start("ministack", &mut cmd, &log, &health, Duration::from_secs(30))
+        })
+    }
+
+    /// The pool, its clients, the demo user and the trigger function, through `handoff provision`.
+    fn provision(&self, ports: &Ports, redeem_secret: &str, zip: &str) -> Result<Provisioned> {
+        let cognito_url = ports.cognito_url();
+        let mut provision = Command::new(handoff(self.tools));
+        provision
+            .current_dir(&self.state)
+            .env_remove("HANDOFF_STACK_ENV")
+            .args([
+                "provision",
+                "-q",
+                "--endpoint",
+                &cognito_url,
+                "--edge",
+                &ports.edge_url(),
+            ])
+            // The secret through the environment, not argv (visible to every local user in `ps`).
+            .env("REDEEM_SECRET", redeem_secret)
+            .args(["--zip", zip, "--write"])
+            .arg(self.state.join("cognito.env"));
+        let out = step(
+            "provisioning Cognito (pool, clients, demo user, trigger function)",
+            || cmd::capture("handoff provision", &mut provision),
+        )?;
+        Ok(Provisioned::parse(&out))
+    }
+
+    /// The edge: a signing key, its redeem secret, its config and arguments (kept for `redeploy-edge`), then
+    /// `wrangler dev` on the built worker.
+    fn edge(
+        &mut self,
+        wrangler: &toml::Table,
+        shim: &Path,
+        cognito: &Provisioned,
+        ports: &Ports,
+        limits: &[Limit],
+        redeem_secret: &str,
+    ) -> Result<()> {
+        let mut generate = Command::new(handoff(self.tools));
+        generate
+            .args(["keys", "generate", "-q", "--kid", "dev-ed25519", "--out"])
+            .arg(self.dir.join("signing.jwks"));
+        cmd::capture("handoff keys generate", &mut generate)?;
+        // The edge's redeem secrets, current first: `stack redeploy-edge` picks up changes (rotation tests).
+        write_private(&self.dir.join("redeem-secrets"), &format!("{redeem_secret}\n"))?;
+
+        let work = self.state.join("wrangler");
+        fs::create_dir_all(&work)
+            .map_err(|e| Error::msg(format!("cannot create {}: {e}", work.display())))?;
+        tools::write(&work.join("wrangler.toml"), &edge_config(wrangler, shim))?;
+
+        let cognito_url = ports.cognito_url();
+        let mut vars = vec![
+            ("ISSUER", ports.edge_url()),
+            ("WEB_ORIGIN", ports.web_origin()),
+            ("LANDING_PATH", LANDING_PATH.into()),
+            ("AUDIENCES", cognito.get("WEB_CLIENT_ID")?),
+            ("MOBILE_CLIENT_IDS", cognito.get("MOBILE_CLIENT_ID")?),
+            ("COGNITO_ISSUER", cognito.get("COGNITO_ISSUER")?),
+            ("COGNITO_JWKS_URL", cognito.get("COGNITO_JWKS_URL")?),
+            // GetUser (the revocation check) at the emulator. ministack 1.5.33 still accepts a revoked access
+            // token: the refusal itself is tested against a fixture of real Cognito's answer in tests/edge.
+            ("COGNITO_ENDPOINT", format!("{cognito_url}/")),
+            ("REDIRECT_ALLOWLIST", "/".into()),
+            // Context binding by address: the phone (the CLI) and the browser are both on loopback here; the
+            // tests stand in for other networks with the CF-Connecting-IP header.
+            ("CONTEXT_BINDING", "ip".into()),
+        ];
+        for limit in limits.iter().filter(|l| l.overridden) {
+            println!(
+                "stack: edge limit {}={} (from the environment)",
+                limit.var, limit.value
+            );
+            vars.push((limit.var, limit.value.clone()));
+        }
+        let mut args: Vec<String> = ["dev", "--config", "wrangler.toml", "--local", "--ip", "127.0.0.1"]
+            .map(String::from)
+            .to_vec();
+        args.extend([
+            "--port".into(),
+            ports.edge.to_string(),
+            "--inspector-port".into(),
+            ports.inspector.to_string(),
+            "--persist-to".into(),
+            work.join("persist").display().to_string(),
+            "--show-interactive-dev-session=false".into(),
+        ]);
+        for (k, v) in &vars {
+            args.extend(["--var".into(), format!("{k}:{v}")]);
+        }
+        // No secrets in these arguments (they are visible in `ps`): secrets go through .dev.vars.
+        write_private(&self.dir.join("edge.args"), &(args.join("\n") + "\n"))?;
+        step(
+            &format!("starting the edge (wrangler dev) on {}", ports.edge_url()),
+            || self.start_edge(),
+        )
+    }
+
+    /// Starts (or restarts) the edge: `.dev.vars` from `.stack/signing.jwks` and `.stack/redeem-secrets`, then
+    /// `wrangler dev` with the arguments `up` saved in `.stack/edge.args` (same port, same persisted state).
+    fn start_edge(&mut self) -> Result<()> {
+        let read = |name: &str| tools::read(&self.dir.join(name));
+        let work = self.state.join("wrangler");
+        let compact: String = read("signing.jwks")?.lines().map(str::trim).collect();
+        let secrets: Vec<String> = read("redeem-secrets")?
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        write_private(
+            &work.join(".dev.vars"),
+            &format!("SIGNING_JWKS='{compact}'\nREDEEM_SECRETS={}\n", secrets.join(",")),
+        )?;
+        let args: Vec<String> = read("edge.args")?.lines().map(str::to_owned).collect();
+        let port: u16 = args
+            .iter()
+            .skip_while(|a| *a != "--port")
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| Error::msg(".stack/edge.args has no --port"))?;
+        let mut wrangler = self.tools.wrangler_in(&work, &work);
+        wrangler.args(&args);
+        let log = self.state.join("edge.log");
+        let health = format!("http://127.0.0.1:{port}/healthz");
+        self.procs
+            .start("edge", &mut wrangler, &log, &health, Duration::from_secs(90))
+    }
+
+    /// The static site with the stack's configuration, when it is built; returns a note for the summary when it
+    /// does not run (it is optional for everything but the browser flow: a broken one is reported, not fatal).
+    fn site(&mut self, cognito: &Provisioned, ports: &Ports) -> Result<String> {
+        let site = self.tools.root.join("target/web/site");
+        if !site.join("_headers").is_file() {
+            return Ok("\nstack: the site is not built (`cargo xtask build-web`): WEB_URL and APP_URL answer nothing".into());
+        }
+        let config = serde_json::json!({
+            "region": cognito.get("AWS_REGION")?,
+            "userPoolId": cognito.get("USER_POOL_ID")?,
+            "clientId": cognito.get("WEB_CLIENT_ID")?,
+            "cognitoEndpoint": format!("{}/", ports.cognito_url()),
+            "edgeUrl": ports.edge_url(),
+            "redirectAllowlist": ["/"],
+            "defaultRedirect": "/",
+            "appReturnUrl": "/",
+            "otherSignInUrl": "/",
+        });
+        let config_file = self.state.join("site-config.json");
+        tools::write(&config_file, &config.to_string())?;
+        let mut node = self.tools.command("node");
+        node.arg(self.tools.root.join("www/serve.mjs"))
+            .arg("--root")
+            .arg(&site)
+            .args(["--port", &ports.web.to_string(), "--config"])
+            .arg(&config_file);
+        let log = self.state.join("site.log");
+        let origin = ports.web_origin();
+        let started = step(&format!("starting the static site on {origin}"), || {
+            self.procs.start(
+                "site",
+                &mut node,
+                &log,
+                &format!("{origin}/"),
+                Duration::from_secs(20),
+            )
+        });
+        match started {
+            Ok(()) => Ok(String::new()),
+            Err(e) => {
+                self.procs.stop("site")?;
+                Ok(format!(
+                    "\nstack: WARNING: the static site did not start, WEB_URL and APP_URL answer nothing: {e}"
+                ))
+            }
+        }
+    }
 }
 
 /// `stack redeploy-edge`: what `wrangler deploy` is in production. Stops the edge and starts it again with the
 /// current `.stack/signing.jwks` and `.stack/redeem-secrets`, keeping its port and its Durable Object and KV state.
 fn redeploy_edge(tools: &Tools) -> Result<()> {
-    let dir = stack_dir(tools);
     if !is_up(tools) {
         return Err(Error::msg("the stack is not up (`cargo xtask stack up`)"));
     }
-    let state = fs::read_to_string(dir.join("state"))
-        .map(|s| PathBuf::from(s.trim()))
-        .map_err(|e| Error::msg(format!("cannot read .stack/state: {e}")))?;
-    let mut procs = read_pids(&dir);
-    if let Some(edge) = procs.iter().find(|p| p.name == "edge") {
-        stop_group(edge);
-    }
-    procs.retain(|p| p.name != "edge");
+    let mut stack = Stack::running(tools)?;
+    stack.procs.stop("edge")?;
     let started = Instant::now();
-    step("restarting the edge (wrangler dev)", || {
-        start_edge(tools, &dir, &state, &mut procs)
-    })?;
+    step("restarting the edge (wrangler dev)", || stack.start_edge())?;
     println!(
         "stack: edge redeployed in {:.1} s (keys from .stack/signing.jwks, secrets from .stack/redeem-secrets)",
         started.elapsed().as_secs_f64()
@@ -731,16 +671,34 @@ fn step<T>(what: &str, work: impl FnOnce() -> Result<T>) -> Result<T> {
     result
 }
 
+/// `bytes` random bytes from the OS, as hex.
+fn random_hex(bytes: usize) -> Result<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::getrandom(&mut buf).map_err(|e| Error::msg(format!("no randomness from the OS: {e}")))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// A new owner-only directory `<temp dir>/<prefix>-<random>`; never one that already existed. (The tempfile crate
+/// is not in Cargo.lock, and this directory must outlive the process: `down` removes it.)
+fn fresh_private_dir(prefix: &str) -> Result<PathBuf> {
+    let path = std::env::temp_dir().join(format!("{prefix}-{}", random_hex(8)?));
+    fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&path)
+        .map_err(|e| Error::msg(format!("cannot create {}: {e}", path.display())))?;
+    private_dir(&path)?;
+    Ok(path)
+}
+
 /// Creates `path` (and parents) and makes it owner-only (0700), also when it already existed.
 fn private_dir(path: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
     fs::create_dir_all(path)
         .and_then(|()| fs::set_permissions(path, fs::Permissions::from_mode(0o700)))
         .map_err(|e| Error::msg(format!("cannot create {}: {e}", path.display())))
 }
 
+/// Writes a file only its owner can read (0600), replacing any file there.
 fn write_private(path: &Path, text: &str) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
     let _ = fs::remove_file(path);
     fs::OpenOptions::new()
         .write(true)
@@ -749,4 +707,96 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
         .open(path)
         .and_then(|mut f| f.write_all(text.as_bytes()))
         .map_err(|e| Error::msg(format!("cannot write {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wrangler() -> toml::Table {
+        "name = \"x\"\n[vars]\nRATE_ISSUES_PER_MINUTE = \"5\"\nRATE_MAX_LIVE_TOKENS = 3\n"
+            .parse()
+            .unwrap()
+    }
+
+    #[test]
+    fn rate_limits_default_to_wrangler_toml() {
+        let limits = rate_limits(&wrangler(), |_| None).unwrap();
+        let values: Vec<(&str, &str, bool)> = limits
+            .iter()
+            .map(|l| (l.var, l.value.as_str(), l.overridden))
+            .collect();
+        assert_eq!(
+            values,
+            [
+                ("RATE_ISSUES_PER_MINUTE", "5", false),
+                ("RATE_MAX_LIVE_TOKENS", "3", false)
+            ]
+        );
+        let empty: toml::Table = "name = \"x\"\n".parse().unwrap();
+        let err = rate_limits(&empty, |_| None).unwrap_err().to_string();
+        assert!(err.contains("sets no RATE_ISSUES_PER_MINUTE"), "{err}");
+    }
+
+    #[test]
+    fn rate_limits_from_the_environment_are_checked() {
+        let env = |value: &'static str| {
+            move |name: &str| (name == "HANDOFF_RATE_ISSUES_PER_MINUTE").then(|| value.to_owned())
+        };
+        let limits = rate_limits(&wrangler(), env(" 1000 ")).unwrap();
+        assert_eq!(
+            limits[0],
+            Limit {
+                var: "RATE_ISSUES_PER_MINUTE",
+                value: "1000".into(),
+                overridden: true
+            }
+        );
+        assert!(!limits[1].overridden);
+        for bad in ["0", "10001", "many", "-1"] {
+            let err = rate_limits(&wrangler(), env(bad)).unwrap_err().to_string();
+            assert!(err.contains("from 1 to 10000"), "{bad}: {err}");
+        }
+    }
+
+    /// The stack's wrangler.toml is the repository's, every table and value, but for `main`.
+    #[test]
+    fn the_edge_config_is_wrangler_toml_with_the_built_worker() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../edge/wrangler.toml");
+        let mut original: toml::Table = tools::read_toml(&path).unwrap();
+        let text = edge_config(&original, Path::new("/abs/build/worker/shim.mjs"));
+        let mut written: toml::Table = text.parse().unwrap();
+        assert_eq!(written["main"].as_str(), Some("/abs/build/worker/shim.mjs"));
+        assert_eq!(
+            written["env"]["production"]["vars"]["TOKEN_TTL_SECS"].as_str(),
+            Some("60")
+        );
+        written.remove("main");
+        original.remove("main");
+        assert_eq!(written, original);
+    }
+
+    #[test]
+    fn provisioned_settings_are_read_by_name() {
+        let out = Provisioned::parse("USER_POOL_ID=local_pool\nnoise\nDEMO_SUB=a=b\n");
+        assert_eq!(out.get("USER_POOL_ID").unwrap(), "local_pool");
+        assert_eq!(out.get("DEMO_SUB").unwrap(), "a=b");
+        assert!(
+            out.get("WEB_CLIENT_ID")
+                .unwrap_err()
+                .to_string()
+                .contains("printed no WEB_CLIENT_ID")
+        );
+    }
+
+    #[test]
+    fn fresh_private_dirs_are_new_and_owner_only() {
+        let a = fresh_private_dir("xtask-test").unwrap();
+        let b = fresh_private_dir("xtask-test").unwrap();
+        assert_ne!(a, b);
+        let mode = fs::metadata(&a).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        fs::remove_dir(a).unwrap();
+        fs::remove_dir(b).unwrap();
+    }
 }

@@ -6,6 +6,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
 use crate::cmd::{Error, Result};
 
 /// The wasm target for core, the edge worker and the landing page.
@@ -122,11 +125,6 @@ impl Tools {
         self.root.join(".tools").join("cargo-lambda")
     }
 
-    /// The venv's Python (its `ziglang` module is the zig cargo-lambda runs).
-    pub fn cargo_lambda_python(&self) -> PathBuf {
-        self.cargo_lambda_venv().join("bin").join("python")
-    }
-
     /// `cargo-lambda` (run as `cargo-lambda lambda build ...`, with the venv's bin first on PATH).
     pub fn cargo_lambda(&self) -> PathBuf {
         self.cargo_lambda_venv().join("bin").join("cargo-lambda")
@@ -147,19 +145,24 @@ impl Tools {
         self.root.join(".dev")
     }
 
-    /// The toolchain pinned in `rust-toolchain.toml` (its `channel`).
+    /// The toolchain pinned in `rust-toolchain.toml` (its `[toolchain] channel`).
     pub fn rust_channel(&self) -> Result<String> {
-        let path = self.root.join("rust-toolchain.toml");
-        let text = read(&path)?;
-        toml_string_value(&text, "channel")
-            .ok_or_else(|| Error::msg(format!("{}: no `channel = \"...\"` line", path.display())))
+        #[derive(Deserialize)]
+        struct File {
+            toolchain: Toolchain,
+        }
+        #[derive(Deserialize)]
+        struct Toolchain {
+            channel: String,
+        }
+        let file: File = read_toml(&self.root.join("rust-toolchain.toml"))?;
+        Ok(file.toolchain.channel)
     }
 
     /// The version of the `wasm-bindgen` crate in Cargo.lock; wasm-bindgen-cli must match it exactly.
     pub fn wasm_bindgen_version(&self) -> Result<String> {
         let path = self.root.join("Cargo.lock");
-        let text = read(&path)?;
-        let versions = locked_versions(&text, "wasm-bindgen");
+        let versions = locked_versions(&read_toml(&path)?, "wasm-bindgen");
         match versions.as_slice() {
             [one] => Ok(one.clone()),
             [] => Err(Error::msg(format!(
@@ -216,6 +219,21 @@ impl Tools {
             .envs(self.child_env());
         cmd
     }
+
+    /// wrangler run in `dir`, offline and quiet: no metrics, no error reports, no fetches to Cloudflare, its
+    /// config and logs in `scratch` rather than the user's home.
+    pub fn wrangler_in(&self, dir: &Path, scratch: &Path) -> Command {
+        let mut cmd = self.command(self.wrangler());
+        cmd.current_dir(dir)
+            .env("CI", "true")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("WRANGLER_SEND_ERROR_REPORTS", "false")
+            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+            .env("XDG_CONFIG_HOME", scratch.join("config"))
+            .env("WRANGLER_LOG_PATH", scratch.join("logs"))
+            .env("NO_COLOR", "1");
+        cmd
+    }
 }
 
 /// Reads a text file, naming it on failure.
@@ -223,31 +241,43 @@ pub fn read(path: &Path) -> Result<String> {
     fs::read_to_string(path).map_err(|e| Error::msg(format!("cannot read {}: {e}", path.display())))
 }
 
-/// The value of a top-level `key = "value"` line (enough for rust-toolchain.toml).
-fn toml_string_value(text: &str, key: &str) -> Option<String> {
-    text.lines().find_map(|line| {
-        let (k, v) = line.split_once('=')?;
-        (k.trim() == key).then(|| v.trim().trim_matches('"').to_owned())
-    })
+/// A TOML file read into `T`, naming the file on failure.
+pub fn read_toml<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    toml::from_str(&read(path)?).map_err(|e| Error::msg(format!("{}: {e}", path.display())))
+}
+
+/// Writes a text file, naming it on failure.
+pub fn write(path: &Path, text: &str) -> Result<()> {
+    fs::write(path, text).map_err(|e| Error::msg(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Empties `dir` (creating it if needed).
+pub fn reset(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        fs::remove_dir_all(dir).map_err(|e| Error::msg(format!("cannot clear {}: {e}", dir.display())))?;
+    }
+    fs::create_dir_all(dir).map_err(|e| Error::msg(format!("cannot create {}: {e}", dir.display())))
+}
+
+/// The `[[package]]` entries of a Cargo.lock that matter here.
+#[derive(Deserialize)]
+struct Lock {
+    package: Vec<Locked>,
+}
+
+#[derive(Deserialize)]
+struct Locked {
+    name: String,
+    version: String,
 }
 
 /// Every version of package `name` in a Cargo.lock.
-fn locked_versions(lock: &str, name: &str) -> Vec<String> {
-    let mut versions = Vec::new();
-    let mut in_package = false;
-    for line in lock.lines().map(str::trim) {
-        if line.starts_with('[') {
-            in_package = false;
-        }
-        if let Some(n) = line.strip_prefix("name = ") {
-            in_package = n.trim_matches('"') == name;
-        } else if let Some(v) = line.strip_prefix("version = ")
-            && in_package
-        {
-            versions.push(v.trim_matches('"').to_owned());
-        }
-    }
-    versions
+fn locked_versions(lock: &Lock, name: &str) -> Vec<String> {
+    lock.package
+        .iter()
+        .filter(|p| p.name == name)
+        .map(|p| p.version.clone())
+        .collect()
 }
 
 #[cfg(test)]
@@ -273,13 +303,16 @@ dependencies = [
 name = "wasm-bindgen-futures"
 version = "0.4.50"
 "#;
-        assert_eq!(locked_versions(lock, "wasm-bindgen"), vec!["0.2.130".to_owned()]);
-        assert!(locked_versions(lock, "missing").is_empty());
+        let lock: Lock = toml::from_str(lock).unwrap();
+        assert_eq!(locked_versions(&lock, "wasm-bindgen"), vec!["0.2.130".to_owned()]);
+        assert!(locked_versions(&lock, "missing").is_empty());
     }
 
+    /// The real files parse: the toolchain's channel and exactly one locked wasm-bindgen.
     #[test]
-    fn reads_the_toolchain_channel() {
-        let text = "[toolchain]\n# comment\nchannel = \"1.95.0\"\ncomponents = [\"rustfmt\"]\n";
-        assert_eq!(toml_string_value(text, "channel").as_deref(), Some("1.95.0"));
+    fn reads_the_workspace_toolchain_and_lock() {
+        let tools = Tools::locate().unwrap();
+        assert!(tools.rust_channel().unwrap().starts_with("1."));
+        assert!(tools.wasm_bindgen_version().unwrap().starts_with("0.2."));
     }
 }

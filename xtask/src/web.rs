@@ -7,10 +7,11 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+
+use serde::{Deserialize, Serialize};
 
 use crate::cmd::{self, Error, Result};
-use crate::tools::{Tools, WASM_TARGET};
+use crate::tools::{self, Tools, WASM_TARGET, reset, write};
 
 /// The package whose cdylib is the npm package and whose `handoff-page` binary is the landing page.
 const PACKAGE: &str = "handoff-web";
@@ -54,32 +55,28 @@ impl Out {
     }
 }
 
-/// Entry point of `cargo xtask build-web`.
-pub fn run(args: &[String]) -> ExitCode {
-    let config = match args {
-        [] => None,
-        [flag, file] if flag == "--config" => Some(PathBuf::from(file)),
-        _ => {
-            eprintln!("usage: cargo xtask build-web [--config FILE]");
-            return ExitCode::from(2);
-        }
-    };
-    let result = Tools::locate().and_then(|tools| {
-        let config = config
-            .or_else(|| std::env::var_os("HANDOFF_WEB_CONFIG").map(PathBuf::from))
-            .unwrap_or_else(|| tools.root.join("www").join("config.dev.json"));
-        build(&tools, &config)
-    });
-    match result {
-        Ok(out) => {
-            println!("site: {}\npkg:  {}", out.site.display(), out.pkg.display());
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
-            eprintln!("error: {err}");
-            ExitCode::FAILURE
-        }
+/// The landing page's configuration file, for `build-web` and `package`.
+#[derive(clap::Args)]
+pub struct ConfigArg {
+    /// The landing page's configuration (JSON) [default: www/config.dev.json]
+    #[arg(long, value_name = "FILE", env = "HANDOFF_WEB_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+impl ConfigArg {
+    /// The file given, else the development configuration.
+    pub fn file(&self, tools: &Tools) -> PathBuf {
+        self.config
+            .clone()
+            .unwrap_or_else(|| tools.root.join("www").join("config.dev.json"))
     }
+}
+
+/// `cargo xtask build-web`.
+pub fn run(tools: &Tools, config: &ConfigArg) -> Result<()> {
+    let out = build(tools, &config.file(tools))?;
+    println!("site: {}\npkg:  {}", out.site.display(), out.pkg.display());
+    Ok(())
 }
 
 /// Builds everything; returns where it went.
@@ -174,13 +171,6 @@ fn cargo_build(tools: &Tools, args: &[&str]) -> Result<()> {
     )
 }
 
-fn reset(dir: &Path) -> Result<()> {
-    if dir.exists() {
-        fs::remove_dir_all(dir).map_err(|e| Error::msg(format!("cannot clear {}: {e}", dir.display())))?;
-    }
-    fs::create_dir_all(dir).map_err(|e| Error::msg(format!("cannot create {}: {e}", dir.display())))
-}
-
 fn bindgen(tools: &Tools, wasm: &Path, out_dir: &Path, name: &str, typescript: bool) -> Result<()> {
     let mut command = tools.command(tools.wasm_bindgen());
     command
@@ -233,22 +223,15 @@ fn minify_js(tools: &Tools, js: &Path) -> Result<()> {
     )
 }
 
-/// The npm package's `package.json`, README and LICENSE. Name and version, license and repository come from the
-/// workspace manifest (`[workspace.package]`); `exports` names the wasm too, so that bundlers can import its URL
+/// The npm package's `package.json`, README and LICENSE. Version, license and repository come from the workspace
+/// manifest (`[workspace.package]`); `exports` names the wasm too, so that bundlers can import its URL
 /// (`handoff-web/handoff_web_bg.wasm`: the esbuild recipe in [`PKG_README`]).
 fn write_package_json(tools: &Tools, pkg: &Path) -> Result<()> {
-    let manifest_path = tools.root.join("Cargo.toml");
-    let manifest = crate::tools::read(&manifest_path)?;
-    let field = |key: &str| {
-        workspace_package_field(&manifest, key).ok_or_else(|| {
-            Error::msg(format!(
-                "{}: no `{key} = \"...\"` in [workspace.package]",
-                manifest_path.display()
-            ))
-        })
-    };
-    let json = package_json(&field("version")?, &field("license")?, &field("repository")?);
-    write(&pkg.join("package.json"), &json)?;
+    let manifest: Manifest = tools::read_toml(&tools.root.join("Cargo.toml"))?;
+    write(
+        &pkg.join("package.json"),
+        &package_json(&manifest.workspace.package),
+    )?;
     write(&pkg.join("README.md"), PKG_README)?;
     let license = tools.root.join("LICENSE");
     fs::copy(&license, pkg.join("LICENSE"))
@@ -256,83 +239,112 @@ fn write_package_json(tools: &Tools, pkg: &Path) -> Result<()> {
         .map_err(|e| Error::msg(format!("cannot copy {}: {e}", license.display())))
 }
 
-/// The package.json text (`sideEffects`: the snippet that scrubs the token runs at import, and must stay).
-fn package_json(version: &str, license: &str, repository: &str) -> String {
-    let [version, license, repository] = [version, license, repository].map(json_string);
-    format!(
-        r#"{{
-  "name": "handoff-web",
-  "version": {version},
-  "description": "Handoff: complete a native-to-web sign-in for AWS Cognito in the browser (wasm).",
-  "keywords": ["aws", "cognito", "amplify", "sign-in", "wasm"],
-  "license": {license},
-  "repository": {{
-    "type": "git",
-    "url": {repository},
-    "directory": "web-client"
-  }},
-  "type": "module",
-  "main": "handoff_web.js",
-  "module": "handoff_web.js",
-  "types": "handoff_web.d.ts",
-  "exports": {{
-    ".": {{
-      "types": "./handoff_web.d.ts",
-      "default": "./handoff_web.js"
-    }},
-    "./handoff_web_bg.wasm": "./handoff_web_bg.wasm",
-    "./snippets/*": "./snippets/*",
-    "./package.json": "./package.json"
-  }},
-  "files": [
-    "handoff_web.js",
-    "handoff_web.d.ts",
-    "handoff_web_bg.wasm",
-    "handoff_web_bg.wasm.d.ts",
-    "snippets/",
-    "README.md",
-    "LICENSE"
-  ],
-  "sideEffects": ["./snippets/*"]
-}}
-"#
-    )
+/// The workspace manifest's fields the npm package repeats.
+#[derive(Deserialize)]
+struct Manifest {
+    workspace: Workspace,
 }
 
-/// The string value of `key = "..."` in the manifest's `[workspace.package]` table.
-fn workspace_package_field(manifest: &str, key: &str) -> Option<String> {
-    let mut in_table = false;
-    for line in manifest.lines().map(str::trim) {
-        if line.starts_with('[') {
-            in_table = line == "[workspace.package]";
-        } else if in_table
-            && let Some((k, v)) = line.split_once('=')
-            && k.trim() == key
-        {
-            return Some(v.trim().strip_prefix('"')?.strip_suffix('"')?.to_owned());
-        }
-    }
-    None
+#[derive(Deserialize)]
+struct Workspace {
+    package: WorkspacePackage,
 }
 
-/// `text` as a JSON string literal.
-fn json_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+#[derive(Deserialize)]
+struct WorkspacePackage {
+    version: String,
+    license: String,
+    repository: String,
 }
 
-fn write(path: &Path, text: &str) -> Result<()> {
-    fs::write(path, text).map_err(|e| Error::msg(format!("cannot write {}: {e}", path.display())))
+/// `package.json`, its members in the order npm writes them (serde_json's own map would sort them, and `exports`
+/// must list `types` before `default`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PackageJson<'a> {
+    name: &'a str,
+    version: &'a str,
+    description: &'a str,
+    keywords: &'a [&'a str],
+    license: &'a str,
+    repository: Repository<'a>,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    main: &'a str,
+    module: &'a str,
+    types: &'a str,
+    exports: Exports<'a>,
+    files: &'a [&'a str],
+    /// The snippet that scrubs the token runs at import, and must stay.
+    side_effects: &'a [&'a str],
+}
+
+#[derive(Serialize)]
+struct Repository<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    url: &'a str,
+    directory: &'a str,
+}
+
+#[derive(Serialize)]
+struct Exports<'a> {
+    #[serde(rename = ".")]
+    main: Conditions<'a>,
+    #[serde(rename = "./handoff_web_bg.wasm")]
+    wasm: &'a str,
+    #[serde(rename = "./snippets/*")]
+    snippets: &'a str,
+    #[serde(rename = "./package.json")]
+    package_json: &'a str,
+}
+
+#[derive(Serialize)]
+struct Conditions<'a> {
+    types: &'a str,
+    default: &'a str,
+}
+
+/// The package.json text.
+fn package_json(workspace: &WorkspacePackage) -> String {
+    let json = PackageJson {
+        name: "handoff-web",
+        version: &workspace.version,
+        description: "Handoff: complete a native-to-web sign-in for AWS Cognito in the browser (wasm).",
+        keywords: &["aws", "cognito", "amplify", "sign-in", "wasm"],
+        license: &workspace.license,
+        repository: Repository {
+            kind: "git",
+            url: &workspace.repository,
+            directory: "web-client",
+        },
+        kind: "module",
+        main: "handoff_web.js",
+        module: "handoff_web.js",
+        types: "handoff_web.d.ts",
+        exports: Exports {
+            main: Conditions {
+                types: "./handoff_web.d.ts",
+                default: "./handoff_web.js",
+            },
+            wasm: "./handoff_web_bg.wasm",
+            snippets: "./snippets/*",
+            package_json: "./package.json",
+        },
+        files: &[
+            "handoff_web.js",
+            "handoff_web.d.ts",
+            "handoff_web_bg.wasm",
+            "handoff_web_bg.wasm.d.ts",
+            "snippets/",
+            "README.md",
+            "LICENSE",
+        ],
+        side_effects: &["./snippets/*"],
+    };
+    let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// The npm package's README. Its recipes are tested as written: tests/browser/npm-package.test.mjs builds and serves
@@ -537,29 +549,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_workspace_package_fields_only() {
-        let manifest = "[package]\nversion = \"9.9.9\"\n\n[workspace.package]\nversion = \"0.1.0\"\n\
-            license = \"Apache-2.0\"\nrepository = \"https://example.test/handoff\"\n\n[profile.release]\n\
-            strip = true\n";
-        assert_eq!(
-            workspace_package_field(manifest, "version").as_deref(),
-            Some("0.1.0")
+    fn package_json_is_json_in_npm_order() {
+        let workspace = WorkspacePackage {
+            version: "1.2.3".into(),
+            license: "Apache-2.0".into(),
+            repository: "https://example.test/\"quoted\"\\x\n".into(),
+        };
+        let text = package_json(&workspace);
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["repository"]["url"], "https://example.test/\"quoted\"\\x\n");
+        assert_eq!(value["sideEffects"][0], "./snippets/*");
+        assert_eq!(value["exports"]["./handoff_web_bg.wasm"], "./handoff_web_bg.wasm");
+        assert!(
+            text.starts_with("{\n  \"name\": \"handoff-web\",\n  \"version\": \"1.2.3\""),
+            "{text}"
         );
-        assert_eq!(
-            workspace_package_field(manifest, "license").as_deref(),
-            Some("Apache-2.0")
+        let types = text.find("\"types\": \"./handoff_web.d.ts\"").unwrap();
+        let default = text.find("\"default\": \"./handoff_web.js\"").unwrap();
+        assert!(
+            types < default,
+            "TypeScript reads the first matching condition: types first"
         );
-        assert_eq!(workspace_package_field(manifest, "strip"), None);
-        assert_eq!(workspace_package_field(manifest, "missing"), None);
     }
 
+    /// The real manifest has every field the npm package repeats.
     #[test]
-    fn package_json_escapes_its_values() {
-        assert_eq!(json_string(r#"a"b\c"#), r#""a\"b\\c""#);
-        assert_eq!(json_string("\n"), r#""\u000a""#);
-        let json = package_json("1.2.3", "Apache-2.0", "https://example.test/x");
-        assert!(json.contains(r#""url": "https://example.test/x","#));
-        assert!(json.contains(r#""./handoff_web_bg.wasm": "./handoff_web_bg.wasm""#));
+    fn reads_the_workspace_package() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let manifest: Manifest = tools::read_toml(&root.join("Cargo.toml")).unwrap();
+        assert!(!manifest.workspace.package.version.is_empty());
+        assert!(!manifest.workspace.package.repository.is_empty());
     }
 
     /// `wasm-pack build web-client` runs wasm-opt with web-client/Cargo.toml's flags: they must enable every wasm
@@ -567,15 +586,22 @@ mod tests {
     #[test]
     fn wasm_pack_enables_the_same_wasm_features() {
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web-client/Cargo.toml");
-        let text = fs::read_to_string(&manifest).expect("web-client/Cargo.toml");
-        let section = text
-            .split("[package.metadata.wasm-pack.profile.release]")
-            .nth(1)
-            .expect("web-client/Cargo.toml has [package.metadata.wasm-pack.profile.release]");
-        let section = section.split("\n[").next().unwrap_or(section);
+        let manifest = toml::Value::Table(tools::read_toml(&manifest).unwrap());
+        let flags = [
+            "package",
+            "metadata",
+            "wasm-pack",
+            "profile",
+            "release",
+            "wasm-opt",
+        ]
+        .iter()
+        .try_fold(&manifest, |value, key| value.get(key))
+        .and_then(toml::Value::as_array)
+        .expect("web-client/Cargo.toml has [package.metadata.wasm-pack.profile.release] wasm-opt");
         for flag in WASM_OPT_FEATURES {
             assert!(
-                section.contains(&format!("\"{flag}\"")),
+                flags.iter().any(|f| f.as_str() == Some(flag)),
                 "web-client/Cargo.toml's wasm-pack wasm-opt flags lack {flag}"
             );
         }
