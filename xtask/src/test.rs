@@ -1,15 +1,13 @@
 //! `cargo xtask test`: setup, then every check and test layer in order, then a summary whose last line
 //! is `N passed, M failed`.
 //!
-//! The steps are data ([`Step`]): a later layer (edge worker build, workerd tests, browser tests) is one
-//! more entry in [`steps`].
+//! The steps are data ([`Step`], listed by [`steps`]). A check (fmt, clippy, a build) passes when it exits 0; a
+//! test layer must also run at least one test: one that finds none fails the run rather than passing unseen.
 
 use std::ffi::OsString;
 use std::fs;
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::thread;
 use std::time::Instant;
 
 use crate::cmd;
@@ -20,7 +18,7 @@ use crate::tools::{Tools, WASM_TARGET};
 /// Crates checked by clippy on wasm32 (the ones that ship as wasm).
 const WASM_CLIPPY_PACKAGES: &[&str] = &["handoff-core", "handoff-edge", "handoff-web"];
 /// Directories searched (recursively) for `*.test.mjs` files run by `node --test`.
-const NODE_TEST_DIRS: &[&str] = &["tests/node", "tests/edge", "tests/browser"];
+const NODE_TEST_DIRS: &[&str] = &["tests/edge", "tests/browser"];
 
 /// One step of the test command.
 pub struct Step {
@@ -32,18 +30,30 @@ pub struct Step {
     pub args: Vec<OsString>,
     /// Extra environment on top of [`Tools::child_env`].
     pub env: Vec<(&'static str, OsString)>,
-    /// Why the step does not apply yet (printed, counted as neither pass nor fail).
-    pub skip: Option<String>,
+    /// A test layer: besides exiting 0 it must run at least one test.
+    pub tests: bool,
+    /// Why the step cannot run at all (it fails without running).
+    pub broken: Option<String>,
 }
 
 impl Step {
-    fn new(name: &'static str, cmd: &str, args: &[&str]) -> Self {
+    /// A check: it passes when it exits 0.
+    fn check(name: &'static str, cmd: &str, args: &[&str]) -> Self {
         Self {
             name,
             cmd: cmd.into(),
             args: args.iter().map(OsString::from).collect(),
             env: Vec::new(),
-            skip: None,
+            tests: false,
+            broken: None,
+        }
+    }
+
+    /// A test layer: it passes when it exits 0 and ran at least one test.
+    fn tests(name: &'static str, cmd: &str, args: &[&str]) -> Self {
+        Self {
+            tests: true,
+            ..Self::check(name, cmd, args)
         }
     }
 }
@@ -64,50 +74,51 @@ pub fn steps(tools: &Tools) -> Vec<Step> {
     };
 
     vec![
-        Step::new(
+        Step::check(
             "fmt",
             "cargo",
             &["fmt", "--all", "--check", "--", "--color", fmt_color],
         ),
-        Step::new(
+        Step::check(
             "clippy-native",
             "cargo",
             &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
         ),
-        Step::new("clippy-wasm32", "cargo", &wasm_clippy),
-        Step::new("layering", "cargo", &["xtask", "check-layering"]),
+        Step::check("clippy-wasm32", "cargo", &wasm_clippy),
+        doc(),
+        Step::check("layering", "cargo", &["xtask", "check-layering"]),
         // The AWS deployment, offline: the SAM template translated and cfn-lint-ed with planted mistakes, and the
         // attach-to-an-existing-pool script over a DescribeUserPool fixture and against ministack.
-        Step::new("test-aws", "bash", &["deploy/aws/test.sh"]),
+        Step::tests("test-aws", "bash", &["deploy/aws/test.sh"]),
         // xtask's own unit tests run too: the summary parser is tested code.
-        Step::new("test-native", "cargo", &["test", "--workspace"]),
+        Step::tests("test-native", "cargo", &["test", "--workspace"]),
         // The documented command: wasm-pack builds the tests for wasm32 and runs them under node through the
         // cargo-installed wasm-bindgen-test-runner (`--mode no-install`: nothing is downloaded). Its output is
         // libtest's, `test result:` lines included.
-        Step::new(
+        Step::tests(
             "test-wasm32-core",
             "wasm-pack",
             &["test", "--node", "--mode", "no-install", "core"],
         ),
         // The edge worker (worker-build --release), rebuilt only when its sources changed; the
         // workerd tests under tests/edge start `wrangler dev` on it.
-        Step::new("build-edge", "node", &["tests/edge/build.mjs"]),
+        Step::check("build-edge", "node", &["tests/edge/build.mjs"]),
         // Every deployable artifact in target/package/, checked: the trigger zips for x86_64 and arm64
         // (cargo-lambda), the worker bundle (--env production), the production site (no dev-only file).
-        Step::new("package", "cargo", &["xtask", "package"]),
+        Step::check("package", "cargo", &["xtask", "package"]),
         // The trigger's binary tests against the bootstrap inside each zip: arm64 under qemu-user, x86_64 natively.
-        Step::new(
+        Step::tests(
             "test-bootstrap-arm64",
             "cargo",
             &["xtask", "test-bootstrap", "arm64"],
         ),
-        Step::new(
+        Step::tests(
             "test-bootstrap-x86_64",
             "cargo",
             &["xtask", "test-bootstrap", "x86_64"],
         ),
         // The page's and the API's browser tests in headless Chromium (Debian's chromedriver, found on PATH).
-        Step::new(
+        Step::tests(
             "test-wasm32-web",
             "wasm-pack",
             &[
@@ -119,15 +130,23 @@ pub fn steps(tools: &Tools) -> Vec<Step> {
                 "web-client",
             ],
         ),
-        Step::new("build-web", "cargo", &["xtask", "build-web"]),
+        Step::check("build-web", "cargo", &["xtask", "build-web"]),
         wasm_pack_build(tools),
         node_tests(tools),
         // Coverage-guided fuzzing: every cargo-fuzz target on the pinned nightly, 10 s each (the build is most of
         // the step's cold time); `fuzz/run.sh 600` is the long run (fuzz/README.md).
-        Step::new("fuzz-smoke", "bash", &["fuzz/run.sh", "10"]),
+        Step::tests("fuzz-smoke", "bash", &["fuzz/run.sh", "10"]),
         // Cross-process: stack up (ministack + trigger bootstrap + edge), the CLI flow tests, stack down.
-        Step::new("test-stack", "bash", &["tests/stack/run.sh"]),
+        Step::tests("test-stack", "bash", &["tests/stack/run.sh"]),
     ]
+}
+
+/// `cargo doc` over the workspace with warnings denied: a broken intra-doc link or a malformed doc comment fails
+/// like a clippy lint.
+fn doc() -> Step {
+    let mut step = Step::check("doc", "cargo", &["doc", "--no-deps", "--workspace"]);
+    step.env.push(("RUSTDOCFLAGS", "-D warnings".into()));
+    step
 }
 
 /// Where the test command's `wasm-pack build` writes (tests/browser/npm-package.test.mjs loads it in Chromium).
@@ -137,7 +156,7 @@ const WASM_PACK_OUT: &str = "target/wasm-pack/handoff-web";
 /// (`--no-default-features --features api`) for `--target web`, optimised by npm binaryen's wasm-opt with the
 /// flags in web-client/Cargo.toml's `[package.metadata.wasm-pack.profile.release]`.
 fn wasm_pack_build(tools: &Tools) -> Step {
-    let mut step = Step::new(
+    let mut step = Step::check(
         "build-wasm-pack",
         "wasm-pack",
         &["build", "--mode", "no-install", "--target", "web", "--out-dir"],
@@ -148,7 +167,8 @@ fn wasm_pack_build(tools: &Tools) -> Step {
     step
 }
 
-/// `node --test` over every `*.test.mjs` under [`NODE_TEST_DIRS`]; skipped while there are none.
+/// `node --test` over every `*.test.mjs` under [`NODE_TEST_DIRS`]; broken when there is none (node would
+/// otherwise look for tests everywhere).
 fn node_tests(tools: &Tools) -> Step {
     let mut files = Vec::new();
     for dir in NODE_TEST_DIRS {
@@ -156,9 +176,9 @@ fn node_tests(tools: &Tools) -> Step {
     }
     files.sort();
     // TAP: its `# pass N` / `# fail M` lines are what the summary counts.
-    let mut step = Step::new("test-node", "node", &["--test", "--test-reporter=tap"]);
+    let mut step = Step::tests("test-node", "node", &["--test", "--test-reporter=tap"]);
     if files.is_empty() {
-        step.skip = Some(format!("no *.test.mjs files under {}", NODE_TEST_DIRS.join(", ")));
+        step.broken = Some(format!("no *.test.mjs files under {}", NODE_TEST_DIRS.join(", ")));
     }
     step.args.extend(
         files
@@ -191,7 +211,6 @@ fn collect_node_tests(dir: &Path, files: &mut Vec<PathBuf>) {
 enum Status {
     Ok,
     Failed,
-    Skipped,
     NotRun,
 }
 
@@ -241,16 +260,6 @@ pub fn run(tools: &Tools, no_setup: bool) -> bool {
             continue;
         }
         println!("== step: {}", step.name);
-        if let Some(reason) = &step.skip {
-            println!("skipped: {reason}");
-            rows.push(Row {
-                name: step.name,
-                status: Status::Skipped,
-                seconds: None,
-                counts: Counts::default(),
-            });
-            continue;
-        }
         let row = run_step(tools, &step);
         failed = matches!(row.status, Status::Failed);
         rows.push(row);
@@ -273,33 +282,22 @@ fn run_step(tools: &Tools, step: &Step) -> Row {
     let shown = cmd::display(&command);
     println!("$ {shown}");
     let started = Instant::now();
-    let outcome = run_tee(&mut command);
+    let outcome = match &step.broken {
+        Some(reason) => Err(format!("cannot run: {reason}")),
+        None => match cmd::tee(&mut command) {
+            Ok((exit, output)) => Ok((exit, results::parse(&output))),
+            Err(err) => Err(cmd::spawn_detail(&err)),
+        },
+    };
     let seconds = started.elapsed().as_secs_f64();
-
-    let (status, counts) = match outcome {
-        Ok((exit, output)) => {
-            let mut counts = results::parse(&output);
-            if exit.success() {
-                (Status::Ok, counts)
-            } else {
-                // A failing check (fmt, clippy, a build error) has no test lines: it still counts as one.
-                if counts.failed == 0 {
-                    counts.failed = 1;
-                }
-                eprintln!(
-                    "error: {}",
-                    cmd::Error::step(step.name, &shown, cmd::exit_detail(exit))
-                );
-                (Status::Failed, counts)
-            }
-        }
-        Err(err) => {
-            eprintln!(
-                "error: {}",
-                cmd::Error::step(step.name, &shown, cmd::spawn_detail(&err))
-            );
-            (Status::Failed, Counts { passed: 0, failed: 1 })
-        }
+    let (counts, problem) = verdict(step, outcome);
+    if let Some(problem) = &problem {
+        eprintln!("error: {}", cmd::Error::step(step.name, &shown, problem));
+    }
+    let status = if problem.is_some() {
+        Status::Failed
+    } else {
+        Status::Ok
     };
     println!(
         "== step: {} {} in {seconds:.1}s ({} passed, {} failed)",
@@ -316,51 +314,31 @@ fn run_step(tools: &Tools, step: &Step) -> Row {
     }
 }
 
-/// Runs `command` with stdout and stderr each copied live to ours and captured; returns both, joined.
-fn run_tee(command: &mut Command) -> io::Result<(ExitStatus, String)> {
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn()?;
-    let child_out = child.stdout.take();
-    let child_err = child.stderr.take();
-    let (out, err) = thread::scope(|scope| {
-        let out = scope.spawn(|| child_out.map(|r| pump(r, &mut io::stdout())).unwrap_or_default());
-        let err = scope.spawn(|| child_err.map(|r| pump(r, &mut io::stderr())).unwrap_or_default());
-        (out.join().unwrap_or_default(), err.join().unwrap_or_default())
-    });
-    let status = child.wait()?;
-    let mut text = String::from_utf8_lossy(&out).into_owned();
-    text.push('\n');
-    text.push_str(&String::from_utf8_lossy(&err));
-    Ok((status, text))
-}
-
-/// Copies `reader` to `sink` as it arrives and returns everything read.
-fn pump(mut reader: impl Read, sink: &mut impl Write) -> Vec<u8> {
-    let mut captured = Vec::new();
-    let mut buf = [0u8; 8192];
-    loop {
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                // Keep reading even if our own output is gone, so the child never blocks on a full pipe.
-                let _ = sink.write_all(&buf[..n]).and_then(|()| sink.flush());
-                captured.extend_from_slice(&buf[..n]);
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => break,
-        }
+/// A step's counts and, when it failed, why: it could not run, it exited non-zero, or it is a test layer that
+/// ran no test. A failure with no failed test lines (fmt, clippy, a build error) still counts as one.
+fn verdict(
+    step: &Step,
+    outcome: std::result::Result<(std::process::ExitStatus, Counts), String>,
+) -> (Counts, Option<String>) {
+    let (mut counts, problem) = match outcome {
+        Err(problem) => (Counts::default(), Some(problem)),
+        Ok((exit, counts)) if !exit.success() => (counts, Some(cmd::exit_detail(exit))),
+        Ok((_, counts)) if step.tests && counts.passed + counts.failed == 0 => (
+            counts,
+            Some("exited 0 but ran no test (a test layer must find its tests)".to_owned()),
+        ),
+        Ok((_, counts)) => (counts, None),
+    };
+    if problem.is_some() && counts.failed == 0 {
+        counts.failed = 1;
     }
-    captured
+    (counts, problem)
 }
 
 fn word(status: &Status) -> &'static str {
     match status {
         Status::Ok => "ok",
         Status::Failed => "FAILED",
-        Status::Skipped => "skipped",
         Status::NotRun => "not run",
     }
 }
@@ -417,6 +395,50 @@ mod tests {
                 failed: 1
             }
         );
+    }
+
+    fn exit(code: i32) -> std::process::ExitStatus {
+        use std::os::unix::process::ExitStatusExt;
+        std::process::ExitStatus::from_raw(code << 8)
+    }
+
+    #[test]
+    fn a_test_layer_that_runs_no_test_fails() {
+        let layer = Step::tests("test-x", "true", &[]);
+        let none = Counts::default();
+        let (counts, problem) = verdict(&layer, Ok((exit(0), none)));
+        assert_eq!(counts, Counts { passed: 0, failed: 1 });
+        assert!(problem.unwrap().contains("ran no test"));
+        let some = Counts { passed: 3, failed: 0 };
+        assert_eq!(verdict(&layer, Ok((exit(0), some))), (some, None));
+        // A check has no tests to run.
+        let check = Step::check("fmt", "true", &[]);
+        assert_eq!(verdict(&check, Ok((exit(0), none))), (none, None));
+    }
+
+    #[test]
+    fn a_failing_or_broken_step_counts_at_least_one_failure() {
+        let check = Step::check("clippy", "false", &[]);
+        let (counts, problem) = verdict(&check, Ok((exit(101), Counts::default())));
+        assert_eq!(counts, Counts { passed: 0, failed: 1 });
+        assert_eq!(problem.as_deref(), Some("exited with status 101"));
+        let failed = Counts { passed: 5, failed: 2 };
+        assert_eq!(verdict(&check, Ok((exit(101), failed))).0, failed);
+        let (counts, problem) = verdict(&check, Err("cannot run: no files".into()));
+        assert_eq!(counts, Counts { passed: 0, failed: 1 });
+        assert_eq!(problem.as_deref(), Some("cannot run: no files"));
+    }
+
+    /// Every directory the node layer searches exists, and holds tests.
+    #[test]
+    fn the_node_layer_finds_its_tests() {
+        let tools = Tools::locate().unwrap();
+        for dir in NODE_TEST_DIRS {
+            assert!(tools.root.join(dir).is_dir(), "{dir} does not exist");
+        }
+        let step = node_tests(&tools);
+        assert!(step.broken.is_none(), "{:?}", step.broken);
+        assert!(step.args.len() > 2);
     }
 
     #[test]
