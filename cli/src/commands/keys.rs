@@ -19,7 +19,7 @@ pub enum Command {
         /// Signature algorithm
         #[arg(long, value_enum, default_value = "eddsa")]
         alg: Alg,
-        /// Key id [default: <alg>-<random hex>]
+        /// Key id (default: `<alg>-<random hex>`)
         #[arg(long)]
         kid: Option<String>,
         /// Write to FILE (mode 0600) instead of stdout
@@ -33,7 +33,7 @@ pub enum Command {
         /// Signature algorithm of the new key
         #[arg(long, value_enum, default_value = "eddsa")]
         alg: Alg,
-        /// Key id of the new key [default: <alg>-<random hex>]
+        /// Key id of the new key (default: `<alg>-<random hex>`)
         #[arg(long)]
         kid: Option<String>,
     },
