@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use crate::backend::{AsyncSignatureBackend, BackendError, SignatureBackend};
+use crate::backend::{AsyncSignatureBackend, BackendError, Blocking, SignatureBackend, run_ready};
 use crate::claims::MAX_CLAIM_LEN;
 use crate::jws::{self, JoseHeader, SplitError};
 use crate::policy::MAX_LEEWAY_SECS;
@@ -264,11 +264,13 @@ pub fn verify_access_token<B: SignatureBackend>(
     now: u64,
     backend: &B,
 ) -> Result<AccessClaims, AccessTokenError> {
-    let parsed = parse(token, pool_keys, policy)?;
-    if !backend.verify(parsed.key, parsed.signing_input, &parsed.signature)? {
-        return Err(AccessTokenError::BadSignature);
-    }
-    check_claims(&parsed.payload, policy, now)
+    run_ready(verify_access_token_async(
+        token,
+        pool_keys,
+        policy,
+        now,
+        &Blocking(backend),
+    ))
 }
 
 /// Verifies a Cognito access token at time `now` (Unix seconds) with an asynchronous backend (WebCrypto).

@@ -26,9 +26,30 @@ pub trait AsyncSignatureBackend {
     async fn sign(&self, key: &Key, message: &[u8]) -> Result<Vec<u8>, BackendError>;
 }
 
-/// Wraps a synchronous backend for the async API (tests run one corpus through both paths).
+impl<B: SignatureBackend + ?Sized> SignatureBackend for &B {
+    fn verify(&self, key: &Key, message: &[u8], signature: &[u8]) -> Result<bool, BackendError> {
+        (**self).verify(key, message, signature)
+    }
+    fn sign(&self, key: &Key, message: &[u8]) -> Result<Vec<u8>, BackendError> {
+        (**self).sign(key, message)
+    }
+}
+
+/// Wraps a synchronous backend for the async API: the synchronous `verify` and `mint` are the async ones over
+/// this, run by [`run_ready`] (one implementation of every rule, not two).
 #[derive(Debug, Clone, Copy)]
 pub struct Blocking<B>(pub B);
+
+/// Runs a future whose every await is on a [`Blocking`] backend, which is ready at once, to its end.
+pub(crate) fn run_ready<T>(future: impl std::future::Future<Output = T>) -> T {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(out) => out,
+        // Only Blocking backends are run this way; their futures never pend.
+        std::task::Poll::Pending => unreachable!("a Blocking backend's future pended"),
+    }
+}
 
 impl<B: SignatureBackend> AsyncSignatureBackend for Blocking<B> {
     async fn verify(&self, key: &Key, message: &[u8], signature: &[u8]) -> Result<bool, BackendError> {

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::backend::{AsyncSignatureBackend, SignatureBackend};
+use crate::backend::{AsyncSignatureBackend, Blocking, SignatureBackend, run_ready};
 use crate::claims::{Claims, RawClaims};
 use crate::error::{Error, ErrorKind, err};
 use crate::jws::{self, JoseHeader, SplitError};
@@ -152,14 +152,7 @@ pub fn verify<B: SignatureBackend>(
     now: u64,
     backend: &B,
 ) -> Result<Verified, Error> {
-    let unverified = Unverified::parse(token, keys, policy)?;
-    let ok = backend
-        .verify(unverified.key, unverified.signing_input(), &unverified.signature)
-        .map_err(|e| ErrorKind::Backend(e.0))?;
-    if !ok {
-        return err(ErrorKind::BadSignature);
-    }
-    unverified.into_verified(policy, now)
+    run_ready(verify_async(token, keys, policy, now, &Blocking(backend)))
 }
 
 /// Verifies `token` at time `now` (Unix seconds) with an asynchronous backend (WebCrypto in the edge).
@@ -199,11 +192,7 @@ fn signing_input<'k>(claims: &Claims, keys: &'k KeySet) -> Result<(String, &'k K
 
 /// Mints a token for `claims` with the key set's active signing key.
 pub fn mint<B: SignatureBackend>(claims: &Claims, keys: &KeySet, backend: &B) -> Result<String, Error> {
-    let (input, key) = signing_input(claims, keys)?;
-    let signature = backend
-        .sign(key, input.as_bytes())
-        .map_err(|e| ErrorKind::Backend(e.0))?;
-    Ok(format!("{input}.{}", b64::encode(signature)))
+    run_ready(mint_async(claims, keys, &Blocking(backend)))
 }
 
 /// Mints a token with an asynchronous backend.
