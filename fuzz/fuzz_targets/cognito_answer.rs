@@ -25,7 +25,7 @@ use handoff_core::base64url;
 use handoff_core::check_redirect;
 use handoff_core::cognito_api::{AuthAnswer, ErrorAnswer, ErrorBody, ErrorKind, RETRY_BACKOFF_MS};
 use handoff_fuzz::fields;
-use handoff_web::Config;
+use handoff_web::PageConfig;
 use handoff_web::Failure;
 use handoff_web::binding::{Binding, MAX_PROOF_CHARS, METADATA_KEY};
 use handoff_web::cognito::failure;
@@ -101,13 +101,13 @@ fn reply(text: &str) -> Result<Reply, NetworkError> {
 
 const EDGE: &str = "https://edge.example";
 
-fn config(bound: bool) -> Config {
+fn config(bound: bool) -> PageConfig {
     let edge = if bound {
         format!(r#", "edgeUrl": "{EDGE}""#)
     } else {
         String::new()
     };
-    Config::from_json(&format!(
+    PageConfig::from_json(&format!(
         r#"{{"region": "eu-west-1", "userPoolId": "eu-west-1_AbC123", "clientId": "web-client-test",
             "redirectAllowlist": ["/orders", "/account/"], "defaultRedirect": "/orders"{edge}}}"#
     ))

@@ -1,5 +1,5 @@
 //! The landing page's plain logic: reading `#handoff=` (`Fragment::parse`), the local checks on the unverified
-//! token (`Link::check`), and the page's configuration (`Config::from_json`).
+//! token (`Link::check`), and the page's configuration (`PageConfig::from_json`).
 //!
 //! First byte mod 3 picks the input's meaning:
 //! 0. a `location.hash`;
@@ -18,7 +18,7 @@ use handoff_core::check_allowlist_entry;
 use handoff_core::check_redirect;
 use handoff_core::dangerous::insecure_payload;
 use handoff_fuzz::fields;
-use handoff_web::Config;
+use handoff_web::PageConfig;
 use handoff_core::link::Fragment;
 use handoff_web::link::{Link, MAX_TOKEN_BYTES, MAX_USERNAME_CHARS};
 use libfuzzer_sys::fuzz_target;
@@ -46,10 +46,10 @@ fuzz_target!(|data: &[u8]| {
 });
 
 /// The page configuration the link checks run under.
-fn page_config() -> &'static Config {
-    static CONFIG: OnceLock<Config> = OnceLock::new();
+fn page_config() -> &'static PageConfig {
+    static CONFIG: OnceLock<PageConfig> = OnceLock::new();
     CONFIG.get_or_init(|| {
-        Config::from_json(
+        PageConfig::from_json(
             r#"{"region": "eu-west-1", "userPoolId": "eu-west-1_AbC123", "clientId": "web-client-test",
                 "redirectAllowlist": ["/orders", "/account/"], "defaultRedirect": "/orders"}"#,
         )
@@ -140,7 +140,7 @@ fn link(token: &str) {
 }
 
 fn config(text: &str) {
-    let Ok(config) = Config::from_json(text) else {
+    let Ok(config) = PageConfig::from_json(text) else {
         return;
     };
     for entry in &config.redirect_allowlist {

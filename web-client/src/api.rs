@@ -6,7 +6,7 @@ use js_sys::{Function, JSON, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::browser;
-use crate::config::Config;
+use crate::config::PageConfig;
 use crate::flow::SignedIn;
 use crate::link::Link;
 use crate::outcome::{Failure, Step};
@@ -200,17 +200,17 @@ async fn run(options: &JsValue) -> Result<(String, String), Failure> {
     Ok((done.username, done.redirect))
 }
 
-/// The configuration part of the options (`Config` ignores the other members).
-fn config(options: &JsValue) -> Result<Config, Failure> {
+/// The configuration part of the options (`PageConfig` ignores the other members).
+fn config(options: &JsValue) -> Result<PageConfig, Failure> {
     let text: String = JSON::stringify(options)
         .ok()
         .and_then(|t| t.as_string())
         .ok_or(Failure::Misconfigured)?;
-    Config::from_json(&text).map_err(|_| Failure::Misconfigured)
+    PageConfig::from_json(&text).map_err(|_| Failure::Misconfigured)
 }
 
 /// Calls `onTokens` with the session and awaits it; if it fails, the session is ended (refresh token revoked).
-async fn hand_over(config: &Config, done: &SignedIn, on_tokens: &Function) -> Result<(), Failure> {
+async fn hand_over(config: &PageConfig, done: &SignedIn, on_tokens: &Function) -> Result<(), Failure> {
     let tokens = js_sys::Object::new();
     let set = |object: &js_sys::Object, key: &str, value: JsValue| {
         let _ = Reflect::set(object, &key.into(), &value);

@@ -11,7 +11,7 @@ use web_sys::{
 
 use crate::binding;
 use crate::cognito::CONTENT_TYPE;
-use crate::config::{CONFIG_ELEMENT_ID, Config, StorageKind};
+use crate::config::{CONFIG_ELEMENT_ID, PageConfig, StorageKind};
 use crate::cookie::{self, CookieOptions};
 use crate::device::{self, DeviceSecret};
 use crate::flow::{self, Env, NetworkError, Reply, SignedIn};
@@ -105,7 +105,7 @@ fn navigator(name: &str) -> Option<JsValue> {
 
 /// Dresses the page: `<html lang>` in the chosen language and the configuration's `--handoff-*` custom properties
 /// on the root element (through the CSSOM, which the CSP's `style-src 'self'` allows).
-pub fn apply_look(config: Option<&Config>, texts: &Texts) {
+pub fn apply_look(config: Option<&PageConfig>, texts: &Texts) {
     let Some(root) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())
@@ -305,7 +305,7 @@ pub enum Store {
 
 impl Store {
     /// The store the configuration names.
-    pub fn open(config: &Config) -> Result<Store, Failure> {
+    pub fn open(config: &PageConfig) -> Result<Store, Failure> {
         let window = window()?;
         let web = |area: Result<Option<web_sys::Storage>, JsValue>| {
             area.ok().flatten().map(Store::Web).ok_or(Failure::Misconfigured)
@@ -363,13 +363,17 @@ impl Store {
 }
 
 /// Signs in with `token` (the flow only: nothing stored, no navigation).
-pub async fn sign_in(config: &Config, token: &str, progress: &dyn Fn(Step)) -> Result<SignedIn, Failure> {
+pub async fn sign_in(config: &PageConfig, token: &str, progress: &dyn Fn(Step)) -> Result<SignedIn, Failure> {
     flow::sign_in(&Browser, config, token, progress).await
 }
 
 /// Signs in with `token` and stores the session under Amplify's keys in the configured store; a different user
 /// signed in before is signed out first (their refresh token revoked). Does not navigate.
-pub async fn complete(config: &Config, token: &str, progress: &dyn Fn(Step)) -> Result<SignedIn, Failure> {
+pub async fn complete(
+    config: &PageConfig,
+    token: &str,
+    progress: &dyn Fn(Step),
+) -> Result<SignedIn, Failure> {
     let store = Store::open(config)?;
     let done = sign_in(config, token, progress).await?;
     let previous = store.get(&session::last_user_key(&config.client_id));
@@ -388,7 +392,7 @@ pub async fn complete(config: &Config, token: &str, progress: &dyn Fn(Step)) -> 
 
 /// Whether someone else is signed in to this web client (see [`session::switch`]). An unusable store reads as
 /// nobody: the sign-in then fails when it stores the session.
-pub fn switch(config: &Config, link: &Link) -> session::Switch {
+pub fn switch(config: &PageConfig, link: &Link) -> session::Switch {
     match Store::open(config) {
         Ok(store) => session::switch(
             &config.client_id,
@@ -401,7 +405,7 @@ pub fn switch(config: &Config, link: &Link) -> session::Switch {
 }
 
 /// Ends the signed-in user's session: `RevokeToken` for their refresh token, then their keys are removed.
-pub async fn end_current_session(config: &Config) -> Result<(), Failure> {
+pub async fn end_current_session(config: &PageConfig) -> Result<(), Failure> {
     let store = Store::open(config)?;
     let Some(current) = store.get(&session::last_user_key(&config.client_id)) else {
         return Ok(());
@@ -418,7 +422,7 @@ pub async fn end_current_session(config: &Config) -> Result<(), Failure> {
 }
 
 /// Removes `user`'s tokens and `LastAuthUser` (the device keys stay: Amplify keeps them across sign-outs too).
-fn forget(store: &Store, config: &Config, user: &str) {
+fn forget(store: &Store, config: &PageConfig, user: &str) {
     for key in session::user_keys(&config.client_id, user) {
         store.remove(&key);
     }
@@ -426,7 +430,7 @@ fn forget(store: &Store, config: &Config, user: &str) {
 }
 
 /// Goes to `target` (replacing the landing page in history) after checking it against the allowlist once more.
-pub fn navigate(config: &Config, target: &str) -> Result<(), Failure> {
+pub fn navigate(config: &PageConfig, target: &str) -> Result<(), Failure> {
     let target = check_redirect(target, &config.redirect_allowlist).map_err(|_| Failure::Invalid)?;
     window()?
         .location()

@@ -19,7 +19,7 @@ pub const FALLBACK_REDIRECT: &str = "/";
 /// object can also carry `completeHandoff`'s options.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Config {
+pub struct PageConfig {
     /// AWS region of the user pool (`eu-west-1`).
     pub region: String,
     /// The user pool id (`eu-west-1_AbC123`); shown nowhere, kept for apps that read the config.
@@ -133,10 +133,10 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
-impl Config {
+impl PageConfig {
     /// Parses and checks the configuration JSON.
-    pub fn from_json(text: &str) -> Result<Config, ConfigError> {
-        let config: Config =
+    pub fn from_json(text: &str) -> Result<PageConfig, ConfigError> {
+        let config: PageConfig =
             serde_json::from_str(text).map_err(|e| ConfigError(format!("not the expected JSON ({e})")))?;
         config.check()?;
         Ok(config)
@@ -333,7 +333,7 @@ mod tests {
 
     #[test]
     fn parses_a_full_configuration() {
-        let config = Config::from_json(&json().to_string()).unwrap();
+        let config = PageConfig::from_json(&json().to_string()).unwrap();
         assert_eq!(config.client_id, "webclient123");
         assert_eq!(config.endpoint(), "https://cognito-idp.eu-west-1.amazonaws.com/");
         assert_eq!(config.default_redirect(), "/orders");
@@ -344,7 +344,7 @@ mod tests {
         let mut v = json();
         v["cognitoEndpoint"] = "http://127.0.0.1:4566/".into();
         assert_eq!(
-            Config::from_json(&v.to_string()).unwrap().endpoint(),
+            PageConfig::from_json(&v.to_string()).unwrap().endpoint(),
             "http://127.0.0.1:4566/"
         );
         for bad in [
@@ -354,22 +354,25 @@ mod tests {
             "https://user@cognito-idp.eu-west-1.amazonaws.com/",
         ] {
             v["cognitoEndpoint"] = bad.into();
-            assert!(Config::from_json(&v.to_string()).is_err(), "{bad}");
+            assert!(PageConfig::from_json(&v.to_string()).is_err(), "{bad}");
         }
         v["cognitoEndpoint"] = "https://cognito-idp.eu-west-1.amazonaws.com/".into();
-        assert!(Config::from_json(&v.to_string()).is_ok());
+        assert!(PageConfig::from_json(&v.to_string()).is_ok());
     }
 
     #[test]
     fn default_redirect_must_be_allowed() {
         let mut v = json();
         v["defaultRedirect"] = "/admin".into();
-        assert!(Config::from_json(&v.to_string()).is_err());
+        assert!(PageConfig::from_json(&v.to_string()).is_err());
         v.as_object_mut().unwrap().remove("defaultRedirect");
         // `/` is the fallback, and it is not under `/orders` or `/account/`.
-        assert!(Config::from_json(&v.to_string()).is_err());
+        assert!(PageConfig::from_json(&v.to_string()).is_err());
         v["redirectAllowlist"] = serde_json::json!(["/"]);
-        assert_eq!(Config::from_json(&v.to_string()).unwrap().default_redirect(), "/");
+        assert_eq!(
+            PageConfig::from_json(&v.to_string()).unwrap().default_redirect(),
+            "/"
+        );
     }
 
     #[test]
@@ -384,9 +387,9 @@ mod tests {
         ] {
             let mut v = json();
             v[key] = value;
-            assert!(Config::from_json(&v.to_string()).is_err(), "{key}");
+            assert!(PageConfig::from_json(&v.to_string()).is_err(), "{key}");
         }
-        assert!(Config::from_json("not json").is_err());
+        assert!(PageConfig::from_json("not json").is_err());
     }
 
     #[test]
@@ -394,9 +397,12 @@ mod tests {
         let with_edge = |edge: &str| {
             let mut v = json();
             v["edgeUrl"] = edge.into();
-            Config::from_json(&v.to_string())
+            PageConfig::from_json(&v.to_string())
         };
-        assert_eq!(Config::from_json(&json().to_string()).unwrap().bind_url(), None);
+        assert_eq!(
+            PageConfig::from_json(&json().to_string()).unwrap().bind_url(),
+            None
+        );
         for (edge, bind) in [
             ("https://edge.example", "https://edge.example/v1/bind"),
             ("https://edge.example/", "https://edge.example/v1/bind"),
@@ -467,7 +473,7 @@ mod tests {
         v["navigate"] = false.into();
         v["token"] = "a.b.c".into();
         assert_eq!(
-            Config::from_json(&v.to_string()).unwrap().client_id,
+            PageConfig::from_json(&v.to_string()).unwrap().client_id,
             "webclient123"
         );
     }

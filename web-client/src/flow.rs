@@ -11,7 +11,7 @@ use std::task::Poll;
 
 use crate::binding::Binding;
 use crate::cognito::{self, AuthAnswer, Op, Tokens};
-use crate::config::Config;
+use crate::config::PageConfig;
 use crate::device::DeviceSecret;
 use crate::link::Link;
 use crate::outcome::{Failure, Step};
@@ -71,7 +71,7 @@ fn now_secs(env: &impl Env) -> u64 {
 /// the first); reports each step to `progress`.
 pub async fn sign_in(
     env: &impl Env,
-    config: &Config,
+    config: &PageConfig,
     token: &str,
     progress: &dyn Fn(Step),
 ) -> Result<SignedIn, Failure> {
@@ -154,7 +154,7 @@ pub async fn sign_in(
 /// misconfigured (the link is spent by then).
 async fn confirm_device(
     env: &impl Env,
-    config: &Config,
+    config: &PageConfig,
     tokens: &Tokens,
     metadata: &cognito::NewDeviceMetadata,
     link: &Link,
@@ -196,7 +196,7 @@ async fn confirm_device(
 /// refresh token, which also invalidates the access and id tokens it issued. Retried like the sign-in calls; a
 /// refusal (revocation not enabled for the client, a token already dead) leaves nothing to end, so only a
 /// network failure stops the switch.
-pub async fn end_session(env: &impl Env, config: &Config, refresh_token: &str) -> Result<(), Failure> {
+pub async fn end_session(env: &impl Env, config: &PageConfig, refresh_token: &str) -> Result<(), Failure> {
     let body = handoff_core::cognito_api::revoke_token_body(&config.client_id, refresh_token);
     match post_retrying(env, &config.endpoint(), Op::RevokeToken, body).await {
         Ok(_) => Ok(()),

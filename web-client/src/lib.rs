@@ -27,5 +27,5 @@ pub mod browser;
 #[cfg(all(target_arch = "wasm32", feature = "page"))]
 pub mod page;
 
-pub use config::Config;
+pub use config::PageConfig;
 pub use outcome::{Failure, Step};

@@ -9,7 +9,7 @@
 use handoff_core::link::LinkToken;
 use handoff_core::{MAX_LEEWAY_SECS, check_redirect};
 
-use crate::config::Config;
+use crate::config::PageConfig;
 use crate::outcome::Failure;
 
 pub use handoff_core::MAX_TOKEN_BYTES;
@@ -29,7 +29,7 @@ pub struct Link {
 
 impl Link {
     /// Runs the local checks (no clock: see the module doc).
-    pub fn check(token: &str, config: &Config) -> Result<Link, Failure> {
+    pub fn check(token: &str, config: &PageConfig) -> Result<Link, Failure> {
         let unverified = LinkToken::read(token).map_err(|_| Failure::Invalid)?;
         let exp = unverified.exp.ok_or(Failure::Invalid)?;
         // A token for another web client cannot sign in here; a token without `aud` is left to the edge.
@@ -75,8 +75,8 @@ pub(crate) mod tests {
         format!("{header}.{payload}.{}", base64url::encode([7; 64]))
     }
 
-    pub fn config() -> Config {
-        Config::from_json(
+    pub fn config() -> PageConfig {
+        PageConfig::from_json(
             &serde_json::json!({
                 "region": "eu-west-1",
                 "userPoolId": "eu-west-1_AbC123",

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use crate::browser;
-use crate::config::Config;
+use crate::config::PageConfig;
 use crate::link::Link;
 use crate::outcome::{Failure, Step};
 use crate::session::Switch;
@@ -49,8 +49,8 @@ pub struct Links {
     pub other_sign_in_url: Option<String>,
 }
 
-impl From<&Config> for Links {
-    fn from(config: &Config) -> Self {
+impl From<&PageConfig> for Links {
+    fn from(config: &PageConfig) -> Self {
         Links {
             app_return_url: config.app_return_url.clone(),
             other_sign_in_url: config.other_sign_in_url.clone(),
@@ -71,7 +71,7 @@ pub fn start() {
         Some(hash) => Fragment::parse(&hash).token.map_err(|_| Failure::Invalid),
         None => from_location,
     };
-    let config = Config::from_json(&text).ok();
+    let config = PageConfig::from_json(&text).ok();
     let texts = browser::texts(
         config
             .as_ref()
@@ -95,9 +95,9 @@ pub fn start() {
 /// The first screen, and the sign-in to run if there is one: a broken configuration shows "service
 /// misconfigured" and sends nothing; a local failure of the token shows its screen.
 pub fn first_screen(
-    config: Option<Config>,
+    config: Option<PageConfig>,
     token: Result<String, Failure>,
-) -> (Screen, Option<(Arc<Config>, String)>) {
+) -> (Screen, Option<(Arc<PageConfig>, String)>) {
     match (config, token) {
         (None, _) => (Screen::Failed(Failure::Misconfigured), None),
         (Some(_), Err(failure)) => (Screen::Failed(failure), None),
@@ -106,7 +106,7 @@ pub fn first_screen(
 }
 
 /// Runs the sign-in in the background, reporting into `set_screen`, and navigates when done.
-fn run(config: Arc<Config>, token: String, set_screen: WriteSignal<Screen>) {
+fn run(config: Arc<PageConfig>, token: String, set_screen: WriteSignal<Screen>) {
     set_screen.set(Screen::Progress(Step::Checking));
     leptos::task::spawn_local(async move {
         let progress = |step| set_screen.set(Screen::Progress(step));
@@ -122,7 +122,7 @@ fn run(config: Arc<Config>, token: String, set_screen: WriteSignal<Screen>) {
 
 /// Starts: a link for someone other than the signed-in user asks first (login CSRF: a link from another site must
 /// never swap the user silently); otherwise the sign-in runs at once.
-fn begin(config: Arc<Config>, token: String, set_screen: WriteSignal<Screen>) {
+fn begin(config: Arc<PageConfig>, token: String, set_screen: WriteSignal<Screen>) {
     let link = match Link::check(&token, &config) {
         Ok(link) => link,
         Err(failure) => return set_screen.set(Screen::Failed(failure)),
@@ -137,7 +137,7 @@ fn begin(config: Arc<Config>, token: String, set_screen: WriteSignal<Screen>) {
 }
 
 /// "Continue as ...": ends the signed-in user's session (RevokeToken, then their keys), then signs in.
-fn switch_and_run(config: Arc<Config>, token: String, set_screen: WriteSignal<Screen>) {
+fn switch_and_run(config: Arc<PageConfig>, token: String, set_screen: WriteSignal<Screen>) {
     set_screen.set(Screen::Progress(Step::Checking));
     leptos::task::spawn_local(async move {
         match browser::end_current_session(&config).await {
@@ -153,7 +153,7 @@ pub fn Landing(
     /// The first screen, decided before rendering.
     first: Screen,
     /// The configuration and the token (already scrubbed) when there is a sign-in to run.
-    work: Option<(Arc<Config>, String)>,
+    work: Option<(Arc<PageConfig>, String)>,
     /// The page's words.
     texts: Arc<Texts>,
     /// "Back to the app" and "Sign in another way", from the configuration.

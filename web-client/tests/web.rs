@@ -365,7 +365,7 @@ fn every_failure_screen_renders_with_both_ways_out() {
 #[wasm_bindgen_test]
 fn landing_shows_the_local_failure_in_the_live_region() {
     let root = container();
-    let config = handoff_web::Config::from_json(&options().to_string()).unwrap();
+    let config = handoff_web::PageConfig::from_json(&options().to_string()).unwrap();
     let links = Links::from(&config);
     let (first, work) = first_screen(Some(config), Err(Failure::Invalid));
     assert!(work.is_none());
@@ -395,7 +395,7 @@ fn landing_shows_the_local_failure_in_the_live_region() {
 #[wasm_bindgen_test]
 fn landing_with_a_broken_configuration_shows_the_service_error() {
     let root = container();
-    let config = handoff_web::Config::from_json("{}").ok();
+    let config = handoff_web::PageConfig::from_json("{}").ok();
     let (first, work) = first_screen(config, Ok("a.b.c".to_owned()));
     assert_eq!(first, Screen::Failed(Failure::Misconfigured));
     assert!(work.is_none(), "nothing runs");
