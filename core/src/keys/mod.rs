@@ -25,7 +25,7 @@ pub(crate) fn key_err<T>(msg: impl Into<String>) -> Result<T, KeyError> {
     Err(KeyError(msg.into()))
 }
 
-/// Secret bytes: zeroed on drop, never printed.
+/// Secret bytes: wiped on drop (zeroize), never printed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(Vec<u8>);
 
@@ -48,8 +48,8 @@ impl std::fmt::Debug for Secret {
 
 impl Drop for Secret {
     fn drop(&mut self) {
-        // Best effort; the optimiser may elide this, it is hygiene, not a guarantee.
-        self.0.iter_mut().for_each(|b| *b = 0);
+        // zeroize's volatile writes: the optimiser may not elide them (a copy the allocator moved is out of reach).
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 
