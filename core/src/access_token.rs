@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use crate::backend::{AsyncSignatureBackend, BackendError, Blocking, SignatureBackend, run_ready};
+use crate::backend::{AsyncSignatureBackend, BackendError};
 use crate::claims::MAX_CLAIM_LEN;
 use crate::jws::{self, JoseHeader, SplitError};
 use crate::policy::MAX_LEEWAY_SECS;
@@ -253,24 +253,6 @@ fn check_claims(payload: &[u8], policy: &AccessPolicy, now: u64) -> Result<Acces
         client_id,
         exp,
     })
-}
-
-/// Verifies a Cognito access token at time `now` (Unix seconds) against the pool's keys, with a synchronous
-/// backend.
-pub fn verify_access_token<B: SignatureBackend>(
-    token: &str,
-    pool_keys: &KeySet,
-    policy: &AccessPolicy,
-    now: u64,
-    backend: &B,
-) -> Result<AccessClaims, AccessTokenError> {
-    run_ready(verify_access_token_async(
-        token,
-        pool_keys,
-        policy,
-        now,
-        &Blocking(backend),
-    ))
 }
 
 /// Verifies a Cognito access token at time `now` (Unix seconds) with an asynchronous backend (WebCrypto).
