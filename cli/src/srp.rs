@@ -15,6 +15,7 @@
 //!
 //! Checked against Amplify's own code: `cli/tests/fixtures/srp/` (generator and vectors).
 
+use handoff_core::civil::{Civil, MONTHS, WEEKDAYS_FROM_THURSDAY};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -40,10 +41,6 @@ pub const G: u32 = 2;
 pub const A_BYTES: usize = 128;
 /// HKDF info of the password key.
 const KEY_INFO: &[u8] = b"Caldera Derived Key";
-const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
 
 /// Why no password proof could be computed: a challenge parameter is missing or unusable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,31 +203,15 @@ pub fn claim_signature(
 /// The `TIMESTAMP` of a password claim: `EEE MMM d HH:mm:ss UTC yyyy` in English, the day without a leading zero
 /// (`Sun Nov 8 09:05:03 UTC 2026`).
 pub fn timestamp(unix: u64) -> String {
-    let days = unix / 86_400;
-    let secs = unix % 86_400;
-    let (year, month, day) = civil_from_days(days);
+    let c = Civil::from_unix(unix);
+    let (h, m, s) = c.hms;
     format!(
-        "{} {} {day} {:02}:{:02}:{:02} UTC {year}",
-        WEEKDAYS[(days % 7) as usize],
-        MONTHS[(month - 1) as usize],
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
+        "{} {} {} {h:02}:{m:02}:{s:02} UTC {}",
+        WEEKDAYS_FROM_THURSDAY[c.weekday as usize],
+        MONTHS[(c.month - 1) as usize],
+        c.day,
+        c.year
     )
-}
-
-/// (year, month 1..=12, day 1..=31) of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Big-endian bytes, with a zero byte in front when the top bit is set (and `[0]` for zero).

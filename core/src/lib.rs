@@ -29,6 +29,7 @@ mod access_token;
 mod algorithm;
 mod b64;
 mod backend;
+pub mod civil;
 mod claims;
 pub mod cognito_api;
 pub mod dangerous;

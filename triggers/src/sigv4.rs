@@ -98,24 +98,9 @@ pub fn sign(
 
 /// `YYYYMMDD'T'HHMMSS'Z'` for Unix seconds (UTC).
 pub fn amz_date(unix_seconds: u64) -> String {
-    let days = (unix_seconds / 86_400) as i64;
-    let secs = unix_seconds % 86_400;
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    let c = handoff_core::civil::Civil::from_unix(unix_seconds);
+    let (h, m, s) = c.hms;
+    format!("{:04}{:02}{:02}T{h:02}{m:02}{s:02}Z", c.year, c.month, c.day)
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
