@@ -79,7 +79,18 @@ pub fn error(error: &ApiError) -> Response {
     if let Some(allow) = error.allow {
         extra.push(("allow", allow));
     }
+    if error.status() == 401 {
+        extra.push(("www-authenticate", WWW_AUTHENTICATE));
+    }
     json_with(error.status(), &error.body(), &extra)
+}
+
+/// The challenge of every `401` (RFC 6750: each credential the edge takes is a bearer token).
+const WWW_AUTHENTICATE: &str = "Bearer error=\"invalid_token\"";
+
+/// `response` without its body: the answer to a `HEAD` request (status and headers stay).
+pub fn without_body(response: Response) -> Response {
+    response.into_parts().0.empty()
 }
 
 /// The output of `call`, or `None` if it takes longer than `ms` milliseconds (it is then dropped).

@@ -67,6 +67,7 @@ const ROUTES: &[(&str, &str, Route)] = &[
 ];
 
 /// Finds the route for `method` and `path`: 404 for an unknown path, 405 with `Allow` for a known path.
+/// `HEAD` takes the route of `GET` (RFC 9110: the same answer, whose body the worker then drops).
 pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
     if path == BIND_PATH && method == "OPTIONS" {
         return Ok(Route::BindPreflight);
@@ -74,11 +75,11 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
     let Some(&(_, allowed, route)) = ROUTES.iter().find(|(p, _, _)| *p == path) else {
         return Err(not_found());
     };
-    if method != allowed {
-        return Err(ApiError {
-            allow: Some(allowed),
-            ..ApiError::new(Reason::MethodNotAllowed, "this path does not accept this method")
-        });
+    let get = allowed == "GET";
+    if method != allowed && !(get && method == "HEAD") {
+        let mut refused = ApiError::new(Reason::MethodNotAllowed, "this path does not accept this method");
+        refused.allow = Some(if get { "GET, HEAD" } else { allowed });
+        return Err(refused);
     }
     Ok(route)
 }
@@ -217,11 +218,21 @@ mod tests {
         assert_eq!((wrong.status(), wrong.allow), (405, Some("POST")));
         assert_eq!(
             route("DELETE", "/.well-known/jwks.json").unwrap_err().allow,
-            Some("GET")
+            Some("GET, HEAD")
         );
+        assert_eq!(route("OPTIONS", "/healthz").unwrap_err().status(), 405);
         for path in ["/", "/v1", "/v1/redeem/", "/V1/REDEEM", "/v1/handoffs/x"] {
             assert_eq!(route("POST", path).unwrap_err().status(), 404, "{path}");
         }
+    }
+
+    #[test]
+    fn head_takes_the_route_of_get_and_only_of_get() {
+        assert_eq!(route("HEAD", "/healthz"), Ok(Route::Health));
+        assert_eq!(route("HEAD", "/.well-known/jwks.json"), Ok(Route::Jwks));
+        let post_only = route("HEAD", "/v1/redeem").unwrap_err();
+        assert_eq!((post_only.status(), post_only.allow), (405, Some("POST")));
+        assert_eq!(route("HEAD", "/v1/nope").unwrap_err().status(), 404);
     }
 
     #[test]

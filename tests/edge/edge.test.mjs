@@ -412,7 +412,7 @@ describe('bad input is a JSON error, never a 500 or an echo', () => {
   test('wrong method: 405 with Allow; unknown path: 404', async () => {
     for (const [method, path, allow] of [
       ['GET', '/v1/handoffs', 'POST'], ['PUT', '/v1/redeem', 'POST'], ['DELETE', '/v1/revoke', 'POST'],
-      ['POST', '/.well-known/jwks.json', 'GET'], ['POST', '/healthz', 'GET'],
+      ['POST', '/.well-known/jwks.json', 'GET, HEAD'], ['POST', '/healthz', 'GET, HEAD'],
     ]) {
       const res = await fetch(`${worker.url}${path}`, { method });
       const text = await res.text();

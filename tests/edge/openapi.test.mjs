@@ -358,6 +358,7 @@ describe('the real worker answers as documented', () => {
     const token = await issue(cognito.user());
     expectError(await bind(token, ELSEWHERE), 'POST', '/v1/bind', 403, 'wrong_context');
     expectError(await bind('not-a-token'), 'POST', '/v1/bind', 400, 'malformed');
+    expectError(await bind(`${token}.${'x'.repeat(4096)}`), 'POST', '/v1/bind', 400, 'token_too_large');
     const now = Math.floor(Date.now() / 1000);
     const expired = await signHandoff(handoffClaims(cognito.user(), { iat: now - 120, nbf: now - 120, exp: now - 60 }));
     expectError(await bind(expired), 'POST', '/v1/bind', 400, 'expired');
@@ -426,11 +427,20 @@ describe('the real worker answers as documented', () => {
     for (const path of ['/v1/nope', '/v1/handoffs/', '/bench/verify', '/']) {
       expectError(await send('POST', path), 'POST', path, 404, 'not_found');
     }
-    for (const [method, path, allow] of [['GET', '/v1/handoffs', 'POST'], ['POST', '/healthz', 'GET'], ['HEAD', '/healthz', 'GET'], ['DELETE', '/v1/redeem', 'POST']]) {
+    for (const [method, path, allow] of [['GET', '/v1/handoffs', 'POST'], ['POST', '/healthz', 'GET, HEAD'], ['HEAD', '/v1/handoffs', 'POST'], ['DELETE', '/v1/redeem', 'POST']]) {
       const res = await send(method, path);
       assert.equal(res.status, 405, `${method} ${path}`);
       assert.equal(res.headers.get('allow'), allow);
       if (method !== 'HEAD') expectError(res, method, path, 405, 'method_not_allowed');
+    }
+  });
+
+  test('HEAD on a GET path: the GET answer\'s status and headers, no body', async () => {
+    for (const path of ['/healthz', '/.well-known/jwks.json']) {
+      const [head, get] = [await send('HEAD', path), await send('GET', path)];
+      assert.equal(head.status, get.status, `HEAD ${path}`);
+      assert.equal(head.text, '');
+      for (const name of ['content-type', 'cache-control']) assert.equal(head.headers.get(name), get.headers.get(name), name);
     }
   });
 

@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use handoff_core::{AccessClaims, Reason, Verified, verify_access_token_async, verify_async};
-use worker::{Env, Request, Response};
+use worker::{Env, Method, Request, Response};
 
 use crate::cognito_jwks::pool_keys;
 use crate::config::{Config, Kind, Setting};
@@ -120,6 +120,7 @@ pub fn request_context(req: &Request) -> Option<Context> {
 /// Handles one request; always answers.
 pub async fn handle(mut req: Request, env: Env) -> Response {
     let started = worker::Date::now().as_millis();
+    let head = req.method() == Method::Head;
     let (route, outcome) = match request::route(req.method().as_ref(), &req.path()) {
         Ok(route) => (
             route.name(),
@@ -141,6 +142,9 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
         let _ = headers.set("access-control-allow-methods", "POST");
         let _ = headers.set("access-control-allow-headers", "content-type");
         let _ = headers.set("access-control-max-age", "600");
+    }
+    if head {
+        response = http::without_body(response);
     }
     let ms = worker::Date::now().as_millis().saturating_sub(started);
     let line = LogLine::new(route, response.status_code(), reason, note, ms);
