@@ -34,7 +34,7 @@ pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError>
         ));
     }
     let body = http::read_body(req).await?;
-    // Longer than a token may be: `token_too_large` from the check below, as redeem says.
+    // A body longer than a token may be is refused by the check below, `token_too_large` as at redeem.
     let token = std::str::from_utf8(&body)
         .map(str::trim)
         .ok()
