@@ -1,6 +1,6 @@
 //! `handoff link`: ask the edge for a handoff link for the signed-in user; prints the URL.
 
-use super::{Ctx, Failure, TokenArgs, from_edge, user_token};
+use super::{Ctx, Failure, TokenArgs, edge_for_user, from_edge, print_result};
 
 /// `handoff link` flags.
 #[derive(clap::Args)]
@@ -17,22 +17,15 @@ pub struct Args {
 
 /// Asks for a link and prints it.
 pub fn run(ctx: &Ctx, args: Args) -> Result<(), Failure> {
-    let (edge_url, edge) = ctx.edge()?;
-    let user = user_token(ctx, &args.token)?;
-    ctx.progress(&format!(
-        "asking {edge_url} for a handoff link for {:?}",
-        user.username
-    ));
+    let (edge, user) = edge_for_user(ctx, &args.token, "for a handoff link for")?;
     let answer = edge
         .issue(&user.token, args.redirect.as_deref())
         .map_err(|e| from_edge(&e))?;
     ctx.progress(&format!("link valid for {} s, single use", answer.expires_in));
-    if args.json {
-        let value =
-            serde_json::json!({"url": answer.url, "token": answer.token, "expires_in": answer.expires_in});
-        println!("{value}");
-    } else {
-        println!("{}", answer.url);
-    }
+    print_result(
+        args.json,
+        serde_json::json!({"url": answer.url, "token": answer.token, "expires_in": answer.expires_in}),
+        &answer.url,
+    );
     Ok(())
 }

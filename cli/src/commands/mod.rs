@@ -319,6 +319,24 @@ pub struct UserToken {
 /// Largest access token accepted from stdin (Cognito's are 1-2 KB).
 const MAX_ACCESS_TOKEN_BYTES: usize = 16 * 1024;
 
+/// What a command that acts for the user at the edge starts with: the edge, and the user's access token, with a
+/// progress line saying what it asks the edge for (`doing`, then the user's name).
+pub fn edge_for_user(ctx: &Ctx, args: &TokenArgs, doing: &str) -> Result<(Edge, UserToken), Failure> {
+    let (edge_url, edge) = ctx.edge()?;
+    let user = user_token(ctx, args)?;
+    ctx.progress(&format!("asking {edge_url} {doing} {:?}", user.username));
+    Ok((edge, user))
+}
+
+/// Prints a command's result: `json` with `--json`, else the plain `text`.
+pub fn print_result(as_json: bool, json: serde_json::Value, text: impl std::fmt::Display) {
+    if as_json {
+        println!("{json}");
+    } else {
+        println!("{text}");
+    }
+}
+
 /// The access token from stdin (`--access-token-stdin`), else the saved session's, refreshed when it has less
 /// than 30 s left.
 pub fn user_token(ctx: &Ctx, args: &TokenArgs) -> Result<UserToken, Failure> {

@@ -1,7 +1,7 @@
 //! `handoff revoke`: the user's live handoff links stop working (`POST /v1/revoke` with the access token), e.g.
 //! on sign-out. Prints how many were live.
 
-use super::{Ctx, Failure, TokenArgs, from_edge, user_token};
+use super::{Ctx, Failure, TokenArgs, edge_for_user, from_edge, print_result};
 
 /// `handoff revoke` flags.
 #[derive(clap::Args)]
@@ -15,21 +15,16 @@ pub struct Args {
 
 /// Revokes and prints the count.
 pub fn run(ctx: &Ctx, args: Args) -> Result<(), Failure> {
-    let (edge_url, edge) = ctx.edge()?;
-    let user = user_token(ctx, &args.token)?;
-    ctx.progress(&format!(
-        "asking {edge_url} to revoke every live handoff link of {:?}",
-        user.username
-    ));
+    let (edge, user) = edge_for_user(ctx, &args.token, "to revoke every live handoff link of")?;
     let answer = edge.revoke(&user.token).map_err(|e| from_edge(&e))?;
     ctx.progress(&format!(
         "revoked {} live link(s); links already used or expired were not counted",
         answer.revoked
     ));
-    if args.json {
-        println!("{}", serde_json::json!({"revoked": answer.revoked}));
-    } else {
-        println!("{}", answer.revoked);
-    }
+    print_result(
+        args.json,
+        serde_json::json!({"revoked": answer.revoked}),
+        answer.revoked,
+    );
     Ok(())
 }
