@@ -77,38 +77,23 @@ impl std::fmt::Display for Setting {
     }
 }
 
-/// The edge's own public URL, the `iss` of minted tokens.
-pub const ISSUER: Setting = Setting::var("ISSUER", Need::Required);
-/// The web app's origin.
-pub const WEB_ORIGIN: Setting = Setting::var("WEB_ORIGIN", Need::Required);
-/// The landing page's path on the web origin.
-pub const LANDING_PATH: Setting = Setting::var("LANDING_PATH", Need::Required);
-/// The web app client ids.
-pub const AUDIENCES: Setting = Setting::var("AUDIENCES", Need::Required);
-/// The app clients whose access tokens may ask for links.
-pub const MOBILE_CLIENT_IDS: Setting = Setting::var("MOBILE_CLIENT_IDS", Need::Required);
-/// The user pool's issuer.
-pub const COGNITO_ISSUER: Setting = Setting::var("COGNITO_ISSUER", Need::Required);
-/// The user pool's JWK Set.
-pub const COGNITO_JWKS_URL: Setting = Setting::var("COGNITO_JWKS_URL", Need::Required);
-/// Cognito's API for the revocation check.
-pub const COGNITO_ENDPOINT: Setting = Setting::var("COGNITO_ENDPOINT", Need::Optional);
-/// `getuser` or `off`.
-pub const REVOCATION_CHECK: Setting = Setting::var("REVOCATION_CHECK", Need::Optional);
-/// `asn`, `ip` or `off`.
-pub const CONTEXT_BINDING: Setting = Setting::var("CONTEXT_BINDING", Need::Optional);
-/// Allowed redirect path prefixes.
-pub const REDIRECT_ALLOWLIST: Setting = Setting::var("REDIRECT_ALLOWLIST", Need::Stated);
-/// Token lifetime in seconds.
-pub const TOKEN_TTL_SECS: Setting = Setting::var("TOKEN_TTL_SECS", Need::Stated);
-/// Issues per user per minute.
-pub const RATE_ISSUES_PER_MINUTE: Setting = Setting::var("RATE_ISSUES_PER_MINUTE", Need::Stated);
-/// Live tokens per user.
-pub const RATE_MAX_LIVE_TOKENS: Setting = Setting::var("RATE_MAX_LIVE_TOKENS", Need::Stated);
-/// The private JWK Set the edge signs with.
-pub const SIGNING_JWKS: Setting = Setting::secret("SIGNING_JWKS");
-/// The secrets the Verify trigger presents.
-pub const REDEEM_SECRETS: Setting = Setting::secret("REDEEM_SECRETS");
+// Each setting by name, for the reader and its messages (what each means: the fields of `Config`).
+const ISSUER: Setting = Setting::var("ISSUER", Need::Required);
+const WEB_ORIGIN: Setting = Setting::var("WEB_ORIGIN", Need::Required);
+const LANDING_PATH: Setting = Setting::var("LANDING_PATH", Need::Required);
+const AUDIENCES: Setting = Setting::var("AUDIENCES", Need::Required);
+const MOBILE_CLIENT_IDS: Setting = Setting::var("MOBILE_CLIENT_IDS", Need::Required);
+const COGNITO_ISSUER: Setting = Setting::var("COGNITO_ISSUER", Need::Required);
+const COGNITO_JWKS_URL: Setting = Setting::var("COGNITO_JWKS_URL", Need::Required);
+const COGNITO_ENDPOINT: Setting = Setting::var("COGNITO_ENDPOINT", Need::Optional);
+const REVOCATION_CHECK: Setting = Setting::var("REVOCATION_CHECK", Need::Optional);
+const CONTEXT_BINDING: Setting = Setting::var("CONTEXT_BINDING", Need::Optional);
+const REDIRECT_ALLOWLIST: Setting = Setting::var("REDIRECT_ALLOWLIST", Need::Stated);
+const TOKEN_TTL_SECS: Setting = Setting::var("TOKEN_TTL_SECS", Need::Stated);
+const RATE_ISSUES_PER_MINUTE: Setting = Setting::var("RATE_ISSUES_PER_MINUTE", Need::Stated);
+const RATE_MAX_LIVE_TOKENS: Setting = Setting::var("RATE_MAX_LIVE_TOKENS", Need::Stated);
+const SIGNING_JWKS: Setting = Setting::secret("SIGNING_JWKS");
+const REDEEM_SECRETS: Setting = Setting::secret("REDEEM_SECRETS");
 
 /// Every setting the worker reads.
 pub const SETTINGS: [Setting; 16] = [
