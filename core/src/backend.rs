@@ -36,7 +36,7 @@ impl<B: SignatureBackend + ?Sized> SignatureBackend for &B {
 }
 
 /// Wraps a synchronous backend for the async API: the synchronous `verify` and `mint` are the async ones over
-/// this, run by [`run_ready`] (one implementation of every rule, not two).
+/// this, polled once (one implementation of every rule, not two).
 #[derive(Debug, Clone, Copy)]
 pub struct Blocking<B>(pub B);
 

@@ -4,7 +4,7 @@
 //! stable reason codes, key sets, the redirect rules, the edge API's wire types, and the types of Cognito's public
 //! API that the clients speak ([`cognito_api`]). It does no I/O, reads no clock and draws no random numbers: time
 //! and random bytes are arguments. Signature crypto is pluggable
-//! ([`SignatureBackend`], [`AsyncSignatureBackend`]); [`RustCrypto`] (feature `rust-crypto`) is the native one.
+//! ([`SignatureBackend`], [`AsyncSignatureBackend`]); `RustCrypto` (feature `rust-crypto`) is the native one.
 //!
 //! ```
 //! # #[cfg(feature = "rust-crypto")] {

@@ -48,7 +48,7 @@ impl ApiError {
 
     /// The HTTP status.
     pub fn status(&self) -> u16 {
-        self.reason.http_status()
+        http_status(self.reason)
     }
 
     /// The JSON body.
@@ -89,6 +89,23 @@ impl ApiError {
         let mut error = ApiError::new(Reason::RateLimited, "too many handoff tokens; retry later");
         error.retry_after = Some(retry_after);
         error
+    }
+}
+
+/// The HTTP status of an answer with `reason` when the request itself fails (the edge's mapping: core only names
+/// reasons).
+pub const fn http_status(reason: Reason) -> u16 {
+    match reason {
+        Reason::Unauthorized | Reason::InvalidAccessToken | Reason::AccessTokenRevoked => 401,
+        Reason::PayloadTooLarge => 413,
+        Reason::UnsupportedMediaType => 415,
+        Reason::MethodNotAllowed => 405,
+        Reason::NotFound => 404,
+        Reason::RateLimited => 429,
+        Reason::WrongContext => 403,
+        Reason::Misconfigured | Reason::Internal => 500,
+        Reason::Unavailable => 503,
+        _ => 400,
     }
 }
 

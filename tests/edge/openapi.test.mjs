@@ -1,5 +1,5 @@
 // docs/openapi.json against the edge as it is: the document is valid OpenAPI 3.1; its reason codes, statuses and
-// routes are exactly the ones the Rust sources define (core/src/reason.rs, core/src/wire.rs, edge/src/request.rs);
+// routes are exactly the ones the Rust sources define (core/src/reason.rs, edge/src/error.rs, core/src/wire.rs, edge/src/request.rs);
 // and one real worker in workerd answers every documented operation with a status the document lists for it and a
 // body its schema accepts, carrying exactly the fields the schema requires (and the headers it requires).
 
@@ -141,18 +141,19 @@ function block(text, head) {
   throw new Error(`unbalanced ${head}`);
 }
 
-/** core's reasons: variant -> { code, status }, from the enum, `as_str` and `http_status`. */
+/** core's reasons (the `reasons!` table: variant = code) with the edge's HTTP status for each (`http_status`). */
 function rustReasons() {
   const text = source('core', 'src', 'reason.rs');
-  const variants = [...block(text, 'pub enum Reason').matchAll(/^\s+([A-Z]\w*),\s*$/gm)].map((m) => m[1]);
+  const table = [...block(text, 'reasons! {').matchAll(/^\s+([A-Z]\w*) = "([a-z_]+)",\s*$/gm)];
+  const variants = table.map((m) => m[1]);
   assert.ok(variants.length >= 30, `only ${variants.length} Reason variants parsed`);
-  const codes = Object.fromEntries([...block(text, 'pub const fn as_str').matchAll(/Reason::(\w+) => "([a-z_]+)"/g)].map((m) => [m[1], m[2]]));
-  assert.deepEqual(Object.keys(codes).sort(), [...variants].sort(), 'as_str covers every variant');
-  const statusBlock = block(text, 'pub const fn http_status');
+  const codes = Object.fromEntries(table.map((m) => [m[1], m[2]]));
+  const statusBlock = block(source('edge', 'src', 'error.rs'), 'pub const fn http_status');
   const statuses = {};
   for (const [, arms, status] of statusBlock.matchAll(/((?:Reason::\w+\s*\|?\s*)+)=>\s*(\d{3})/g)) {
     for (const [, v] of arms.matchAll(/Reason::(\w+)/g)) statuses[v] = Number(status);
   }
+  for (const v of Object.keys(statuses)) assert.ok(variants.includes(v), `http_status names ${v}, which core does not`);
   const fallback = Number(statusBlock.match(/_\s*=>\s*(\d{3})/)[1]);
   return Object.fromEntries(variants.map((v) => [v, { code: codes[v], status: statuses[v] ?? fallback }]));
 }
