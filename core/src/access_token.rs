@@ -2,15 +2,17 @@
 //! revokes) handoff tokens. RS256 only, key chosen by `kid` from the user pool's JWK Set, signature checked
 //! through the same backend seam as handoff tokens, then `iss` exact, `token_use == "access"`, `client_id` in
 //! the allowed mobile clients, `exp` (and `iat`/`nbf` if present) against a passed-in clock, `sub` and
-//! `username` present. Every rejection has the public reason `invalid_access_token`; the kind says why, for logs.
+//! `username` present. Rejections are core's [`Error`] like a handoff token's (the kind says why, for logs); the
+//! edge answers every one about the token with its public reason `invalid_access_token`.
 
 use serde::Deserialize;
 
-use crate::backend::{AsyncSignatureBackend, BackendError};
+use crate::backend::AsyncSignatureBackend;
 use crate::claims::MAX_CLAIM_LEN;
+use crate::error::{Error, ErrorKind, err};
 use crate::jws::{self, JoseHeader, SplitError};
 use crate::policy::MAX_LEEWAY_SECS;
-use crate::{Algorithm, Key, KeySet, Reason};
+use crate::{Algorithm, Key, KeySet};
 
 /// What an access-token verifier accepts. Build with [`AccessPolicy::new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,9 +49,9 @@ impl AccessPolicy {
         }
     }
 
-    /// Checks the policy itself; the verifiers call this and answer [`AccessTokenError::Misconfigured`].
-    pub fn check(&self) -> Result<(), AccessTokenError> {
-        let bad = |m: &str| Err(AccessTokenError::Misconfigured(m.to_string()));
+    /// Checks the policy itself; the verifiers call this and answer [`ErrorKind::Misconfigured`].
+    pub fn check(&self) -> Result<(), Error> {
+        let bad = |m: &str| err(ErrorKind::Misconfigured(m.to_string()));
         if self.issuer.is_empty() {
             return bad("access-token issuer is empty");
         }
@@ -79,85 +81,6 @@ pub struct AccessClaims {
     pub exp: u64,
 }
 
-/// Why an access token was refused. [`AccessTokenError::reason`] gives the public code.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum AccessTokenError {
-    // Format errors.
-    /// Not three base64url parts of JSON objects, or a claim of the wrong type; the text says which.
-    #[error("malformed access token: {0}")]
-    Malformed(&'static str),
-    /// Longer than the policy allows.
-    #[error("access token is {len} bytes, the limit is {max}")]
-    TooLarge {
-        /// Length of the presented token.
-        len: usize,
-        /// The policy's limit.
-        max: usize,
-    },
-    /// `alg` is not RS256 (including `none`), or the key named by `kid` is not an RSA key.
-    #[error("access token algorithm is not RS256 with an RSA pool key")]
-    AlgorithmNotAllowed,
-    /// `kid` is missing or names no key of the pool's JWK Set (the caller may refetch the set once).
-    #[error("access token kid names no pool key")]
-    UnknownKey,
-    /// A header that carries key hints (`jku`, `x5u`, `jwk`, `x5c`) or `crit`.
-    #[error("access token carries header {0:?}")]
-    ForbiddenHeader(&'static str),
-    /// The signature does not verify.
-    #[error("access token signature does not verify")]
-    BadSignature,
-
-    // Validation errors.
-    /// `iss` is not the pool's issuer.
-    #[error("access token issuer is not the user pool")]
-    WrongIssuer,
-    /// `token_use` is not `access` (for example an id token).
-    #[error("token_use is not \"access\"")]
-    NotAccessToken,
-    /// `client_id` is not an allowed mobile client.
-    #[error("access token client is not allowed")]
-    WrongClient,
-    /// `exp` has passed.
-    #[error("access token has expired")]
-    Expired,
-    /// `iat` or `nbf` lies in the future.
-    #[error("access token is not valid yet")]
-    NotYetValid,
-    /// A required claim is absent.
-    #[error("access token claim {0:?} is missing")]
-    MissingClaim(&'static str),
-    /// A claim is present but unacceptable (empty, too long, control characters).
-    #[error("access token claim {0:?} is invalid")]
-    InvalidClaim(&'static str),
-
-    // Configuration and third-party errors.
-    /// The policy cannot be used.
-    #[error("misconfigured: {0}")]
-    Misconfigured(String),
-    /// The signature backend failed (not a bad signature).
-    #[error("signature backend failed: {0}")]
-    Backend(String),
-}
-
-impl AccessTokenError {
-    /// The stable public reason: `invalid_access_token` for anything about the token, `misconfigured` or
-    /// `internal` when the fault is ours.
-    pub fn reason(&self) -> Reason {
-        match self {
-            AccessTokenError::Misconfigured(_) => Reason::Misconfigured,
-            AccessTokenError::Backend(_) => Reason::Internal,
-            _ => Reason::InvalidAccessToken,
-        }
-    }
-}
-
-impl From<BackendError> for AccessTokenError {
-    fn from(e: BackendError) -> Self {
-        AccessTokenError::Backend(e.0)
-    }
-}
-
 /// An access token whose format, header and key choice passed; the signature is not yet checked.
 struct Parsed<'t, 'k> {
     signing_input: &'t [u8],
@@ -166,12 +89,8 @@ struct Parsed<'t, 'k> {
     key: &'k Key,
 }
 
-fn parse<'t, 'k>(
-    token: &'t str,
-    keys: &'k KeySet,
-    policy: &AccessPolicy,
-) -> Result<Parsed<'t, 'k>, AccessTokenError> {
-    use AccessTokenError as E;
+fn parse<'t, 'k>(token: &'t str, keys: &'k KeySet, policy: &AccessPolicy) -> Result<Parsed<'t, 'k>, Error> {
+    use ErrorKind as E;
     policy.check()?;
     let parts = jws::split(token, policy.max_token_bytes).map_err(|e| match e {
         SplitError::TooLarge { len, max } => E::TooLarge { len, max },
@@ -179,21 +98,23 @@ fn parse<'t, 'k>(
     })?;
     let header = JoseHeader::parse(&parts.header).ok_or(E::Malformed("header is not the expected JSON"))?;
     if let Some(name) = header.forbidden() {
-        return Err(E::ForbiddenHeader(name));
+        return err(E::ForbiddenHeader(name));
     }
     // The algorithm is fixed (RS256) before the key is even looked up: `none`, HS256 and friends never pass.
     if header.alg.as_deref() != Some(Algorithm::RS256.as_str()) {
-        return Err(E::AlgorithmNotAllowed);
+        return err(E::AlgorithmNotAllowed(
+            header.alg.unwrap_or_default().into_owned(),
+        ));
     }
     let key = match header.kid.as_deref() {
         Some(kid) => keys.get(kid).ok_or(E::UnknownKey)?,
-        None => return Err(E::UnknownKey),
+        None => return err(E::UnknownKey),
     };
     if key.algorithm() != Algorithm::RS256 {
-        return Err(E::AlgorithmNotAllowed);
+        return err(E::AlgorithmNotAllowed(key.algorithm().as_str().to_owned()));
     }
     if parts.signature.len() != jws::signature_len(key) {
-        return Err(E::BadSignature);
+        return err(E::BadSignature);
     }
     Ok(Parsed {
         signing_input: parts.signing_input.as_bytes(),
@@ -216,36 +137,36 @@ struct RawAccess {
     nbf: Option<u64>,
 }
 
-fn check_string(value: Option<String>, name: &'static str) -> Result<String, AccessTokenError> {
-    let value = value.ok_or(AccessTokenError::MissingClaim(name))?;
+fn check_string(value: Option<String>, name: &'static str) -> Result<String, Error> {
+    let value = value.ok_or(ErrorKind::MissingClaim(name))?;
     if value.is_empty() || value.len() > MAX_CLAIM_LEN || value.chars().any(char::is_control) {
-        return Err(AccessTokenError::InvalidClaim(name));
+        return err(ErrorKind::InvalidClaim(name));
     }
     Ok(value)
 }
 
-fn check_claims(payload: &[u8], policy: &AccessPolicy, now: u64) -> Result<AccessClaims, AccessTokenError> {
-    use AccessTokenError as E;
+fn check_claims(payload: &[u8], policy: &AccessPolicy, now: u64) -> Result<AccessClaims, Error> {
+    use ErrorKind as E;
     let raw: RawAccess = serde_json::from_slice(payload)
         .map_err(|_| E::Malformed("payload is not a JSON object of the expected claims"))?;
     if raw.iss.as_deref() != Some(policy.issuer.as_str()) {
-        return Err(E::WrongIssuer);
+        return err(E::WrongIssuer);
     }
     // Before the client check: an id token carries `aud`, not `client_id`, and should be named for what it is.
     if raw.token_use.as_deref() != Some("access") {
-        return Err(E::NotAccessToken);
+        return err(E::NotAccessToken);
     }
     let client_id = raw.client_id.ok_or(E::MissingClaim("client_id"))?;
     if !policy.client_ids.contains(&client_id) {
-        return Err(E::WrongClient);
+        return err(E::WrongClient);
     }
     let exp = raw.exp.ok_or(E::MissingClaim("exp"))?;
     if now >= exp.saturating_add(policy.leeway) {
-        return Err(E::Expired);
+        return err(E::Expired);
     }
     let starts = raw.nbf.into_iter().chain(raw.iat).max();
     if starts.is_some_and(|t| now.saturating_add(policy.leeway) < t) {
-        return Err(E::NotYetValid);
+        return err(E::NotYetValid);
     }
     Ok(AccessClaims {
         sub: check_string(raw.sub, "sub")?,
@@ -262,13 +183,14 @@ pub async fn verify_access_token_async<B: AsyncSignatureBackend>(
     policy: &AccessPolicy,
     now: u64,
     backend: &B,
-) -> Result<AccessClaims, AccessTokenError> {
+) -> Result<AccessClaims, Error> {
     let parsed = parse(token, pool_keys, policy)?;
     if !backend
         .verify(parsed.key, parsed.signing_input, &parsed.signature)
-        .await?
+        .await
+        .map_err(|e| ErrorKind::Backend(e.0))?
     {
-        return Err(AccessTokenError::BadSignature);
+        return err(ErrorKind::BadSignature);
     }
     check_claims(&parsed.payload, policy, now)
 }

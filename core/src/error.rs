@@ -7,13 +7,15 @@ use crate::Reason;
 pub struct Error(Box<ErrorKind>);
 
 /// What went wrong. Use [`Error::reason`] for the stable code to log or answer with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ErrorKind {
     // Format errors.
     /// Not `header.payload.signature` with base64url parts of JSON objects; the text says which part.
+    #[error("malformed token: {0}")]
     Malformed(&'static str),
     /// The token is longer than the policy's `max_token_bytes`.
+    #[error("token is {len} bytes, the limit is {max}")]
     TooLarge {
         /// Length of the presented token in bytes.
         len: usize,
@@ -21,38 +23,59 @@ pub enum ErrorKind {
         max: usize,
     },
     /// `alg` in the header is not the algorithm of the key named by `kid` (or not allowed by the policy).
+    #[error("algorithm {0:?} is not allowed for this key")]
     AlgorithmNotAllowed(String),
     /// `kid` is missing or names no configured key.
+    #[error("the token's key id names no configured key")]
     UnknownKey,
     /// A header the verifier refuses to honour (`jku`, `x5u`, `jwk`, `x5c`, `crit`).
+    #[error("header {0:?} is not accepted")]
     ForbiddenHeader(&'static str),
     /// `typ` is not `handoff+jwt`.
+    #[error("the token's typ is not handoff+jwt")]
     WrongType,
     /// The signature does not verify.
+    #[error("the signature does not verify")]
     BadSignature,
 
     // Validation errors.
     /// `iss` differs from the policy's issuer.
+    #[error("the token's issuer is not accepted")]
     WrongIssuer,
     /// `aud` is not accepted.
+    #[error("the token's audience is not accepted")]
     WrongAudience,
     /// `exp` has passed.
+    #[error("the token has expired")]
     Expired,
     /// `nbf` or `iat` lies in the future.
+    #[error("the token is not valid yet")]
     NotYetValid,
     /// `exp - iat` exceeds the policy's `max_ttl`.
+    #[error("the token's lifetime exceeds the maximum")]
     LifetimeTooLong,
     /// A required claim is absent.
+    #[error("required claim {0:?} is missing")]
     MissingClaim(&'static str),
     /// A claim is present but unacceptable.
+    #[error("claim {0:?} is invalid")]
     InvalidClaim(&'static str),
     /// The redeeming user is not the token's user.
+    #[error("the token belongs to another user")]
     WrongUser,
+    /// A Cognito token that is not an access token (`token_use` is not `access`, e.g. an id token).
+    #[error("token_use is not \"access\"")]
+    NotAccessToken,
+    /// A Cognito access token of an app client that is not an allowed mobile client.
+    #[error("the access token's client is not allowed")]
+    WrongClient,
 
     // Configuration and third-party errors.
     /// The policy or key set cannot be used (for example a TTL above the hard maximum, or no signing key).
+    #[error("misconfigured: {0}")]
     Misconfigured(String),
     /// The signature backend failed (not a bad signature: the backend itself could not run).
+    #[error("signature backend failed: {0}")]
     Backend(String),
 }
 
@@ -80,9 +103,17 @@ impl Error {
             ErrorKind::MissingClaim(_) => Reason::MissingClaim,
             ErrorKind::InvalidClaim(_) => Reason::InvalidClaim,
             ErrorKind::WrongUser => Reason::WrongUser,
+            ErrorKind::NotAccessToken => Reason::WrongType,
+            ErrorKind::WrongClient => Reason::WrongAudience,
             ErrorKind::Misconfigured(_) => Reason::Misconfigured,
             ErrorKind::Backend(_) => Reason::Internal,
         }
+    }
+}
+
+impl From<crate::BackendError> for Error {
+    fn from(e: crate::BackendError) -> Self {
+        ErrorKind::Backend(e.0).into()
     }
 }
 
@@ -94,25 +125,7 @@ impl From<ErrorKind> for Error {
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &*self.0 {
-            ErrorKind::Malformed(what) => write!(f, "malformed token: {what}"),
-            ErrorKind::TooLarge { len, max } => write!(f, "token is {len} bytes, the limit is {max}"),
-            ErrorKind::AlgorithmNotAllowed(alg) => write!(f, "algorithm {alg:?} is not allowed for this key"),
-            ErrorKind::UnknownKey => f.write_str("the token's key id names no configured key"),
-            ErrorKind::ForbiddenHeader(h) => write!(f, "header {h:?} is not accepted"),
-            ErrorKind::WrongType => f.write_str("the token's typ is not handoff+jwt"),
-            ErrorKind::BadSignature => f.write_str("the signature does not verify"),
-            ErrorKind::WrongIssuer => f.write_str("the token's issuer is not accepted"),
-            ErrorKind::WrongAudience => f.write_str("the token's audience is not accepted"),
-            ErrorKind::Expired => f.write_str("the token has expired"),
-            ErrorKind::NotYetValid => f.write_str("the token is not valid yet"),
-            ErrorKind::LifetimeTooLong => f.write_str("the token's lifetime exceeds the maximum"),
-            ErrorKind::MissingClaim(c) => write!(f, "required claim {c:?} is missing"),
-            ErrorKind::InvalidClaim(c) => write!(f, "claim {c:?} is invalid"),
-            ErrorKind::WrongUser => f.write_str("the token belongs to another user"),
-            ErrorKind::Misconfigured(m) => write!(f, "misconfigured: {m}"),
-            ErrorKind::Backend(m) => write!(f, "signature backend failed: {m}"),
-        }
+        self.0.fmt(f)
     }
 }
 

@@ -48,7 +48,7 @@ mod rust_crypto;
 mod token;
 pub mod wire;
 
-pub use access_token::{AccessClaims, AccessPolicy, AccessTokenError, verify_access_token_async};
+pub use access_token::{AccessClaims, AccessPolicy, verify_access_token_async};
 pub use algorithm::Algorithm;
 pub use backend::{AsyncSignatureBackend, BackendError, Blocking, SignatureBackend};
 pub use claims::{Claims, JTI_RANDOM_BYTES, MAX_CLAIM_LEN, new_jti};

@@ -71,17 +71,18 @@ impl ApiError {
         ApiError::new(Reason::Unavailable, "a dependency is unavailable; retry later")
     }
 
-    /// The answer for a refused Cognito access token (its kind goes to the log line).
-    pub fn access_token(error: &handoff_core::AccessTokenError) -> Self {
+    /// The answer for a refused Cognito access token: `invalid_access_token` whatever is wrong with the token
+    /// (core's kind, e.g. expired or an id token, goes to the log line); our own faults are ours.
+    pub fn access_token(error: &handoff_core::Error) -> Self {
         let answer = match error.reason() {
-            Reason::InvalidAccessToken => ApiError::new(
+            Reason::Misconfigured => ApiError::misconfigured(),
+            Reason::Internal => ApiError::internal(),
+            _ => ApiError::new(
                 Reason::InvalidAccessToken,
                 "the access token is not a valid, current access token",
             ),
-            Reason::Misconfigured => ApiError::misconfigured(),
-            _ => ApiError::internal(),
         };
-        answer.detail(error.to_string())
+        answer.detail(format!("access token: {error}"))
     }
 
     /// Too many tokens for this user.
@@ -112,7 +113,7 @@ pub const fn http_status(reason: Reason) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use handoff_core::AccessTokenError;
+    use handoff_core::{Error, ErrorKind};
 
     #[test]
     fn statuses_follow_core_reasons() {
@@ -120,10 +121,25 @@ mod tests {
         assert_eq!(ApiError::unavailable().status(), 503);
         assert_eq!(ApiError::rate_limited(7).status(), 429);
         assert_eq!(ApiError::rate_limited(7).retry_after, Some(7));
-        assert_eq!(ApiError::access_token(&AccessTokenError::Expired).status(), 401);
+        for kind in [
+            ErrorKind::Expired,
+            ErrorKind::NotAccessToken,
+            ErrorKind::WrongClient,
+            ErrorKind::UnknownKey,
+        ] {
+            let answer = ApiError::access_token(&Error::from(kind));
+            assert_eq!(
+                (answer.reason, answer.status()),
+                (Reason::InvalidAccessToken, 401)
+            );
+        }
         assert_eq!(
-            ApiError::access_token(&AccessTokenError::Backend("x".into())).status(),
+            ApiError::access_token(&Error::from(ErrorKind::Backend("x".into()))).status(),
             500
+        );
+        assert_eq!(
+            ApiError::access_token(&Error::from(ErrorKind::Misconfigured("x".into()))).reason,
+            Reason::Misconfigured
         );
     }
 
@@ -135,7 +151,7 @@ mod tests {
         assert_eq!(error.note.token_fp, Some(handoff_core::fingerprint(token)));
         let body = serde_json::to_string(&error.body()).unwrap();
         assert!(!body.contains("ledger: down") && !body.contains(&handoff_core::fingerprint(token)));
-        let refused = ApiError::access_token(&AccessTokenError::Expired);
+        let refused = ApiError::access_token(&Error::from(ErrorKind::Expired));
         assert!(refused.note.detail.is_some(), "the kind of refusal is logged");
     }
 

@@ -189,7 +189,10 @@ pub async fn access_token(req: &Request, ctx: &Ctx<'_>) -> Result<AccessClaims, 
     };
     let cached = keys(false).await?;
     let mut result = verify_access_token_async(token, &cached, &config.access_policy, now, &WebCrypto).await;
-    if matches!(result, Err(handoff_core::AccessTokenError::UnknownKey)) {
+    if result
+        .as_ref()
+        .is_err_and(|e| *e.kind() == handoff_core::ErrorKind::UnknownKey)
+    {
         let fresh = keys(true).await?;
         if !Rc::ptr_eq(&fresh, &cached) {
             result = verify_access_token_async(token, &fresh, &config.access_policy, now, &WebCrypto).await;
