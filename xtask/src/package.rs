@@ -600,6 +600,15 @@ fn site_problem(files: &[String], read: impl Fn(&str) -> Option<String>) -> Opti
             return Some(format!("{needed} is missing"));
         }
     }
+    // The build inlines the configuration and the page's words: a placeholder left means a page of keys.
+    let html = read(&landing).unwrap_or_default();
+    if let Some(at) = html.find("@HANDOFF_") {
+        let marker: String = html[at..].chars().take_while(|c| *c != '<').collect();
+        return Some(format!("{landing} still holds the placeholder {marker}"));
+    }
+    if !html.contains(r#"id="handoff-messages">{"#) {
+        return Some(format!("{landing} carries no words (#handoff-messages)"));
+    }
     // Every same-site path the landing page or its boot script names must be there.
     for page in [landing.clone(), format!("{SITE_LANDING_DIR}/boot.js")] {
         let text = read(&page).unwrap_or_default();
@@ -1631,18 +1640,29 @@ mod tests {
         ]
         .map(String::from)
         .to_vec();
-        let read = |name: &str| {
-            match name {
-            "handoff/index.html" => Some(
-                r#"<link rel="stylesheet" href="/handoff/landing.css"><script type="module" src="/handoff/boot.js">"#
-                    .to_owned(),
-            ),
-            "handoff/boot.js" => Some("await import('/handoff/handoff.js'); location.pathname + '/x'".to_owned()),
-            "_headers" => Some("/*\n  Referrer-Policy: no-referrer\n  Content-Security-Policy: x\n".to_owned()),
+        const PAGE: &str = r#"<link rel="stylesheet" href="/handoff/landing.css"><script type="application/json" id="handoff-messages">{"en":{}}</script><script type="module" src="/handoff/boot.js">"#;
+        let page = std::cell::RefCell::new(PAGE.to_owned());
+        let read = |name: &str| match name {
+            "handoff/index.html" => Some(page.borrow().clone()),
+            "handoff/boot.js" => {
+                Some("await import('/handoff/handoff.js'); location.pathname + '/x'".to_owned())
+            }
+            "_headers" => {
+                Some("/*\n  Referrer-Policy: no-referrer\n  Content-Security-Policy: x\n".to_owned())
+            }
             _ => None,
-        }
         };
         assert_eq!(site_problem(&files, read), None);
+        // A page the build did not fill in: its words (or configuration) would show as placeholders.
+        *page.borrow_mut() = PAGE.replace(r#"{"en":{}}"#, "@HANDOFF_MESSAGES@");
+        assert!(
+            site_problem(&files, read)
+                .unwrap()
+                .contains("placeholder @HANDOFF_MESSAGES@")
+        );
+        *page.borrow_mut() = PAGE.replace(r#"id="handoff-messages""#, r#"id="other""#);
+        assert!(site_problem(&files, read).unwrap().contains("carries no words"));
+        *page.borrow_mut() = PAGE.to_owned();
         for extra in [
             "bench/amplify/index.html",
             "api-demo/index.html",
