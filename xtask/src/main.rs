@@ -8,6 +8,8 @@
 mod bench;
 mod cmd;
 mod demo;
+#[cfg(test)]
+mod docs;
 mod layering;
 mod package;
 mod results;
