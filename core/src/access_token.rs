@@ -187,8 +187,7 @@ pub async fn verify_access_token_async<B: AsyncSignatureBackend>(
     let parsed = parse(token, pool_keys, policy)?;
     if !backend
         .verify(parsed.key, parsed.signing_input, &parsed.signature)
-        .await
-        .map_err(|e| ErrorKind::Backend(e.0))?
+        .await?
     {
         return err(ErrorKind::BadSignature);
     }

@@ -2,12 +2,31 @@
 //! signature over bytes with a key whose algorithm core already chose. Native code uses [`crate::RustCrypto`]
 //! (jsonwebtoken); the edge plugs in workerd's WebCrypto through [`AsyncSignatureBackend`].
 
-use crate::Key;
+use crate::{Algorithm, Key};
 
-/// A backend failure (not a bad signature): the key could not be imported, the primitive is unavailable, ...
+/// A backend failure (not a bad signature: the backend itself could not run). Reason `internal`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct BackendError(pub String);
+#[non_exhaustive]
+pub enum BackendError {
+    /// The backend would not take the key (a malformed public key, WebCrypto's `importKey` refused it).
+    #[error("{0} key import failed")]
+    KeyImport(Algorithm),
+    /// Asked to sign with a key that holds no private material.
+    #[error("key {kid:?} cannot sign")]
+    NoPrivateKey {
+        /// The key's id.
+        kid: String,
+    },
+    /// The signing primitive failed, or returned something that is not a signature.
+    #[error("{0} signing failed")]
+    Sign(Algorithm),
+    /// The verification primitive failed (a signature that does not verify is `Ok(false)`, not this).
+    #[error("{0} verification failed")]
+    Verify(Algorithm),
+    /// The source of random bytes failed.
+    #[error("random bytes unavailable")]
+    Randomness,
+}
 
 /// Synchronous signature crypto.
 pub trait SignatureBackend {

@@ -76,7 +76,7 @@ pub enum ErrorKind {
     Misconfigured(String),
     /// The signature backend failed (not a bad signature: the backend itself could not run).
     #[error("signature backend failed: {0}")]
-    Backend(String),
+    Backend(crate::BackendError),
 }
 
 impl Error {
@@ -113,7 +113,7 @@ impl Error {
 
 impl From<crate::BackendError> for Error {
     fn from(e: crate::BackendError) -> Self {
-        ErrorKind::Backend(e.0).into()
+        ErrorKind::Backend(e).into()
     }
 }
 

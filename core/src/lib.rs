@@ -55,7 +55,10 @@ pub use claims::{Claims, JTI_RANDOM_BYTES, MAX_CLAIM_LEN, new_jti};
 pub use error::{Error, ErrorKind};
 pub use fingerprint::fingerprint;
 pub use jws::FORBIDDEN_HEADERS;
-pub use keys::{Key, KeyError, KeySet, MAX_KID_LEN, MIN_RSA_MODULUS_BYTES, Material, RsaPrivate, Secret};
+pub use keys::{
+    DerStructure, Key, KeyError, KeyHalf, KeyProblem, KeySet, MAX_KID_LEN, MIN_RSA_MODULUS_BYTES, Material,
+    RsaPrivate, Secret,
+};
 pub use policy::{HARD_MAX_TTL_SECS, MAX_LEEWAY_SECS, MAX_TOKEN_BYTES, Policy, TOKEN_TYPE};
 pub use reason::Reason;
 pub use redirect::{MAX_REDIRECT_LEN, RedirectError, check_allowlist_entry, check_redirect};

@@ -21,7 +21,7 @@ impl SignatureBackend for RustCrypto {
     fn verify(&self, key: &Key, message: &[u8], signature: &[u8]) -> Result<bool, BackendError> {
         let decoding = match key.material() {
             Material::Ed25519 { x, .. } => DecodingKey::from_ed_components(&b64::encode(x))
-                .map_err(|e| BackendError(format!("Ed25519 key: {e}")))?,
+                .map_err(|_| BackendError::KeyImport(Algorithm::EdDSA))?,
             Material::Rsa { n, e, .. } => DecodingKey::from_rsa_raw_components(n, e),
         };
         jsonwebtoken::crypto::verify(
@@ -30,19 +30,19 @@ impl SignatureBackend for RustCrypto {
             &decoding,
             jwt_alg(key.algorithm()),
         )
-        .map_err(|e| BackendError(format!("verify: {e}")))
+        .map_err(|_| BackendError::Verify(key.algorithm()))
     }
 
     fn sign(&self, key: &Key, message: &[u8]) -> Result<Vec<u8>, BackendError> {
-        let der = key
-            .private_der()
-            .ok_or_else(|| BackendError(format!("key {:?} cannot sign", key.kid())))?;
+        let der = key.private_der().ok_or_else(|| BackendError::NoPrivateKey {
+            kid: key.kid().to_owned(),
+        })?;
         let encoding = match key.algorithm() {
             Algorithm::EdDSA => EncodingKey::from_ed_der(der.expose()),
             Algorithm::RS256 => EncodingKey::from_rsa_der(der.expose()),
         };
         let signature = jsonwebtoken::crypto::sign(message, &encoding, jwt_alg(key.algorithm()))
-            .map_err(|e| BackendError(format!("sign: {e}")))?;
-        b64::decode(&signature).ok_or_else(|| BackendError("sign: backend returned bad base64url".into()))
+            .map_err(|_| BackendError::Sign(key.algorithm()))?;
+        b64::decode(&signature).ok_or(BackendError::Sign(key.algorithm()))
     }
 }

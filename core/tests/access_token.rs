@@ -2,7 +2,7 @@
 
 use handoff_core::base64url::encode as b64;
 use handoff_core::{
-    AccessPolicy, Blocking, ErrorKind, Key, KeySet, Reason, RustCrypto, SignatureBackend,
+    AccessPolicy, BackendError, Blocking, ErrorKind, Key, KeySet, Reason, RustCrypto, SignatureBackend,
     verify_access_token_async,
 };
 use serde_json::{Value, json};
@@ -306,7 +306,7 @@ fn refusals_name_the_token_problem_and_our_own_faults_apart() {
         check(&sign(&with(access_claims(), "exp", json!(NOW - 10)))),
         Err(ErrorKind::Expired)
     );
-    let broken_backend = handoff_core::Error::from(ErrorKind::Backend("x".into()));
+    let broken_backend = handoff_core::Error::from(ErrorKind::Backend(BackendError::Randomness));
     assert_eq!(broken_backend.reason(), Reason::Internal);
     let broken = AccessPolicy::new("", [MOBILE]);
     let token = sign(&access_claims());

@@ -3,7 +3,7 @@
 
 mod support;
 
-use handoff_core::{Key, KeySet, RustCrypto, SignatureBackend};
+use handoff_core::{DerStructure, Key, KeyProblem, KeySet, Reason, RustCrypto, SignatureBackend};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -74,69 +74,129 @@ fn signing_and_verifying_round_trip_for_both_algorithms() {
 }
 
 #[test]
-fn bad_keys_are_refused_with_a_message() {
+fn bad_keys_are_refused_with_their_problem_and_message() {
+    let x = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
     let cases = [
-        (r#"{"kty":"oct","k":"c2VjcmV0","kid":"h"}"#, "not supported"),
-        (r#"{"kty":"OKP","crv":"X25519","x":"AAAA","kid":"x"}"#, "Ed25519"),
         (
-            r#"{"kty":"OKP","crv":"Ed25519","x":"AAAA","kid":"short"}"#,
-            "32 bytes",
+            r#"{"kty":"oct","k":"c2VjcmV0","kid":"h"}"#.to_owned(),
+            KeyProblem::UnsupportedKeyType {
+                kid: "h".into(),
+                kty: "oct".into(),
+            },
+            r#"key error: JWK "h": key type "oct" is not supported"#,
         ),
         (
-            r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
-            "no kid",
+            r#"{"kty":"OKP","crv":"X25519","x":"AAAA","kid":"x"}"#.to_owned(),
+            KeyProblem::UnsupportedCurve { kid: "x".into() },
+            r#"key error: JWK "x": only the Ed25519 curve is supported"#,
         ),
         (
-            r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"a","alg":"RS256"}"#,
-            "does not match",
+            r#"{"kty":"OKP","crv":"Ed25519","x":"AAAA","kid":"short"}"#.to_owned(),
+            KeyProblem::WrongMemberLength {
+                kid: "short".into(),
+                member: "x",
+            },
+            r#"key error: JWK "short": x must be 32 bytes"#,
         ),
         (
-            r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"a","use":"enc"}"#,
-            "use",
+            format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{x}"}}"#),
+            KeyProblem::NoKid,
+            "key error: JWK has no kid",
         ),
-        (r#"{"kty":"RSA","n":"AQAB","e":"AQAB","kid":"weak"}"#, "2048"),
         (
-            r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":""}"#,
-            "kid",
+            format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{x}","kid":"a","alg":"RS256"}}"#),
+            KeyProblem::AlgorithmMismatch {
+                kid: "a".into(),
+                alg: "RS256".into(),
+            },
+            r#"key error: JWK "a": alg "RS256" does not match its key type"#,
         ),
-        ("not json", "not JSON"),
+        (
+            format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{x}","kid":"a","use":"enc"}}"#),
+            KeyProblem::NotSignatureKey { kid: "a".into() },
+            r#"key error: JWK "a" is not a signature key (use != sig)"#,
+        ),
+        (
+            r#"{"kty":"RSA","n":"AQAB","e":"AQAB","kid":"weak"}"#.to_owned(),
+            KeyProblem::RsaTooShort("weak".into()),
+            r#"key error: RSA key "weak" is shorter than 2048 bits"#,
+        ),
+        (
+            format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{x}","kid":""}}"#),
+            KeyProblem::BadKid,
+            "key error: kid must be 1-128 printable ASCII characters",
+        ),
+        (
+            r#"{"kty":"RSA","e":"AQAB","kid":"no-n"}"#.to_owned(),
+            KeyProblem::MissingMember("n"),
+            r#"key error: JWK member "n" is missing"#,
+        ),
     ];
-    for (jwk, needle) in cases {
-        let err = Key::from_jwk(jwk).unwrap_err();
-        assert!(err.0.contains(needle), "{jwk}: {err}");
+    for (jwk, problem, message) in cases {
+        let err = Key::from_jwk(&jwk).unwrap_err();
+        assert_eq!(err.problem(), &problem, "{jwk}");
+        assert_eq!(err.to_string(), message, "{jwk}");
+        assert_eq!(err.reason(), Reason::Misconfigured, "{jwk}");
     }
+    let err = Key::from_jwk("not json").unwrap_err();
+    assert!(matches!(err.problem(), KeyProblem::JwkNotJson(_)), "{err}");
+    assert!(
+        err.to_string().starts_with("key error: JWK is not JSON: "),
+        "{err}"
+    );
 }
 
 #[test]
 fn duplicate_kids_and_empty_sets_are_refused() {
     let key = support::private_keys().keys()[0].clone();
-    assert!(
-        KeySet::new(vec![key.clone(), key])
-            .unwrap_err()
-            .0
-            .contains("twice")
+    let kid = key.kid().to_owned();
+    assert_eq!(
+        KeySet::new(vec![key.clone(), key]).unwrap_err().problem(),
+        &KeyProblem::DuplicateKid(kid)
     );
-    assert!(
-        KeySet::from_jwks(r#"{"keys":[]}"#)
+    assert_eq!(
+        KeySet::from_jwks(r#"{"keys":[]}"#).unwrap_err().problem(),
+        &KeyProblem::EmptySet
+    );
+    let public = KeySet::from_jwks(&support::private_keys().public_jwks().to_string()).unwrap();
+    assert_eq!(
+        public
+            .clone()
+            .with_signing_kid(support::ED_KID)
             .unwrap_err()
-            .0
-            .contains("empty")
+            .problem(),
+        &KeyProblem::NoPrivateMaterial(support::ED_KID.into())
+    );
+    assert_eq!(
+        public.with_signing_kid("nobody").unwrap_err().problem(),
+        &KeyProblem::NoSuchKid("nobody".into())
     );
 }
 
 #[test]
 fn bad_pem_is_refused() {
-    assert!(Key::from_pem("garbage", "k").is_err());
-    assert!(Key::from_pem("-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----", "k").is_err());
-    assert!(
-        Key::from_pem(
-            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
-            "k"
-        )
-        .is_err()
+    let problem = |pem: &str| Key::from_pem(pem, "k").unwrap_err().problem().clone();
+    assert_eq!(problem("garbage"), KeyProblem::PemNoBegin);
+    assert_eq!(
+        problem("-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----"),
+        KeyProblem::PemNotBase64
+    );
+    assert_eq!(
+        problem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"),
+        KeyProblem::UnsupportedPemLabel("CERTIFICATE".into())
+    );
+    assert_eq!(
+        problem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"),
+        KeyProblem::BadDer(DerStructure::SubjectPublicKeyInfo)
     );
     let truncated = support::RSA_PEM
         .replace("-----END PRIVATE KEY-----", "")
         .replace('\n', "");
-    assert!(Key::from_pem(&truncated, "k").is_err());
+    assert_eq!(problem(&truncated), KeyProblem::PemNoEnd("PRIVATE KEY".into()));
+    assert_eq!(
+        Key::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----", "k")
+            .unwrap_err()
+            .to_string(),
+        "key error: SubjectPublicKeyInfo is not valid DER"
+    );
 }

@@ -13,11 +13,37 @@ pub const MAX_RETRY_SECS: u64 = 10;
 /// Longest a fetch of the JWK Set may take, in milliseconds (Cognito answers in tens of milliseconds).
 pub const FETCH_TIMEOUT_MS: u64 = 2_000;
 
+/// Why the pool's JWK Set cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PoolJwksError {
+    /// The answer is not JSON.
+    NotJson,
+    /// The answer has no `keys` array.
+    NoKeysArray,
+    /// No key of the set is an RSA signature key.
+    NoRsaKey,
+    /// The RSA keys do not form a key set (two share a `kid`).
+    Keys(KeyError),
+}
+
+impl std::fmt::Display for PoolJwksError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PoolJwksError::NotJson => f.write_str("pool JWKS is not JSON"),
+            PoolJwksError::NoKeysArray => f.write_str("pool JWKS has no keys array"),
+            PoolJwksError::NoRsaKey => f.write_str("pool JWKS holds no usable RSA key"),
+            PoolJwksError::Keys(e) => write!(f, "pool JWKS: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for PoolJwksError {}
+
 /// Parses the pool's JWK Set, keeping the RSA signature keys (Cognito's) and skipping anything else.
-pub fn parse_pool_jwks(json: &str) -> Result<KeySet, KeyError> {
-    let value: Value = serde_json::from_str(json).map_err(|_| KeyError("pool JWKS is not JSON".into()))?;
+pub fn parse_pool_jwks(json: &str) -> Result<KeySet, PoolJwksError> {
+    let value: Value = serde_json::from_str(json).map_err(|_| PoolJwksError::NotJson)?;
     let Some(Value::Array(items)) = value.get("keys") else {
-        return Err(KeyError("pool JWKS has no keys array".into()));
+        return Err(PoolJwksError::NoKeysArray);
     };
     let keys: Vec<Key> = items
         .iter()
@@ -26,9 +52,9 @@ pub fn parse_pool_jwks(json: &str) -> Result<KeySet, KeyError> {
         .map(|key| key.to_public())
         .collect();
     if keys.is_empty() {
-        return Err(KeyError("pool JWKS holds no usable RSA key".into()));
+        return Err(PoolJwksError::NoRsaKey);
     }
-    KeySet::new(keys)
+    KeySet::new(keys).map_err(PoolJwksError::Keys)
 }
 
 /// What the cache knows when a request needs the keys.
@@ -173,7 +199,7 @@ mod cache {
         };
         let outcome: Outcome = fetch_with_timeout(url)
             .await
-            .and_then(|text| parse_pool_jwks(&text).map(Rc::new).map_err(|e| e.0));
+            .and_then(|text| parse_pool_jwks(&text).map(Rc::new).map_err(|e| e.to_string()));
         CACHE.with_borrow_mut(|c| {
             if c.url == url {
                 c.in_flight = None;
@@ -240,8 +266,9 @@ mod tests {
         let keys = parse_pool_jwks(&value.to_string()).unwrap();
         assert_eq!(keys.keys().len(), 1);
         assert_eq!(keys.keys()[0].algorithm(), Algorithm::RS256);
-        assert!(parse_pool_jwks("{\"keys\": []}").is_err());
-        assert!(parse_pool_jwks("not json").is_err());
+        assert_eq!(parse_pool_jwks("{\"keys\": []}"), Err(PoolJwksError::NoRsaKey));
+        assert_eq!(parse_pool_jwks("{}"), Err(PoolJwksError::NoKeysArray));
+        assert_eq!(parse_pool_jwks("not json"), Err(PoolJwksError::NotJson));
     }
 
     fn state(has_keys: bool, last_attempt: Option<u64>, failures: u32) -> CacheState {

@@ -134,7 +134,10 @@ mod tests {
             );
         }
         assert_eq!(
-            ApiError::access_token(&Error::from(ErrorKind::Backend("x".into()))).status(),
+            ApiError::access_token(&Error::from(ErrorKind::Backend(
+                handoff_core::BackendError::Randomness
+            )))
+            .status(),
             500
         );
         assert_eq!(

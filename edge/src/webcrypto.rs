@@ -43,8 +43,15 @@ fn subtle() -> SubtleCrypto {
     SUBTLE.with(Clone::clone)
 }
 
-fn js_err(what: &str) -> impl Fn(JsValue) -> BackendError + '_ {
-    move |_| BackendError(format!("WebCrypto {what} failed"))
+/// Maps a rejected WebCrypto call to `error`: the thrown JS value says no more than which call failed.
+fn js_err(error: BackendError) -> impl Fn(JsValue) -> BackendError {
+    move |_| error.clone()
+}
+
+fn cannot_sign(key: &Key) -> BackendError {
+    BackendError::NoPrivateKey {
+        kid: key.kid().to_owned(),
+    }
 }
 
 /// `n` cryptographically random bytes from `crypto.getRandomValues`.
@@ -52,7 +59,7 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], BackendError> {
     let mut bytes = [0u8; N];
     CRYPTO
         .with(|c| c.get_random_values_with_u8_array(&mut bytes))
-        .map_err(js_err("getRandomValues"))?;
+        .map_err(js_err(BackendError::Randomness))?;
     Ok(bytes)
 }
 
@@ -79,29 +86,26 @@ async fn import(key: &Key, usage: Usage) -> Result<CryptoKey, BackendError> {
         "verify"
     }));
     let alg = algorithm(key.algorithm());
+    let import_failed = || js_err(BackendError::KeyImport(key.algorithm()));
     let promise = match (usage, key.material()) {
         (Usage::Verify, _) => {
             let spki = Uint8Array::from(key.spki_der().as_slice());
             subtle().import_key_with_object("spki", &spki, &alg, false, &usages)
         }
         (Usage::Sign, Material::Ed25519 { .. }) => {
-            let der = key
-                .private_der()
-                .ok_or_else(|| BackendError("key cannot sign".into()))?;
+            let der = key.private_der().ok_or_else(|| cannot_sign(key))?;
             let pkcs8 = Uint8Array::from(der.expose());
             subtle().import_key_with_object("pkcs8", &pkcs8, &alg, false, &usages)
         }
         (Usage::Sign, Material::Rsa { .. }) => {
             // WebCrypto imports RSA private keys as PKCS#8 or JWK, not PKCS#1: the JWK is at hand.
-            let jwk = key
-                .private_jwk()
-                .ok_or_else(|| BackendError("key cannot sign".into()))?;
-            let jwk = js_sys::JSON::parse(&jwk.to_string()).map_err(js_err("JWK parse"))?;
+            let jwk = key.private_jwk().ok_or_else(|| cannot_sign(key))?;
+            let jwk = js_sys::JSON::parse(&jwk.to_string()).map_err(import_failed())?;
             subtle().import_key_with_object("jwk", jwk.unchecked_ref(), &alg, false, &usages)
         }
     }
-    .map_err(js_err("importKey"))?;
-    let crypto_key = JsFuture::from(promise).await.map_err(js_err("importKey"))?;
+    .map_err(import_failed())?;
+    let crypto_key = JsFuture::from(promise).await.map_err(import_failed())?;
     Ok(crypto_key.unchecked_into())
 }
 
@@ -144,8 +148,10 @@ impl AsyncSignatureBackend for WebCrypto {
                 signature,
                 message,
             )
-            .map_err(js_err("verify"))?;
-        let verdict = JsFuture::from(promise).await.map_err(js_err("verify"))?;
+            .map_err(js_err(BackendError::Verify(key.algorithm())))?;
+        let verdict = JsFuture::from(promise)
+            .await
+            .map_err(js_err(BackendError::Verify(key.algorithm())))?;
         Ok(verdict.as_bool() == Some(true))
     }
 
@@ -153,8 +159,10 @@ impl AsyncSignatureBackend for WebCrypto {
         let crypto_key = crypto_key(key, Usage::Sign).await?;
         let promise = subtle()
             .sign_with_object_and_u8_array(&algorithm(key.algorithm()), &crypto_key, message)
-            .map_err(js_err("sign"))?;
-        let signature = JsFuture::from(promise).await.map_err(js_err("sign"))?;
+            .map_err(js_err(BackendError::Sign(key.algorithm())))?;
+        let signature = JsFuture::from(promise)
+            .await
+            .map_err(js_err(BackendError::Sign(key.algorithm())))?;
         Ok(Uint8Array::new(&signature).to_vec())
     }
 }

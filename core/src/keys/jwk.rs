@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{Key, KeyError, Material, RsaPrivate, Secret, key_err};
+use super::{Key, KeyError, KeyProblem, Material, RsaPrivate, Secret, key_err};
 use crate::b64;
 
 #[derive(Deserialize)]
@@ -26,44 +26,46 @@ struct JwkFields {
     qi: Option<String>,
 }
 
-fn field(value: Option<String>, name: &str) -> Result<Vec<u8>, KeyError> {
+fn field(value: Option<String>, name: &'static str) -> Result<Vec<u8>, KeyError> {
     let Some(text) = value else {
-        return key_err(format!("JWK member {name:?} is missing"));
+        return key_err(KeyProblem::MissingMember(name));
     };
-    b64::decode(&text).ok_or_else(|| KeyError(format!("JWK member {name:?} is not base64url")))
+    b64::decode(&text).ok_or_else(|| KeyProblem::NotBase64Url(name).into())
 }
 
 impl Key {
     /// Parses one JWK (JSON text). `kty` must be `OKP` (crv `Ed25519`) or `RSA`; `alg`, if present, must match.
     pub fn from_jwk(json: &str) -> Result<Key, KeyError> {
-        let value: Value =
-            serde_json::from_str(json).map_err(|e| KeyError(format!("JWK is not JSON: {e}")))?;
+        let value: Value = serde_json::from_str(json).map_err(|e| KeyProblem::JwkNotJson(e.to_string()))?;
         Key::from_jwk_value(&value)
     }
 
     /// Like [`Key::from_jwk`], from parsed JSON.
     pub fn from_jwk_value(value: &Value) -> Result<Key, KeyError> {
-        let f = JwkFields::deserialize(value).map_err(|e| KeyError(format!("JWK has a bad member: {e}")))?;
+        let f = JwkFields::deserialize(value).map_err(|e| KeyProblem::BadMember(e.to_string()))?;
         let Some(kid) = f.kid else {
-            return key_err("JWK has no kid");
+            return key_err(KeyProblem::NoKid);
         };
         if f.use_.as_deref().is_some_and(|u| u != "sig") {
-            return key_err(format!("JWK {kid:?} is not a signature key (use != sig)"));
+            return key_err(KeyProblem::NotSignatureKey { kid });
         }
         let material = match f.kty.as_str() {
             "OKP" => {
                 if f.crv.as_deref() != Some("Ed25519") {
-                    return key_err(format!("JWK {kid:?}: only the Ed25519 curve is supported"));
+                    return key_err(KeyProblem::UnsupportedCurve { kid });
                 }
                 let x: [u8; 32] = field(f.x, "x")?
                     .try_into()
-                    .map_err(|_| KeyError(format!("JWK {kid:?}: x must be 32 bytes")))?;
+                    .map_err(|_| KeyProblem::WrongMemberLength {
+                        kid: kid.clone(),
+                        member: "x",
+                    })?;
                 let d = match f.d {
                     None => None,
                     Some(d) => {
                         let d = field(Some(d), "d")?;
                         if d.len() != 32 {
-                            return key_err(format!("JWK {kid:?}: d must be 32 bytes"));
+                            return key_err(KeyProblem::WrongMemberLength { kid, member: "d" });
                         }
                         Some(Secret::new(d))
                     }
@@ -88,16 +90,18 @@ impl Key {
                     private,
                 }
             }
-            other => return key_err(format!("JWK {kid:?}: key type {other:?} is not supported")),
+            other => {
+                return key_err(KeyProblem::UnsupportedKeyType {
+                    kid,
+                    kty: other.to_owned(),
+                });
+            }
         };
         let key = Key::new(kid, material)?;
         if let Some(alg) = f.alg
             && alg != key.algorithm().as_str()
         {
-            return key_err(format!(
-                "JWK {:?}: alg {alg:?} does not match its key type",
-                key.kid
-            ));
+            return key_err(KeyProblem::AlgorithmMismatch { kid: key.kid, alg });
         }
         Ok(key)
     }

@@ -9,20 +9,208 @@ mod set;
 
 pub use set::KeySet;
 
-use crate::Algorithm;
+use crate::{Algorithm, Reason};
 
 /// Smallest RSA modulus accepted, in bytes (2048 bits).
 pub const MIN_RSA_MODULUS_BYTES: usize = 256;
 /// Longest `kid` accepted.
 pub const MAX_KID_LEN: usize = 128;
 
-/// A key could not be loaded or used. Always an operator's configuration problem (reason `misconfigured`).
+/// A key could not be loaded or used: always an operator's configuration problem ([`KeyError::reason`] is
+/// `misconfigured`). Inspect with [`KeyError::problem`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("key error: {0}")]
-pub struct KeyError(pub String);
+pub struct KeyError(KeyProblem);
 
-pub(crate) fn key_err<T>(msg: impl Into<String>) -> Result<T, KeyError> {
-    Err(KeyError(msg.into()))
+impl KeyError {
+    /// What is wrong with the key.
+    pub fn problem(&self) -> &KeyProblem {
+        &self.0
+    }
+
+    /// The stable reason code: a key that does not load is the operator's to fix.
+    pub fn reason(&self) -> Reason {
+        Reason::Misconfigured
+    }
+}
+
+impl From<KeyProblem> for KeyError {
+    fn from(problem: KeyProblem) -> Self {
+        KeyError(problem)
+    }
+}
+
+/// What is wrong with a key, a key set or its encoding.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyProblem {
+    // JWK and JWK Set documents.
+    /// A JWK is not JSON; the parser's message.
+    #[error("JWK is not JSON: {0}")]
+    JwkNotJson(String),
+    /// A JWK member has the wrong JSON type (or `kty` is missing); the parser's message.
+    #[error("JWK has a bad member: {0}")]
+    BadMember(String),
+    /// A JWK has no `kid`.
+    #[error("JWK has no kid")]
+    NoKid,
+    /// A JWK member the key type needs is absent.
+    #[error("JWK member {0:?} is missing")]
+    MissingMember(&'static str),
+    /// A JWK member is not base64url.
+    #[error("JWK member {0:?} is not base64url")]
+    NotBase64Url(&'static str),
+    /// A JWK's `use` is not `sig`.
+    #[error("JWK {kid:?} is not a signature key (use != sig)")]
+    NotSignatureKey {
+        /// The key's id.
+        kid: String,
+    },
+    /// An `OKP` JWK whose curve is not Ed25519.
+    #[error("JWK {kid:?}: only the Ed25519 curve is supported")]
+    UnsupportedCurve {
+        /// The key's id.
+        kid: String,
+    },
+    /// A JWK `kty` other than `OKP` and `RSA`.
+    #[error("JWK {kid:?}: key type {kty:?} is not supported")]
+    UnsupportedKeyType {
+        /// The key's id.
+        kid: String,
+        /// The `kty` given.
+        kty: String,
+    },
+    /// An Ed25519 JWK member that is not 32 bytes long.
+    #[error("JWK {kid:?}: {member} must be 32 bytes")]
+    WrongMemberLength {
+        /// The key's id.
+        kid: String,
+        /// `x` or `d`.
+        member: &'static str,
+    },
+    /// A JWK's `alg` is not the algorithm of its key type.
+    #[error("JWK {kid:?}: alg {alg:?} does not match its key type")]
+    AlgorithmMismatch {
+        /// The key's id.
+        kid: String,
+        /// The `alg` given.
+        alg: String,
+    },
+    /// A JWK Set is not JSON; the parser's message.
+    #[error("key set is not JSON: {0}")]
+    SetNotJson(String),
+    /// A JWK Set whose `keys` is not an array.
+    #[error("\"keys\" must be an array")]
+    KeysNotArray,
+
+    // PEM and DER.
+    /// No `-----BEGIN ` line.
+    #[error("no PEM BEGIN line")]
+    PemNoBegin,
+    /// The BEGIN line has no closing dashes.
+    #[error("PEM BEGIN line is not closed")]
+    PemBeginNotClosed,
+    /// No END line matching the BEGIN line's label.
+    #[error("no PEM END line for {0:?}")]
+    PemNoEnd(String),
+    /// The PEM body is not base64.
+    #[error("PEM body is not base64")]
+    PemNotBase64,
+    /// A PEM label other than the four key labels Handoff reads.
+    #[error("PEM label {0:?} is not a supported key")]
+    UnsupportedPemLabel(String),
+    /// A DER structure that does not parse.
+    #[error("{0} is not valid DER")]
+    BadDer(DerStructure),
+    /// A DER key whose algorithm is neither Ed25519 nor RSA.
+    #[error("{0} key algorithm is neither Ed25519 nor RSA")]
+    UnsupportedAlgorithm(KeyHalf),
+    /// A DER Ed25519 key that is not 32 bytes long.
+    #[error("Ed25519 {0} key must be 32 bytes")]
+    WrongEd25519Length(KeyHalf),
+    /// A PKCS#1 private key that is not version 0 (multi-prime RSA).
+    #[error("only two-prime RSA private keys (version 0) are supported")]
+    MultiPrimeRsa,
+    /// An Ed25519 private key in PEM without the `rust-crypto` feature to derive its public half.
+    #[error(
+        "an Ed25519 private key in PEM needs the rust-crypto feature; load it as a JWK with x and d instead"
+    )]
+    Ed25519PemNeedsRustCrypto,
+
+    // The key model.
+    /// A `kid` that is empty, too long or not printable ASCII.
+    #[error("kid must be 1-{MAX_KID_LEN} printable ASCII characters")]
+    BadKid,
+    /// An RSA modulus under [`MIN_RSA_MODULUS_BYTES`].
+    #[error("RSA key {0:?} is shorter than 2048 bits")]
+    RsaTooShort(String),
+    /// An RSA public exponent of zero.
+    #[error("RSA key {0:?} has a zero exponent")]
+    ZeroExponent(String),
+
+    // Key sets.
+    /// Two keys of a set share a `kid`.
+    #[error("kid {0:?} appears twice in the key set")]
+    DuplicateKid(String),
+    /// A JWK Set without keys.
+    #[error("the key set is empty")]
+    EmptySet,
+    /// The chosen signing key is public only.
+    #[error("key {0:?} has no private material")]
+    NoPrivateMaterial(String),
+    /// The chosen signing `kid` names no key of the set.
+    #[error("no key {0:?} in the key set")]
+    NoSuchKid(String),
+}
+
+/// A DER structure Handoff reads, as named in [`KeyProblem::BadDer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DerStructure {
+    /// X.509 SubjectPublicKeyInfo (`PUBLIC KEY`).
+    SubjectPublicKeyInfo,
+    /// PKCS#1 RSAPublicKey (`RSA PUBLIC KEY`).
+    RsaPublicKey,
+    /// PKCS#1 RSAPrivateKey (`RSA PRIVATE KEY`).
+    RsaPrivateKey,
+    /// PKCS#8 PrivateKeyInfo (`PRIVATE KEY`).
+    Pkcs8,
+    /// The Ed25519 seed inside PKCS#8.
+    Ed25519PrivateKey,
+}
+
+impl std::fmt::Display for DerStructure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DerStructure::SubjectPublicKeyInfo => "SubjectPublicKeyInfo",
+            DerStructure::RsaPublicKey => "RSAPublicKey",
+            DerStructure::RsaPrivateKey => "RSAPrivateKey",
+            DerStructure::Pkcs8 => "PKCS#8",
+            DerStructure::Ed25519PrivateKey => "Ed25519 private key",
+        })
+    }
+}
+
+/// The public or the private half of a key pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyHalf {
+    /// The public key.
+    Public,
+    /// The private key.
+    Private,
+}
+
+impl std::fmt::Display for KeyHalf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            KeyHalf::Public => "public",
+            KeyHalf::Private => "private",
+        })
+    }
+}
+
+pub(crate) fn key_err<T>(problem: KeyProblem) -> Result<T, KeyError> {
+    Err(problem.into())
 }
 
 /// Secret bytes: wiped on drop (zeroize), never printed.
@@ -100,7 +288,7 @@ pub struct Key {
 
 pub(crate) fn check_kid(kid: &str) -> Result<(), KeyError> {
     if kid.is_empty() || kid.len() > MAX_KID_LEN || !kid.bytes().all(|b| b.is_ascii_graphic()) {
-        return key_err(format!("kid must be 1-{MAX_KID_LEN} printable ASCII characters"));
+        return key_err(KeyProblem::BadKid);
     }
     Ok(())
 }
@@ -117,10 +305,10 @@ impl Key {
         check_kid(&kid)?;
         if let Material::Rsa { n, e, .. } = &material {
             if strip_zeros(n).len() < MIN_RSA_MODULUS_BYTES {
-                return key_err(format!("RSA key {kid:?} is shorter than 2048 bits"));
+                return key_err(KeyProblem::RsaTooShort(kid));
             }
             if strip_zeros(e).is_empty() {
-                return key_err(format!("RSA key {kid:?} has a zero exponent"));
+                return key_err(KeyProblem::ZeroExponent(kid));
             }
         }
         Ok(Key { kid, material })

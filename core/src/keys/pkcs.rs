@@ -1,7 +1,7 @@
 //! Keys as PEM and DER: SPKI public keys, PKCS#8 private keys, PKCS#1 RSA keys, read and written with the small
 //! DER reader/writer of [`crate::der`].
 
-use super::{Key, KeyError, Material, RsaPrivate, Secret, key_err};
+use super::{DerStructure, Key, KeyError, KeyHalf, KeyProblem, Material, RsaPrivate, Secret, key_err};
 use crate::der::{self, Reader};
 
 impl Key {
@@ -14,7 +14,7 @@ impl Key {
             "PRIVATE KEY" => parse_pkcs8(&der)?,
             "RSA PUBLIC KEY" => parse_pkcs1_public(&der)?,
             "RSA PRIVATE KEY" => parse_pkcs1_private(&der)?,
-            other => return key_err(format!("PEM label {other:?} is not a supported key")),
+            other => return key_err(KeyProblem::UnsupportedPemLabel(other.to_owned())),
         };
         match material {
             Parsed::Ready(material) => Key::new(kid, material),
@@ -104,63 +104,73 @@ fn ed25519_from_seed_for_pem(kid: String, seed: [u8; 32]) -> Result<Key, KeyErro
 
 #[cfg(not(feature = "rust-crypto"))]
 fn ed25519_from_seed_for_pem(_kid: String, _seed: [u8; 32]) -> Result<Key, KeyError> {
-    key_err(
-        "an Ed25519 private key in PEM needs the rust-crypto feature; load it as a JWK with x and d instead",
-    )
+    key_err(KeyProblem::Ed25519PemNeedsRustCrypto)
 }
 
-fn bad(what: &str) -> KeyError {
-    KeyError(format!("{what} is not valid DER"))
+fn bad(structure: DerStructure) -> KeyError {
+    KeyProblem::BadDer(structure).into()
 }
 
 fn parse_spki(der: &[u8]) -> Result<Parsed, KeyError> {
     let mut outer = Reader::new(der);
-    let mut spki = outer.sequence().ok_or_else(|| bad("SubjectPublicKeyInfo"))?;
-    let mut alg = spki.sequence().ok_or_else(|| bad("SubjectPublicKeyInfo"))?;
-    let oid = alg.read(der::OID).ok_or_else(|| bad("SubjectPublicKeyInfo"))?;
+    let mut spki = outer
+        .sequence()
+        .ok_or_else(|| bad(DerStructure::SubjectPublicKeyInfo))?;
+    let mut alg = spki
+        .sequence()
+        .ok_or_else(|| bad(DerStructure::SubjectPublicKeyInfo))?;
+    let oid = alg
+        .read(der::OID)
+        .ok_or_else(|| bad(DerStructure::SubjectPublicKeyInfo))?;
     let bits = spki
         .read(der::BIT_STRING)
-        .ok_or_else(|| bad("SubjectPublicKeyInfo"))?;
+        .ok_or_else(|| bad(DerStructure::SubjectPublicKeyInfo))?;
     if !outer.is_empty() || !spki.is_empty() {
-        return Err(bad("SubjectPublicKeyInfo"));
+        return Err(bad(DerStructure::SubjectPublicKeyInfo));
     }
     let Some((&0, key)) = bits.split_first() else {
-        return Err(bad("SubjectPublicKeyInfo"));
+        return Err(bad(DerStructure::SubjectPublicKeyInfo));
     };
     if oid == der::OID_ED25519 {
         let x: [u8; 32] = key
             .try_into()
-            .map_err(|_| KeyError("Ed25519 public key must be 32 bytes".into()))?;
+            .map_err(|_| KeyProblem::WrongEd25519Length(KeyHalf::Public))?;
         Ok(Parsed::Ready(Material::Ed25519 { x, d: None }))
     } else if oid == der::OID_RSA {
         parse_pkcs1_public(key)
     } else {
-        key_err("public key algorithm is neither Ed25519 nor RSA")
+        key_err(KeyProblem::UnsupportedAlgorithm(KeyHalf::Public))
     }
 }
 
 fn parse_pkcs1_public(der: &[u8]) -> Result<Parsed, KeyError> {
     let mut outer = Reader::new(der);
-    let mut seq = outer.sequence().ok_or_else(|| bad("RSAPublicKey"))?;
-    let n = seq.read_uint().ok_or_else(|| bad("RSAPublicKey"))?.to_vec();
-    let e = seq.read_uint().ok_or_else(|| bad("RSAPublicKey"))?.to_vec();
+    let mut seq = outer.sequence().ok_or_else(|| bad(DerStructure::RsaPublicKey))?;
+    let n = seq
+        .read_uint()
+        .ok_or_else(|| bad(DerStructure::RsaPublicKey))?
+        .to_vec();
+    let e = seq
+        .read_uint()
+        .ok_or_else(|| bad(DerStructure::RsaPublicKey))?
+        .to_vec();
     if !outer.is_empty() || !seq.is_empty() {
-        return Err(bad("RSAPublicKey"));
+        return Err(bad(DerStructure::RsaPublicKey));
     }
     Ok(Parsed::Ready(Material::Rsa { n, e, private: None }))
 }
 
 fn parse_pkcs1_private(der: &[u8]) -> Result<Parsed, KeyError> {
     let mut outer = Reader::new(der);
-    let mut seq = outer.sequence().ok_or_else(|| bad("RSAPrivateKey"))?;
+    let mut seq = outer.sequence().ok_or_else(|| bad(DerStructure::RsaPrivateKey))?;
     let mut next = || {
         seq.read_uint()
             .map(<[u8]>::to_vec)
-            .ok_or_else(|| bad("RSAPrivateKey"))
+            .ok_or_else(|| bad(DerStructure::RsaPrivateKey))
     };
     let version = next()?;
     if version != [0] {
-        return key_err("only two-prime RSA private keys (version 0) are supported");
+        return key_err(KeyProblem::MultiPrimeRsa);
     }
     let (n, e) = (next()?, next()?);
     let (d, p, q, dp, dq, qi) = (next()?, next()?, next()?, next()?, next()?, next()?);
@@ -181,25 +191,27 @@ fn parse_pkcs1_private(der: &[u8]) -> Result<Parsed, KeyError> {
 
 fn parse_pkcs8(der: &[u8]) -> Result<Parsed, KeyError> {
     let mut outer = Reader::new(der);
-    let mut seq = outer.sequence().ok_or_else(|| bad("PKCS#8"))?;
-    let version = seq.read_uint().ok_or_else(|| bad("PKCS#8"))?;
+    let mut seq = outer.sequence().ok_or_else(|| bad(DerStructure::Pkcs8))?;
+    let version = seq.read_uint().ok_or_else(|| bad(DerStructure::Pkcs8))?;
     if version != [0] && version != [1] {
-        return Err(bad("PKCS#8"));
+        return Err(bad(DerStructure::Pkcs8));
     }
-    let mut alg = seq.sequence().ok_or_else(|| bad("PKCS#8"))?;
-    let oid = alg.read(der::OID).ok_or_else(|| bad("PKCS#8"))?;
-    let inner = seq.read(der::OCTET_STRING).ok_or_else(|| bad("PKCS#8"))?;
+    let mut alg = seq.sequence().ok_or_else(|| bad(DerStructure::Pkcs8))?;
+    let oid = alg.read(der::OID).ok_or_else(|| bad(DerStructure::Pkcs8))?;
+    let inner = seq
+        .read(der::OCTET_STRING)
+        .ok_or_else(|| bad(DerStructure::Pkcs8))?;
     if oid == der::OID_ED25519 {
         let seed = Reader::new(inner)
             .read(der::OCTET_STRING)
-            .ok_or_else(|| bad("Ed25519 private key"))?;
+            .ok_or_else(|| bad(DerStructure::Ed25519PrivateKey))?;
         let seed: [u8; 32] = seed
             .try_into()
-            .map_err(|_| KeyError("Ed25519 private key must be 32 bytes".into()))?;
+            .map_err(|_| KeyProblem::WrongEd25519Length(KeyHalf::Private))?;
         Ok(Parsed::Ed25519Seed(seed))
     } else if oid == der::OID_RSA {
         parse_pkcs1_private(inner)
     } else {
-        key_err("private key algorithm is neither Ed25519 nor RSA")
+        key_err(KeyProblem::UnsupportedAlgorithm(KeyHalf::Private))
     }
 }

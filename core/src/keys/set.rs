@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Key, KeyError, key_err};
+use super::{Key, KeyError, KeyProblem, key_err};
 
 /// A set of keys: one active signing key (optional for verify-only sets) and any number of verification keys
 /// (older keys kept at least a max TTL after rotation).
@@ -17,7 +17,7 @@ impl KeySet {
     pub fn new(keys: Vec<Key>) -> Result<KeySet, KeyError> {
         for (i, key) in keys.iter().enumerate() {
             if keys[..i].iter().any(|k| k.kid == key.kid) {
-                return key_err(format!("kid {:?} appears twice in the key set", key.kid));
+                return key_err(KeyProblem::DuplicateKid(key.kid.clone()));
             }
         }
         let signing = keys.iter().position(Key::can_sign);
@@ -26,18 +26,17 @@ impl KeySet {
 
     /// Parses a JWK Set (`{"keys": [...]}`) or a single JWK.
     pub fn from_jwks(json: &str) -> Result<KeySet, KeyError> {
-        let value: Value =
-            serde_json::from_str(json).map_err(|e| KeyError(format!("key set is not JSON: {e}")))?;
+        let value: Value = serde_json::from_str(json).map_err(|e| KeyProblem::SetNotJson(e.to_string()))?;
         let keys = match value.get("keys") {
             Some(Value::Array(items)) => items
                 .iter()
                 .map(Key::from_jwk_value)
                 .collect::<Result<Vec<_>, _>>()?,
-            Some(_) => return key_err("\"keys\" must be an array"),
+            Some(_) => return key_err(KeyProblem::KeysNotArray),
             None => vec![Key::from_jwk_value(&value)?],
         };
         if keys.is_empty() {
-            return key_err("the key set is empty");
+            return key_err(KeyProblem::EmptySet);
         }
         KeySet::new(keys)
     }
@@ -49,8 +48,8 @@ impl KeySet {
                 self.signing = Some(i);
                 Ok(self)
             }
-            Some(_) => key_err(format!("key {kid:?} has no private material")),
-            None => key_err(format!("no key {kid:?} in the key set")),
+            Some(_) => key_err(KeyProblem::NoPrivateMaterial(kid.to_owned())),
+            None => key_err(KeyProblem::NoSuchKid(kid.to_owned())),
         }
     }
 

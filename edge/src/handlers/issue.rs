@@ -52,7 +52,8 @@ pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError>
             }
         },
     };
-    let random = random_bytes::<JTI_RANDOM_BYTES>().map_err(|e| ApiError::internal().detail(e.0))?;
+    let random =
+        random_bytes::<JTI_RANDOM_BYTES>().map_err(|e| ApiError::internal().detail(e.to_string()))?;
     let claims = handoff_claims(&config, &user, ctx.now, random, redirect);
 
     let signed = if ctx.faults.sign {
