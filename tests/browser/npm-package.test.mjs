@@ -318,7 +318,7 @@ describe('npm package', () => {
     }
   });
 
-  test('the TypeScript declarations: completeHandoff(HandoffOptions): Promise<HandoffResult>, HandoffConfig = the Rust Config', async () => {
+  test('the TypeScript declarations: completeHandoff(HandoffOptions): Promise<HandoffResult>, HandoffConfig = the Rust PageConfig', async () => {
     const dts = await readFile(join(PKG, 'handoff_web.d.ts'), 'utf8');
     assert.match(dts, /^export function completeHandoff\(options: HandoffOptions\): Promise<HandoffResult>;$/m);
     assert.match(dts, /^export interface HandoffOptions extends HandoffConfig \{$/m);
@@ -330,11 +330,11 @@ describe('npm package', () => {
     assert.deepEqual(
       [...tsMembers.keys()].sort(),
       [...rustFields.keys()].sort(),
-      'HandoffConfig (web-client/src/api.rs) and Config (web-client/src/config.rs) name the same members',
+      'HandoffConfig (web-client/src/api.rs) and PageConfig (web-client/src/config.rs) name the same members',
     );
     // A member the Rust side requires must be required in TypeScript too (the other way round is only stricter).
     for (const [name, field] of rustFields) {
-      if (field.required) assert.ok(!tsMembers.get(name).optional, `${name} is required by Config but optional in HandoffConfig`);
+      if (field.required) assert.ok(!tsMembers.get(name).optional, `${name} is required by PageConfig but optional in HandoffConfig`);
     }
   });
 
@@ -475,13 +475,13 @@ function interfaceMembers(dts, name) {
 }
 
 /**
- * `Map(jsonName -> {required})` of `pub struct Config`'s fields as serde reads them: `rename_all = "camelCase"`,
+ * `Map(jsonName -> {required})` of `pub struct PageConfig`'s fields as serde reads them: `rename_all = "camelCase"`,
  * `rename = "..."`, `skip`; a field is required unless it is an `Option` or has `#[serde(default)]` (on the field or
  * the struct).
  */
 function configFields(source) {
-  const struct = source.match(/((?:^#\[.*\]\n)*)^pub struct Config \{\n([\s\S]*?)^\}/m);
-  assert.ok(struct, 'web-client/src/config.rs declares `pub struct Config`');
+  const struct = source.match(/((?:^#\[.*\]\n)*)^pub struct PageConfig \{\n([\s\S]*?)^\}/m);
+  assert.ok(struct, 'web-client/src/config.rs declares `pub struct PageConfig`');
   const camel = /rename_all = "camelCase"/.test(struct[1]);
   const structDefault = /#\[serde\([^)]*\bdefault\b/.test(struct[1]);
   const fields = new Map();
