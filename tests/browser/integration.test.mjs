@@ -163,6 +163,19 @@ describe('integration with web apps', () => {
     await page.close();
   });
 
+  test('a session the browser will not store is not left alive: its refresh token is revoked, nothing stays', async () => {
+    // A cookie domain this host may not set: the browser drops the cookie, the page reads it back and stops.
+    const on = await site({ storage: 'cookie', cookie: { domain: 'example.com', secure: false } });
+    const page = await freshPage(on);
+    cognito.reset();
+    await page.goto(`${on.url}/handoff#handoff=${handoffToken()}`);
+    await page.locator('section.failure[data-failure="misconfigured"]').waitFor({ timeout: 15_000 });
+    const issued = [...cognito.state.refreshTokens.keys()].at(-1);
+    assert.deepEqual(cognito.state.revokedTokens, [issued]);
+    assert.deepEqual(handoffKeys(await cookieNames()), []);
+    await page.close();
+  });
+
   test('a cookie configuration that cannot work is refused before anything is sent', async () => {
     const on = await site({ storage: 'cookie', cookie: { sameSite: 'none', secure: false } });
     const page = await freshPage(on);

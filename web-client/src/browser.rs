@@ -385,7 +385,15 @@ pub async fn complete(
         }
     }
     for (key, value) in &done.entries {
-        store.set(key, value)?;
+        if let Err(failure) = store.set(key, value) {
+            // A session that cannot be stored must not live on at Cognito either: revoke the new refresh token
+            // and take back what was written.
+            if let Some(refresh) = &done.tokens.refresh_token {
+                let _ = flow::end_session(&Browser, config, refresh).await;
+            }
+            forget(&store, config, &done.username);
+            return Err(failure);
+        }
     }
     Ok(done)
 }
