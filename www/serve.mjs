@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 
 import { connectSources, inlineConfig, parseHeaders } from './site.mjs';
 
-const TYPES = {
+export const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',

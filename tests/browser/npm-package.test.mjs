@@ -24,6 +24,7 @@ import { promisify } from 'node:util';
 
 import { startCognito } from './cognito-standin.mjs';
 import { ROOT, handoffToken, launchChromium } from './support.mjs';
+import { TYPES } from '../../www/serve.mjs';
 
 const execFile = promisify(execFileCb);
 
@@ -155,14 +156,6 @@ async function buildRecipe(recipe, { pkg = PKG, name = recipe.name } = {}) {
   return app;
 }
 
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-};
 
 /** The signed-in web app every redirect lands on (any path without a file extension). */
 const APP_PAGE = '<!doctype html><meta charset="utf-8"><title>app</title><p id="app">the web app</p>\n';
