@@ -2,11 +2,15 @@
 //!
 //! - `edge`: the Rust edge worker against a JavaScript + jose worker in local workerd
 //!   (`bench/edge/bench.mjs`; `--requests`, `--concurrency`, `--rounds`, `--reps` are passed on).
-//! - `web`: the landing page against an aws-amplify v6 page in Chromium (`tests/browser/bench.mjs`; `--rounds`
-//!   and `--stack` are passed on). Without `--stack` it runs against a loopback Cognito
+//! - `web`: the landing page against an aws-amplify v6 page in Chromium (`tests/browser/bench.mjs`; `--rounds`,
+//!   `--profile` and `--stack` are passed on). `--profile desktop|mobile|both` (default `both`, rounds
+//!   interleaved): `desktop` is unthrottled, `mobile` is Lighthouse's mobile profile through the DevTools protocol
+//!   (150 ms latency, 1.6 Mbit/s down, 750 kbit/s up, CPU 4x, a Pixel 5 viewport); `--mobile` is short for
+//!   `--profile mobile`. It prints one table per profile, the per-round handoff/amplify ratios with their spread,
+//!   and the issue's targets, met or missed. Without `--stack` it runs against a loopback Cognito
 //!   stand-in; with `--stack`, against the running local stack, whose edge mints every link. That edge's per-user
-//!   rate limit (5 links a minute by default) would pace a 20-round run (40 links) to about 8 minutes, so the stack
-//!   is checked first and the command says how to start one with raised limits.
+//!   rate limit (5 links a minute by default) would pace a 20-round run of both profiles (80 links) to about
+//!   16 minutes, so the stack is checked first and the command says how to start one with raised limits.
 
 use std::collections::BTreeMap;
 
@@ -47,7 +51,48 @@ pub enum Bench {
         /// Against the running stack's Cognito and edge instead of a loopback stand-in
         #[arg(long)]
         stack: bool,
+        /// Which profiles to measure, rounds interleaved: unthrottled, Lighthouse's mobile throttling, or both
+        #[arg(long, value_enum, default_value_t = Profile::Both)]
+        profile: Profile,
+        /// Short for `--profile mobile`
+        #[arg(long, conflicts_with = "profile")]
+        mobile: bool,
     },
+}
+
+/// The device and network profiles of `bench web`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Profile {
+    /// No throttling
+    Desktop,
+    /// Lighthouse's mobile profile: 150 ms latency, 1.6 Mbit/s down, 750 kbit/s up, CPU 4x
+    Mobile,
+    /// Both, rounds interleaved
+    Both,
+}
+
+impl Profile {
+    /// The profile `--profile` and `--mobile` ask for.
+    fn chosen(profile: Profile, mobile: bool) -> Profile {
+        if mobile { Profile::Mobile } else { profile }
+    }
+
+    /// The value bench.mjs takes.
+    fn as_arg(self) -> &'static str {
+        match self {
+            Profile::Desktop => "desktop",
+            Profile::Mobile => "mobile",
+            Profile::Both => "both",
+        }
+    }
+
+    /// How many profiles a round measures.
+    fn count(self) -> u64 {
+        match self {
+            Profile::Both => 2,
+            Profile::Desktop | Profile::Mobile => 1,
+        }
+    }
 }
 
 /// Runs the named benchmark.
@@ -71,7 +116,13 @@ pub fn run(tools: &Tools, bench: Bench) -> Result<()> {
                 .flatten();
             node(tools, "bench/edge/bench.mjs", args)
         }
-        Bench::Web { rounds, stack } => {
+        Bench::Web {
+            rounds,
+            stack,
+            profile,
+            mobile,
+        } => {
+            let profile = Profile::chosen(profile, mobile);
             if stack {
                 let Ok(text) = std::fs::read_to_string(tools.root.join(".stack/env")) else {
                     return Err(cmd::Error::msg(format!(
@@ -79,11 +130,17 @@ pub fn run(tools: &Tools, bench: Bench) -> Result<()> {
                          edge does not throttle the benchmark's links:\n  {FAST_STACK}"
                     )));
                 };
-                if let Some(note) = pacing_note(&parse_env(&text), rounds) {
+                // Every profile signs in with both pages each round: as many links as that many one-profile rounds.
+                if let Some(note) = pacing_note(&parse_env(&text), rounds * profile.count()) {
                     eprintln!("{note}");
                 }
             }
-            let mut args = vec!["--rounds".to_owned(), rounds.to_string()];
+            let mut args = vec![
+                "--rounds".to_owned(),
+                rounds.to_string(),
+                "--profile".to_owned(),
+                profile.as_arg().to_owned(),
+            ];
             if stack {
                 args.push("--stack".into());
             }
@@ -104,7 +161,8 @@ fn parse_env(text: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// What to tell the user when the running stack's edge will throttle a run of `rounds`, if anything.
+/// What to tell the user when the running stack's edge will throttle a run of `rounds` (of one profile each: a
+/// round of both profiles counts twice), if anything.
 fn pacing_note(env: &BTreeMap<String, String>, rounds: u64) -> Option<String> {
     let links = rounds * LINKS_PER_ROUND;
     let per_minute = env
@@ -143,5 +201,30 @@ mod tests {
             "{note}"
         );
         assert!(pacing_note(&env(None), 20).unwrap().contains("default is 5"));
+    }
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        bench: Bench,
+    }
+
+    fn web_profile(args: &[&str]) -> std::result::Result<Profile, clap::Error> {
+        use clap::Parser;
+        let cli = Cli::try_parse_from(["bench", "web"].iter().chain(args))?;
+        match cli.bench {
+            Bench::Web { profile, mobile, .. } => Ok(Profile::chosen(profile, mobile)),
+            Bench::Edge { .. } => unreachable!("parsed `web`"),
+        }
+    }
+
+    #[test]
+    fn web_profiles_default_to_both_and_mobile_is_a_shorthand() {
+        assert_eq!(web_profile(&[]).unwrap(), Profile::Both);
+        assert_eq!(web_profile(&["--mobile"]).unwrap(), Profile::Mobile);
+        assert_eq!(web_profile(&["--profile", "desktop"]).unwrap(), Profile::Desktop);
+        assert!(web_profile(&["--profile", "desktop", "--mobile"]).is_err());
+        assert!(web_profile(&["--profile", "tablet"]).is_err());
+        assert_eq!(Profile::Both.count() * LINKS_PER_ROUND, 4);
     }
 }
