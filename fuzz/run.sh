@@ -19,10 +19,10 @@ esac
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-# Pinned in one place: the nightly `cargo xtask setup` installs (xtask/src/tools.rs, FUZZ_NIGHTLY).
-NIGHTLY="$(sed -n 's/^pub const FUZZ_NIGHTLY: &str = "\(.*\)";$/\1/p' xtask/src/tools.rs)"
+# Pinned in one place: the nightly `cargo xtask setup` installs (xtask/src/tools.rs, NIGHTLY).
+NIGHTLY="$(sed -n 's/^pub const NIGHTLY: &str = "\(.*\)";$/\1/p' xtask/src/tools.rs)"
 if [ -z "$NIGHTLY" ]; then
-  echo "fuzz: no FUZZ_NIGHTLY in xtask/src/tools.rs" >&2
+  echo "fuzz: no NIGHTLY in xtask/src/tools.rs" >&2
   exit 2
 fi
 # A `cargo +toolchain` around us must not leak into the nightly build.

@@ -168,6 +168,49 @@ describe('landing page', () => {
     await page.close();
   });
 
+  test('InitiateAuth starts before the page\'s code has arrived, and the page adopts its answer: still two POSTs', async () => {
+    const page = await freshPage();
+    cognito.reset();
+    // Hold the wasm back until Cognito has the InitiateAuth that boot.js sends (www/landing/boot.js).
+    let initiated;
+    const seen = new Promise((resolve) => { initiated = resolve; });
+    const poll = setInterval(() => cognito.posts().length > 0 && initiated(), 10);
+    let wasmAskedAt = null;
+    await page.route('**/handoff/handoff_bg.wasm', async (route) => {
+      wasmAskedAt = cognito.posts().length;
+      await Promise.race([seen, new Promise((r) => setTimeout(r, 10_000))]);
+      await route.continue();
+    });
+    try {
+      await new Landing(page, site).open(handoffToken({ redirect: '/orders/42' }));
+      await page.locator('body[data-user="u-alice"]').waitFor({ timeout: 15_000 });
+    } finally {
+      clearInterval(poll);
+    }
+    assert.notEqual(wasmAskedAt, null, 'the wasm was requested');
+    assert.deepEqual(cognito.posts().map((r) => r.target.split('.').pop()), ['InitiateAuth', 'RespondToAuthChallenge'],
+      'the early InitiateAuth was adopted, not sent again');
+    assert.equal(await page.evaluate(() => 'handoffEarly' in globalThis), false, 'taken by the page');
+    await page.close();
+  });
+
+  test('no early InitiateAuth for a link boot.js cannot vouch for: the page sends it after its own checks', async () => {
+    // A redirect the page accepts but boot.js's plain check does not (a query): the page itself sends InitiateAuth.
+    const page = await freshPage();
+    cognito.reset();
+    let postsWhenWasmAsked = null;
+    await page.route('**/handoff/handoff_bg.wasm', async (route) => {
+      await new Promise((r) => setTimeout(r, 300));
+      postsWhenWasmAsked = cognito.posts().length;
+      await route.continue();
+    });
+    await new Landing(page, site).open(handoffToken({ redirect: '/orders/42?tab=items' }));
+    await page.locator('body[data-user="u-alice"]').waitFor({ timeout: 15_000 });
+    assert.equal(postsWhenWasmAsked, 0, 'nothing sent before the page ran');
+    assert.deepEqual(cognito.posts().map((r) => r.target.split('.').pop()), ['InitiateAuth', 'RespondToAuthChallenge']);
+    await page.close();
+  });
+
   const localFailures = [
     ['tampered (payload not JSON)', () => `${handoffToken().split('.')[0]}.bm90IGpzb24.c2ln`, 'invalid', "This link isn't valid"],
     ['for another web client', () => handoffToken({ aud: 'someotherclient' }), 'invalid', "This link isn't valid"],

@@ -14,6 +14,7 @@ use crate::cognito::CONTENT_TYPE;
 use crate::config::{CONFIG_ELEMENT_ID, PageConfig, StorageKind};
 use crate::cookie::{self, CookieOptions};
 use crate::device::{self, DeviceSecret};
+use crate::early::{self, EarlyRequest};
 use crate::flow::{self, Env, NetworkError, Reply, SignedIn};
 use crate::link::Link;
 use crate::outcome::{Failure, Step};
@@ -189,6 +190,9 @@ async fn send(url: &str, headers: &[(&str, &str)], body: &str) -> Result<Reply, 
 
 impl Env for Browser {
     async fn post(&self, endpoint: &str, target: &str, body: String) -> Result<Reply, NetworkError> {
+        if let Some(reply) = take_early(endpoint, target, &body, js_sys::Date::now()) {
+            return early_reply(reply).await;
+        }
         send(
             endpoint,
             &[("Content-Type", CONTENT_TYPE), ("X-Amz-Target", target)],
@@ -218,6 +222,38 @@ impl Env for Browser {
     fn now_ms(&self) -> f64 {
         js_sys::Date::now()
     }
+}
+
+/// Takes (reads and deletes) the call `boot.js` sent early ([`crate::early`]) and returns its answer's promise if
+/// the page may adopt it for `(endpoint, target, body)`; it is taken either way, so it answers at most once.
+fn take_early(endpoint: &str, target: &str, body: &str, now_ms: f64) -> Option<Promise> {
+    let global = js_sys::global();
+    let key = JsValue::from_str(early::GLOBAL);
+    let value = Reflect::get(&global, &key).ok().filter(|v| v.is_object())?;
+    let _ = Reflect::delete_property(global.unchecked_ref::<js_sys::Object>(), &key);
+    let text = |name: &str| Reflect::get(&value, &name.into()).ok()?.as_string();
+    let request = EarlyRequest {
+        endpoint: text("endpoint")?,
+        target: text("target")?,
+        body: text("body")?,
+        at_ms: Reflect::get(&value, &"at".into()).ok()?.as_f64()?,
+    };
+    if !request.answers(endpoint, target, body, now_ms) {
+        return None;
+    }
+    Reflect::get(&value, &"reply".into()).ok()?.dyn_into().ok()
+}
+
+/// The early call's answer (`{status, errorType, body}`), or a network error if it never got one.
+async fn early_reply(reply: Promise) -> Result<Reply, NetworkError> {
+    let value = JsFuture::from(reply).await.map_err(|_| NetworkError)?;
+    let field = |name: &str| Reflect::get(&value, &name.into()).ok();
+    let status = field("status").and_then(|s| s.as_f64()).ok_or(NetworkError)?;
+    Ok(Reply {
+        status: status as u16,
+        error_type: field("errorType").and_then(|t| t.as_string()),
+        body: field("body").and_then(|b| b.as_string()).ok_or(NetworkError)?,
+    })
 }
 
 /// `crypto.getRandomValues` over `len` fresh bytes.

@@ -5,6 +5,7 @@ const hash = location.hash;
 if (hash) {
   history.replaceState(null, '', location.pathname + location.search);
   globalThis.handoffFragment = hash;
+  startInitiateAuth(hash);
 }
 
 try {
@@ -15,4 +16,73 @@ try {
   if (status) {
     status.textContent = 'This browser could not start the sign-in page. Go back to the app and sign in another way.';
   }
+}
+
+// The first of the two Cognito calls, `InitiateAuth`, sent now, while the page's code is still downloading, and
+// left in `handoffEarly`. The page adopts its answer only if it would have sent exactly this request itself
+// (web-client/src/early.rs); otherwise it is dropped and the page sends its own. InitiateAuth spends nothing (the
+// link is spent only by RespondToAuthChallenge, which the page alone sends), so a dropped one is harmless. It is
+// sent only for a link the page will certainly accept (a subset of its checks, web-client/src/link.rs) and when no
+// session is stored for this client: the page asks before replacing a user, and nothing goes out before it asks.
+function startInitiateAuth(hash) {
+  try {
+    const found = hash.slice(1).split('&').filter((p) => p.startsWith('handoff='));
+    const token = found.length === 1 ? found[0].slice('handoff='.length) : '';
+    const parts = token.split('.');
+    if (token.length > 4096 || parts.length !== 3 || !/^[\w-]+$/.test(parts[1])) return;
+    const config = JSON.parse(document.getElementById('handoff-config').textContent);
+    const claims = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(
+      Uint8Array.from(atob(parts[1].replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
+    const clientId = config.clientId;
+    if (!plainClaims(claims, clientId) || !plainRedirect(claims.redirect, config.redirectAllowlist)) return;
+    const key = `CognitoIdentityServiceProvider.${clientId}.LastAuthUser`;
+    if (localStorage.getItem(key) !== null || sessionStorage.getItem(key) !== null) return;
+    if (document.cookie.split('; ').some((c) => c.startsWith(`${key}=`))) return;
+    const endpoint = cognitoEndpoint(config);
+    if (!endpoint) return;
+    const target = 'AWSCognitoIdentityProviderService.InitiateAuth';
+    const body = JSON.stringify({ AuthFlow: 'CUSTOM_AUTH', ClientId: clientId, AuthParameters: { USERNAME: claims.username } });
+    const reply = fetch(endpoint, {
+      method: 'POST',
+      mode: 'cors',
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
+      headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': target },
+      body,
+      signal: AbortSignal.timeout(20_000),
+    }).then(async (r) => ({ status: r.status, errorType: r.headers.get('x-amzn-ErrorType'), body: await r.text() }));
+    reply.catch(() => {}); // a failure is the page's to handle (it sends its own call), not an unhandled rejection
+    globalThis.handoffEarly = { endpoint, target, body, reply, at: Date.now() };
+  } catch {
+    // Anything unexpected: the page makes the call itself.
+  }
+}
+
+// Cognito's endpoint as the page computes it (web-client/src/config.rs), when the configuration is plainly valid:
+// a region of letters, digits and dashes, or an https origin (http on 127.0.0.1 or localhost) without userinfo.
+function cognitoEndpoint(config) {
+  const given = config.cognitoEndpoint;
+  if (given === undefined || given === null) {
+    return /^[a-z]{2}(-[a-z]+)+-\d+$/.test(config.region) ? `https://cognito-idp.${config.region}.amazonaws.com/` : null;
+  }
+  if (typeof given !== 'string' || !/^(https:\/\/[\w.-]+|http:\/\/(127\.0\.0\.1|localhost))(:\d{1,5})?\/?$/.test(given)) return null;
+  return given;
+}
+
+function plainClaims(claims, clientId) {
+  const user = claims?.username;
+  const whole = (n) => n === undefined || (Number.isSafeInteger(n) && n >= 0);
+  const text = (s) => s === undefined || typeof s === 'string';
+  return typeof clientId === 'string' && claims.aud === clientId && typeof user === 'string' && user.length > 0
+    && [...user].length <= 128 && Number.isSafeInteger(claims.exp) && claims.exp >= 0 && whole(claims.iat)
+    && text(claims.sub) && text(claims.jti) && text(claims.redirect);
+}
+
+// A redirect the page's allowlist check (core/src/redirect.rs) certainly accepts: absent, or a plain path without
+// dots, percent signs or empty segments, equal to or under a plain allowlist entry.
+function plainRedirect(redirect, allowlist) {
+  if (redirect === undefined) return true;
+  const plain = (p) => typeof p === 'string' && p.length <= 1024 && /^\/([\w~-]+\/)*[\w~-]*$/.test(p);
+  return plain(redirect) && Array.isArray(allowlist) && allowlist.some((prefix) => plain(prefix)
+    && (prefix === '/' || redirect === prefix || (!prefix.endsWith('/') && redirect.startsWith(`${prefix}/`))));
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Error, Result};
 use crate::tools::{
-    self, CARGO_FUZZ_VERSION, CARGO_LAMBDA_VERSION, FUZZ_NIGHTLY, LAMBDA_TARGETS, MINISTACK_VERSION, Tools,
+    self, CARGO_FUZZ_VERSION, CARGO_LAMBDA_VERSION, LAMBDA_TARGETS, MINISTACK_VERSION, NIGHTLY, Tools,
     WASM_TARGET, WORKER_BUILD_VERSION, ZIGLANG_VERSION,
 };
 
@@ -26,6 +26,7 @@ pub fn run(tools: &Tools) -> Result<()> {
     lambda_targets(tools)?;
     cargo_lambda(tools)?;
     qemu_user(tools)?;
+    nightly(tools)?;
     fuzz_tools(tools)?;
     println!("setup: done in {:.1}s", started.elapsed().as_secs_f64());
     Ok(())
@@ -287,28 +288,53 @@ fn qemu_user(tools: &Tools) -> Result<()> {
     })
 }
 
-/// The dated nightly and cargo-fuzz for `fuzz/run.sh` (libFuzzer targets built with AddressSanitizer).
-fn fuzz_tools(tools: &Tools) -> Result<()> {
-    const STEP: &str = "cargo-fuzz";
+/// The dated nightly with `rust-src`: the landing page's size-first build (`-Zbuild-std`, panics that abort
+/// without a message: xtask/src/web.rs) and the fuzz targets (`-Zsanitizer`).
+fn nightly(tools: &Tools) -> Result<()> {
+    const STEP: &str = "nightly";
     let toolchains = cmd::capture(STEP, tools.command("rustup").args(["toolchain", "list"]))?;
     // Listed with the host triple: `nightly-2026-10-30-x86_64-unknown-linux-gnu (...)`.
-    let host_suffixed = format!("{FUZZ_NIGHTLY}-");
+    let host_suffixed = format!("{NIGHTLY}-");
     let has_nightly = toolchains
         .lines()
         .filter_map(|line| line.split_whitespace().next())
-        .any(|name| name == FUZZ_NIGHTLY || name.starts_with(&host_suffixed));
+        .any(|name| name == NIGHTLY || name.starts_with(&host_suffixed));
     if has_nightly {
-        present(FUZZ_NIGHTLY, "(rustup)");
+        present(NIGHTLY, "(rustup)");
     } else {
-        installing(FUZZ_NIGHTLY, "(rustup, minimal profile)", || {
+        installing(NIGHTLY, "(rustup, minimal profile)", || {
             cmd::run(
                 STEP,
                 tools
                     .command("rustup")
-                    .args(["toolchain", "install", FUZZ_NIGHTLY, "--profile", "minimal"]),
+                    .args(["toolchain", "install", NIGHTLY, "--profile", "minimal"]),
             )
         })?;
     }
+    let components = cmd::capture(
+        STEP,
+        tools
+            .command("rustup")
+            .args(["component", "list", "--installed", "--toolchain", NIGHTLY]),
+    )?;
+    if components.lines().any(|c| c.trim() == "rust-src") {
+        present("rust-src", NIGHTLY);
+        Ok(())
+    } else {
+        installing("rust-src", NIGHTLY, || {
+            cmd::run(
+                STEP,
+                tools
+                    .command("rustup")
+                    .args(["component", "add", "rust-src", "--toolchain", NIGHTLY]),
+            )
+        })
+    }
+}
+
+/// cargo-fuzz for `fuzz/run.sh` (libFuzzer targets built with AddressSanitizer on the dated nightly).
+fn fuzz_tools(tools: &Tools) -> Result<()> {
+    const STEP: &str = "cargo-fuzz";
     let cargo_fuzz = tools.cargo_bin.join("cargo-fuzz");
     cargo_install(tools, STEP, CARGO_FUZZ_VERSION, true, || {
         let out = cmd::probe(tools.command(&cargo_fuzz).arg("--version"));

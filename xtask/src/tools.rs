@@ -25,8 +25,10 @@ pub const ZIGLANG_VERSION: &str = "0.17.1";
 pub const LAMBDA_TARGETS: [&str; 2] = ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"];
 /// Seconds wasm-bindgen-test-runner waits for a test suite.
 pub const WASM_BINDGEN_TEST_TIMEOUT: &str = "120";
-/// The dated nightly the fuzz targets build with (cargo-fuzz needs `-Zsanitizer`); `fuzz/run.sh` reads it here.
-pub const FUZZ_NIGHTLY: &str = "nightly-2026-10-30";
+/// The dated nightly (with `rust-src`) for the two builds that need unstable flags: the landing page's wasm
+/// (`-Zbuild-std`, panics that abort without a message) and the fuzz targets (`-Zsanitizer`). `fuzz/run.sh` reads it
+/// here.
+pub const NIGHTLY: &str = "nightly-2026-10-30";
 /// `cargo-fuzz` (installed with `--locked`): builds and runs the libFuzzer targets in `fuzz/`.
 pub const CARGO_FUZZ_VERSION: &str = "0.13.2";
 

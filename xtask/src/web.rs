@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::cmd::{self, Error, Result};
-use crate::tools::{self, Tools, WASM_TARGET, reset, write};
+use crate::tools::{self, NIGHTLY, Tools, WASM_TARGET, reset, write};
 
 /// The package whose cdylib is the npm package and whose `handoff-page` binary is the landing page.
 const PACKAGE: &str = "handoff-web";
@@ -88,14 +88,14 @@ pub fn build(tools: &Tools, config: &Path) -> Result<Out> {
     // The page (a binary: it keeps only what `main` reaches), then the npm package's cdylib without Leptos:
     // every `#[wasm_bindgen]` export of a dependency is a root a cdylib keeps, and Leptos brings some.
     let release = tools.root.join("target").join(WASM_TARGET).join("release");
-    cargo_build(
-        tools,
-        &["--bin", PAGE_BIN, "--no-default-features", "--features", "page"],
-    )?;
+    page_build(tools)?;
     reset(&out.page)?;
     bindgen(
         tools,
-        &release.join(format!("{PAGE_BIN}.wasm")),
+        &page_target(&tools.root)
+            .join(WASM_TARGET)
+            .join("release")
+            .join(format!("{PAGE_BIN}.wasm")),
         &out.page,
         "handoff",
         false,
@@ -130,8 +130,9 @@ pub fn build(tools: &Tools, config: &Path) -> Result<Out> {
             .arg("--config")
             .arg(&config),
     )?;
-    println!("\nlanding page (what a browser downloads besides the HTML):");
     let handoff = out.site.join("handoff");
+    minify_js(tools, &handoff.join("boot.js"))?;
+    println!("\nlanding page (what a browser downloads besides the HTML):");
     cmd::run(
         "build-web: sizes",
         tools.command("node").args(["www/site.mjs", "sizes"]).args(
@@ -184,6 +185,34 @@ fn bindgen(tools: &Tools, wasm: &Path, out_dir: &Path, name: &str, typescript: b
     cmd::run("build-web: wasm-bindgen", &mut command)
 }
 
+/// Where the page's nightly build goes: a target directory of its own, so that it never invalidates the stable
+/// builds of the same crates (clippy, the npm package, the tests).
+fn page_target(root: &Path) -> PathBuf {
+    root.join("target").join("page")
+}
+
+/// The landing page's wasm, built for size on the pinned nightly ([`NIGHTLY`]): `opt-level = "z"`, the standard
+/// library rebuilt with the page (`-Zbuild-std`, so LTO reaches into it), and `panic = immediate-abort`, which
+/// drops every panic message and the formatting machinery behind them (a panic is a bug and the page has nothing
+/// to say about it; the loading screen's fallback tells the user what to do). 11 % smaller gzip than the stable
+/// build. The npm package stays on stable: its users build it with `wasm-pack` (the README's command).
+fn page_build(tools: &Tools) -> Result<()> {
+    cmd::run(
+        "build-web: cargo build (page)",
+        tools
+            .command("cargo")
+            .arg(format!("+{NIGHTLY}"))
+            .args(["build", "--release", "--target", WASM_TARGET, "-p", PACKAGE])
+            .args(["--bin", PAGE_BIN, "--no-default-features", "--features", "page"])
+            .arg("-Zbuild-std=std,panic_abort")
+            .arg("--target-dir")
+            .arg(page_target(&tools.root))
+            .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort")
+            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
+            .env("CARGO_PROFILE_RELEASE_STRIP", "false"),
+    )
+}
+
 /// npm binaryen's wasm-opt, in place (never Debian's: it produces wasm that fails at run time), after removing
 /// the exports matching `dead_exports` (wildcards).
 fn optimise(tools: &Tools, wasm: &Path, dead_exports: &[&str]) -> Result<()> {
@@ -204,8 +233,8 @@ fn optimise(tools: &Tools, wasm: &Path, dead_exports: &[&str]) -> Result<()> {
     )
 }
 
-/// The page's wasm-bindgen glue, minified in place with esbuild (the npm package's glue stays readable: its users
-/// bundle it themselves).
+/// The page's JS (wasm-bindgen's glue, `boot.js`), minified in place with esbuild (the npm package's glue stays
+/// readable: its users bundle it themselves).
 fn minify_js(tools: &Tools, js: &Path) -> Result<()> {
     cmd::run(
         "build-web: esbuild --minify",
