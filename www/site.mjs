@@ -4,6 +4,7 @@
 //
 //   node www/site.mjs assemble --out DIR --page DIR --pkg DIR --config FILE
 //   node www/site.mjs sizes FILE...
+//   node www/site.mjs budget KB FILE...     (fails when the files' gzip total is over KB)
 
 import { cp, mkdir, readdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
@@ -191,12 +192,33 @@ function printSizes(rows) {
   }
 }
 
+/**
+ * The size budget: `null` when the gzip total of `rows` (from `sizes`) is within `budgetKb`, else the message the
+ * build fails with.
+ */
+export function overBudget(rows, budgetKb) {
+  const total = rows.reduce((sum, row) => sum + row.gzip, 0);
+  if (!(budgetKb > 0)) return `size budget: ${budgetKb} is not a size in KB`;
+  if (total <= budgetKb * 1024) return null;
+  const list = rows.map((row) => `${basename(row.file)} ${(row.gzip / 1024).toFixed(1)} KB`).join(', ');
+  return `size budget: the landing page's code is ${(total / 1024).toFixed(1)} KB gzip (${list}), over its budget of ` +
+    `${budgetKb} KB (PAGE_CODE_BUDGET_KB in xtask/src/web.rs). Make it smaller, or raise the budget in the same ` +
+    'commit and say why.';
+}
+
 async function main([command, ...argv]) {
   if (command === 'sizes') {
     printSizes(await sizes(argv));
     return;
   }
-  if (command !== 'assemble') throw new Error('usage: node www/site.mjs assemble|sizes ...');
+  if (command === 'budget') {
+    const [kb, ...files] = argv;
+    const over = overBudget(await sizes(files), Number(kb));
+    if (over) throw new Error(over);
+    console.log(`size budget: within ${kb} KB gzip`);
+    return;
+  }
+  if (command !== 'assemble') throw new Error('usage: node www/site.mjs assemble|sizes|budget ...');
   const args = {};
   for (let i = 0; i < argv.length; i += 2) args[argv[i].replace(/^--/, '')] = argv[i + 1];
   for (const key of ['out', 'page', 'pkg', 'config']) if (!args[key]) throw new Error(`assemble needs --${key}`);

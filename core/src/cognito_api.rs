@@ -133,7 +133,19 @@ impl ErrorAnswer {
 
 /// The `RevokeToken` body for a public client (no secret).
 pub fn revoke_token_body(client_id: &str, refresh_token: &str) -> String {
-    serde_json::json!({"Token": refresh_token, "ClientId": client_id}).to_string()
+    // Plain structs, not `serde_json::json!`: a `Value` would bring its map, its serializer and float formatting
+    // into the landing page's wasm. Members in the order `json!` wrote them (alphabetical).
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct RevokeToken<'a> {
+        client_id: &'a str,
+        token: &'a str,
+    }
+    let body = RevokeToken {
+        client_id,
+        token: refresh_token,
+    };
+    serde_json::to_string(&body).expect("plain strings serialize")
 }
 
 /// The `ConfirmDevice` body: the device's SRP verifier and salt (both base64), as Amplify sends it after a sign-in
@@ -145,13 +157,30 @@ pub fn confirm_device_body(
     verifier: &str,
     salt: &str,
 ) -> String {
-    serde_json::json!({
-        "AccessToken": access_token,
-        "DeviceKey": device_key,
-        "DeviceName": device_name,
-        "DeviceSecretVerifierConfig": {"PasswordVerifier": verifier, "Salt": salt},
-    })
-    .to_string()
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct ConfirmDevice<'a> {
+        access_token: &'a str,
+        device_key: &'a str,
+        device_name: &'a str,
+        device_secret_verifier_config: VerifierConfig<'a>,
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct VerifierConfig<'a> {
+        password_verifier: &'a str,
+        salt: &'a str,
+    }
+    let body = ConfirmDevice {
+        access_token,
+        device_key,
+        device_name,
+        device_secret_verifier_config: VerifierConfig {
+            password_verifier: verifier,
+            salt,
+        },
+    };
+    serde_json::to_string(&body).expect("plain strings serialize")
 }
 
 /// The `InitiateAuth` body. Its `Debug` names the parameters but never shows their values (passwords, tokens).
@@ -345,7 +374,11 @@ pub struct ErrorBody {
 impl ErrorBody {
     /// Reads `body`; anything that is not such a JSON object reads as empty.
     pub fn parse(body: &[u8]) -> ErrorBody {
-        serde_json::from_slice(body).unwrap_or_default()
+        // One JSON reader (`&str`) for every parse the landing page makes: a second (`&[u8]`) doubles the parser.
+        std::str::from_utf8(body)
+            .ok()
+            .and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or_default()
     }
 
     /// The first message member present (`message`, `Message`, `errorMessage`), or `""`.

@@ -47,6 +47,7 @@ pub fn insecure_decode<T: DeserializeOwned>(token: &str, max_bytes: usize) -> Re
         return err(ErrorKind::Malformed("expected three dot-separated parts"));
     };
     let bytes = crate::b64::decode(payload).ok_or(ErrorKind::Malformed("payload is not base64url"))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|_| ErrorKind::Malformed("payload is not the expected JSON").into())
+    // `&str` first, then JSON: the landing page parses everything through serde_json's one `&str` reader.
+    let text = std::str::from_utf8(&bytes).map_err(|_| ErrorKind::Malformed("payload is not UTF-8"))?;
+    serde_json::from_str(text).map_err(|_| ErrorKind::Malformed("payload is not the expected JSON").into())
 }
