@@ -275,7 +275,14 @@ fn cargo_lambda_path(tools: &Tools) -> std::ffi::OsString {
 
 /// The edge worker's sources, as `ensureBuilt` in tests/edge/helper.mjs lists them: a build older than any of
 /// them (files or directories, recursively) is stale.
-const EDGE_SOURCES: &[&str] = &["edge/src", "edge/Cargo.toml", "core/src", "Cargo.lock"];
+// tests/edge/helper.mjs holds the build recipe (toolchain, flags): a change there rebuilds too.
+const EDGE_SOURCES: &[&str] = &[
+    "edge/src",
+    "edge/Cargo.toml",
+    "core/src",
+    "Cargo.lock",
+    "tests/edge/helper.mjs",
+];
 
 /// The release edge worker's entry point, as worker-build writes it.
 pub fn edge_shim(root: &Path) -> PathBuf {
