@@ -59,10 +59,16 @@ export function connectSources(config) {
   return [...new Set(["'self'", endpointOrigin(config), edgeOrigin(config)].filter(Boolean))].join(' ');
 }
 
-/** Inlines `config` into every `#handoff-config` block of `html` (`<`, `>`, `&` escaped: it cannot close the block). */
+/**
+ * Inlines `config` into every `#handoff-config` block of `html` (`<`, `>`, `&` escaped: it cannot close the block)
+ * and points the page's preconnect at its Cognito endpoint.
+ */
 export function inlineConfig(html, config) {
   const json = JSON.stringify(config).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+  // The browser opens the connection to Cognito (DNS, TCP, TLS) while it parses the page, before boot.js asks.
+  const preconnect = `<link rel="preconnect" href="${endpointOrigin(config)}" crossorigin>`;
   return html
+    .replace(/<link rel="preconnect" href="[^"]*" crossorigin>/g, () => preconnect)
     .replace('@HANDOFF_CONFIG@', () => json)
     .replace(
       /(<script type="application\/json" id="handoff-config">)[\s\S]*?(<\/script>)/g,
