@@ -6,7 +6,7 @@
 //
 // The README is the source: every fenced block after a `<!-- recipe: NAME serve=DIR landing=PATH -->` marker is
 // a file of that recipe (named by its first line's comment) or, for `sh` blocks, its commands. Change a recipe in
-// xtask/src/web.rs (PKG_README) and this test builds the new one.
+// xtask/src/pkg-readme.md (PKG_README in xtask/src/web.rs) and this test builds the new one.
 //
 // Also checked: package.json (exports reach the wasm, license and repository as the workspace declares them),
 // the TypeScript declarations against the Rust configuration (web-client/src/config.rs), and the output of the
