@@ -8,7 +8,7 @@
 //!
 //! ```
 //! # #[cfg(feature = "rust-crypto")] {
-//! use handoff_core::{Claims, Key, KeySet, Policy, RustCrypto, mint, new_jti, verify};
+//! use handoff_core::{Claims, Key, KeySet, Policy, RustCrypto, mint, new_jti, Verifier};
 //! let keys = KeySet::new(vec![Key::ed25519_from_seed("k1", [7; 32]).unwrap()]).unwrap();
 //! let now = 1_700_000_000;
 //! let claims = Claims {
@@ -18,7 +18,7 @@
 //! };
 //! let token = mint(&claims, &keys, &RustCrypto).unwrap();
 //! let policy = Policy::new("https://edge.example", ["web-client"]);
-//! let verified = verify(&token, &keys, &policy, now + 1, &RustCrypto).unwrap();
+//! let verified = Verifier::new(&keys, &policy).verify(&token, now + 1, &RustCrypto).unwrap();
 //! assert_eq!(verified.claims().username, "alice");
 //! # }
 //! ```
@@ -64,7 +64,7 @@ pub use reason::Reason;
 pub use redirect::{MAX_REDIRECT_LEN, RedirectError, check_allowlist_entry, check_redirect};
 #[cfg(feature = "rust-crypto")]
 pub use rust_crypto::RustCrypto;
-pub use token::{Header, Unverified, Verified, mint, mint_async, verify, verify_async};
+pub use token::{Header, Unverified, Verified, Verifier, mint, mint_async};
 
 /// base64url (no padding) helpers, as used in tokens and JWKs.
 pub mod base64url {

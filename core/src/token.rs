@@ -2,7 +2,7 @@
 //!
 //! Verification runs in three steps: [`Unverified::parse`] checks size, shape, header and key choice;
 //! a backend checks the signature; only then are the claims decoded and checked. The claims of a token are
-//! reachable only through [`Verified`], which only [`verify`] and [`verify_async`] construct.
+//! reachable only through [`Verified`], which only a [`Verifier`] constructs.
 
 use serde::Serialize;
 
@@ -144,33 +144,44 @@ impl Verified {
     }
 }
 
-/// Verifies `token` at time `now` (Unix seconds) with a synchronous backend.
-pub fn verify<B: SignatureBackend>(
-    token: &str,
-    keys: &KeySet,
-    policy: &Policy,
-    now: u64,
-    backend: &B,
-) -> Result<Verified, Error> {
-    run_ready(verify_async(token, keys, policy, now, &Blocking(backend)))
+/// What a token is checked against: the keys it may be signed with and the policy its claims must meet. One
+/// verification, two ways to run it: [`Verifier::verify_async`] with an asynchronous backend (WebCrypto in the
+/// edge), and [`Verifier::verify`], the same future run to completion over a synchronous one.
+#[derive(Debug, Clone, Copy)]
+pub struct Verifier<'a> {
+    /// The keys a token may name.
+    pub keys: &'a KeySet,
+    /// The rules its claims must meet.
+    pub policy: &'a Policy,
 }
 
-/// Verifies `token` at time `now` (Unix seconds) with an asynchronous backend (WebCrypto in the edge).
-pub async fn verify_async<B: AsyncSignatureBackend>(
-    token: &str,
-    keys: &KeySet,
-    policy: &Policy,
-    now: u64,
-    backend: &B,
-) -> Result<Verified, Error> {
-    let unverified = Unverified::parse(token, keys, policy)?;
-    let ok = backend
-        .verify(unverified.key, unverified.signing_input(), &unverified.signature)
-        .await?;
-    if !ok {
-        return err(ErrorKind::BadSignature);
+impl<'a> Verifier<'a> {
+    /// A verifier for `keys` and `policy`.
+    pub fn new(keys: &'a KeySet, policy: &'a Policy) -> Self {
+        Verifier { keys, policy }
     }
-    unverified.into_verified(policy, now)
+
+    /// Verifies `token` at time `now` (Unix seconds) with a synchronous backend.
+    pub fn verify<B: SignatureBackend>(&self, token: &str, now: u64, backend: &B) -> Result<Verified, Error> {
+        run_ready(self.verify_async(token, now, &Blocking(backend)))
+    }
+
+    /// Verifies `token` at time `now` (Unix seconds) with an asynchronous backend.
+    pub async fn verify_async<B: AsyncSignatureBackend>(
+        &self,
+        token: &str,
+        now: u64,
+        backend: &B,
+    ) -> Result<Verified, Error> {
+        let unverified = Unverified::parse(token, self.keys, self.policy)?;
+        let ok = backend
+            .verify(unverified.key, unverified.signing_input(), &unverified.signature)
+            .await?;
+        if !ok {
+            return err(ErrorKind::BadSignature);
+        }
+        unverified.into_verified(self.policy, now)
+    }
 }
 
 /// The signing input for `claims` under the key set's active key.

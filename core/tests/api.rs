@@ -4,7 +4,7 @@
 mod support;
 
 use handoff_core::wire::{ErrorBody, IssueRequest, RedeemAnswer, RedeemRequest};
-use handoff_core::{Claims, Policy, Reason, RustCrypto, dangerous, fingerprint, mint, new_jti, verify};
+use handoff_core::{Claims, Policy, Reason, RustCrypto, Verifier, dangerous, fingerprint, mint, new_jti};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -40,10 +40,13 @@ fn minted_tokens_verify_with_both_algorithms_and_carry_typ_and_kid() {
             header.contains("\"typ\":\"handoff+jwt\"") && header.contains(kid),
             "{header}"
         );
-        let verified = verify(&token, &keys, &policy(), now + 59, &RustCrypto).unwrap();
+        let verified = Verifier::new(&keys, &policy())
+            .verify(&token, now + 59, &RustCrypto)
+            .unwrap();
         assert_eq!(verified.claims(), &claims(now));
         assert_eq!(
-            verify(&token, &keys, &policy(), now + 62, &RustCrypto)
+            Verifier::new(&keys, &policy())
+                .verify(&token, now + 62, &RustCrypto)
                 .unwrap_err()
                 .reason(),
             Reason::Expired
@@ -86,7 +89,9 @@ fn mint_refuses_claims_that_no_verifier_would_accept() {
 fn redeemer_must_be_the_tokens_user_and_client() {
     let keys = support::private_keys();
     let token = mint(&claims(support::NOW), &keys, &RustCrypto).unwrap();
-    let v = verify(&token, &keys, &policy(), support::NOW, &RustCrypto).unwrap();
+    let v = Verifier::new(&keys, &policy())
+        .verify(&token, support::NOW, &RustCrypto)
+        .unwrap();
     assert!(v.check_redeemer("sub-1", "alice", support::AUDIENCE).is_ok());
     assert_eq!(
         v.check_redeemer("sub-2", "alice", support::AUDIENCE)
@@ -115,7 +120,8 @@ fn policy_limits_are_enforced() {
     let mut p = policy();
     p.max_ttl = 301;
     assert_eq!(
-        verify(&token, &keys, &p, support::NOW, &RustCrypto)
+        Verifier::new(&keys, &p)
+            .verify(&token, support::NOW, &RustCrypto)
             .unwrap_err()
             .reason(),
         Reason::Misconfigured
@@ -123,7 +129,8 @@ fn policy_limits_are_enforced() {
     let mut p = policy();
     p.leeway = 6;
     assert_eq!(
-        verify(&token, &keys, &p, support::NOW, &RustCrypto)
+        Verifier::new(&keys, &p)
+            .verify(&token, support::NOW, &RustCrypto)
             .unwrap_err()
             .reason(),
         Reason::Misconfigured
@@ -131,13 +138,15 @@ fn policy_limits_are_enforced() {
     let mut p = policy();
     p.algorithms = vec![handoff_core::Algorithm::RS256];
     assert_eq!(
-        verify(&token, &keys, &p, support::NOW, &RustCrypto)
+        Verifier::new(&keys, &p)
+            .verify(&token, support::NOW, &RustCrypto)
             .unwrap_err()
             .reason(),
         Reason::AlgorithmNotAllowed
     );
     assert_eq!(
-        verify(&token, &keys, &Policy::default(), support::NOW, &RustCrypto)
+        Verifier::new(&keys, &Policy::default())
+            .verify(&token, support::NOW, &RustCrypto)
             .unwrap_err()
             .reason(),
         Reason::Misconfigured

@@ -3,7 +3,7 @@
 
 mod support;
 
-use handoff_core::{Blocking, KeySet, Policy, RustCrypto, verify, verify_async};
+use handoff_core::{Blocking, KeySet, Policy, RustCrypto, Verifier};
 use serde_json::Value;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -56,12 +56,10 @@ fn check(name: &str) {
     let expect = case["expect"].as_str().unwrap();
     let now = corpus["now"].as_u64().unwrap();
     let (keys, policy) = (keys(), policy());
-    let sync = outcome(verify(token, &keys, &policy, now, &RustCrypto));
+    let sync = outcome(Verifier::new(&keys, &policy).verify(token, now, &RustCrypto));
     assert_eq!(sync, expect, "case {name} (sync)");
-    let asynchronous = outcome(block_on(verify_async(
+    let asynchronous = outcome(block_on(Verifier::new(&keys, &policy).verify_async(
         token,
-        &keys,
-        &policy,
         now,
         &Blocking(RustCrypto),
     )));
@@ -195,14 +193,9 @@ fn valid_token_claims_are_the_minted_ones() {
         .iter()
         .find(|c| c["name"] == "valid_with_redirect")
         .unwrap();
-    let verified = verify(
-        case["token"].as_str().unwrap(),
-        &keys(),
-        &policy(),
-        support::NOW,
-        &RustCrypto,
-    )
-    .unwrap();
+    let verified = Verifier::new(&keys(), &policy())
+        .verify(case["token"].as_str().unwrap(), support::NOW, &RustCrypto)
+        .unwrap();
     assert_eq!(verified.kid(), support::ED_KID);
     assert_eq!(verified.claims().username, "alice");
     assert_eq!(verified.claims().redirect.as_deref(), Some("/orders/42"));
@@ -223,6 +216,8 @@ fn a_key_set_without_the_signing_kid_rejects_its_tokens() {
             .collect(),
     )
     .unwrap();
-    let err = verify(token, &only_rsa, &policy(), support::NOW, &RustCrypto).unwrap_err();
+    let err = Verifier::new(&only_rsa, &policy())
+        .verify(token, support::NOW, &RustCrypto)
+        .unwrap_err();
     assert_eq!(err.reason().as_str(), "unknown_key");
 }

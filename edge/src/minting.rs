@@ -42,7 +42,7 @@ pub fn landing_url(config: &Config, token: &str) -> String {
 mod tests {
     use super::*;
     use crate::config::tests::{load, vars};
-    use handoff_core::{Blocking, RustCrypto, mint_async, verify};
+    use handoff_core::{Blocking, RustCrypto, Verifier, mint_async};
 
     fn user() -> AccessClaims {
         AccessClaims {
@@ -69,14 +69,9 @@ mod tests {
         );
         assert_eq!(claims.exp - claims.iat, config.token_ttl);
         let token = pollster(mint_async(&claims, &config.signing_keys, &Blocking(RustCrypto))).unwrap();
-        let verified = verify(
-            &token,
-            &config.signing_keys,
-            &config.policy,
-            claims.iat + 1,
-            &RustCrypto,
-        )
-        .unwrap();
+        let verified = Verifier::new(&config.signing_keys, &config.policy)
+            .verify(&token, claims.iat + 1, &RustCrypto)
+            .unwrap();
         assert_eq!(verified.claims(), &claims);
         assert_eq!(
             landing_url(&config, &token),

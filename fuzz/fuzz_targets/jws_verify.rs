@@ -11,8 +11,8 @@
 #![no_main]
 
 use handoff_core::{
-    Blocking, Claims, ErrorKind, HARD_MAX_TTL_SECS, MAX_CLAIM_LEN, MAX_REDIRECT_LEN, RustCrypto, mint,
-    new_jti, verify, verify_async,
+    Blocking, Claims, ErrorKind, HARD_MAX_TTL_SECS, MAX_CLAIM_LEN, MAX_REDIRECT_LEN, RustCrypto, Verifier,
+    mint, new_jti,
 };
 use handoff_fuzz::{Bytes, block_on, fields, golden};
 use libfuzzer_sys::fuzz_target;
@@ -32,14 +32,9 @@ fuzz_target!(|data: &[u8]| {
 
 fn raw(token: &str) {
     let g = golden();
-    let sync = verify(token, &g.public, &g.policy, g.now, &RustCrypto);
-    let asynchronous = block_on(verify_async(
-        token,
-        &g.public,
-        &g.policy,
-        g.now,
-        &Blocking(RustCrypto),
-    ));
+    let sync = Verifier::new(&g.public, &g.policy).verify(token, g.now, &RustCrypto);
+    let asynchronous =
+        block_on(Verifier::new(&g.public, &g.policy).verify_async(token, g.now, &Blocking(RustCrypto)));
     assert_eq!(sync, asynchronous, "sync and async verification disagree");
     match sync {
         Ok(verified) => {
@@ -116,7 +111,7 @@ fn minted(data: &[u8]) {
         && g.now + p.leeway >= claims.nbf.max(claims.iat)
         && claims.exp - claims.iat <= p.max_ttl
         && token.len() <= p.max_token_bytes;
-    match verify(&token, &g.public, p, g.now, &RustCrypto) {
+    match Verifier::new(&g.public, p).verify(&token, g.now, &RustCrypto) {
         Ok(verified) => {
             assert!(expected, "verified against the policy: {claims:?}");
             assert_eq!(verified.claims(), &claims, "verification changed the claims");
@@ -131,7 +126,9 @@ fn minted(data: &[u8]) {
     let tampered = String::from_utf8(tampered).expect("ASCII");
     if tampered != token {
         assert!(
-            verify(&tampered, &g.public, p, g.now, &RustCrypto).is_err(),
+            Verifier::new(&g.public, p)
+                .verify(&tampered, g.now, &RustCrypto)
+                .is_err(),
             "a tampered token verified: {tampered:?}"
         );
     }

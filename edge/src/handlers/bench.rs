@@ -3,7 +3,7 @@
 //! workerd's clock does not advance during pure computation, so the caller times the request from outside
 //! (n = 1000 against n = 0).
 
-use handoff_core::{Algorithm, JTI_RANDOM_BYTES, KeySet, Reason, mint_async, verify_async};
+use handoff_core::{Algorithm, JTI_RANDOM_BYTES, KeySet, Reason, Verifier, mint_async};
 use worker::Request;
 
 use super::{Ctx, Reply, json_body};
@@ -47,7 +47,8 @@ pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError>
         .map_err(|_| ApiError::internal())?;
     let mut ok = 0u32;
     for _ in 0..n.min(100_000) {
-        if verify_async(&token, &keys, &config.policy, ctx.now, &WebCrypto)
+        if Verifier::new(&keys, &config.policy)
+            .verify_async(&token, ctx.now, &WebCrypto)
             .await
             .is_ok()
         {

@@ -15,7 +15,7 @@ mod revoke;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use handoff_core::{AccessClaims, Reason, Verified, verify_access_token_async, verify_async};
+use handoff_core::{AccessClaims, Reason, Verified, Verifier, verify_access_token_async};
 use worker::{Env, Method, Request, Response};
 
 use crate::cognito_jwks::pool_keys;
@@ -205,7 +205,10 @@ pub async fn access_token(req: &Request, ctx: &Ctx<'_>) -> Result<AccessClaims, 
 /// `Err` is the service's own failure (configuration, runtime).
 pub async fn handoff_token(token: &str, ctx: &Ctx<'_>) -> Result<Result<Verified, Reason>, ApiError> {
     let config = &ctx.config;
-    match verify_async(token, &config.signing_keys, &config.policy, ctx.now, &WebCrypto).await {
+    match Verifier::new(&config.signing_keys, &config.policy)
+        .verify_async(token, ctx.now, &WebCrypto)
+        .await
+    {
         Ok(verified) => Ok(Ok(verified)),
         Err(e) => match e.reason() {
             Reason::Misconfigured => Err(ApiError::misconfigured().detail(e.to_string())),
