@@ -6,9 +6,9 @@
 pub mod cognito;
 pub mod edge;
 pub mod files;
-pub mod flow;
 pub mod http;
 pub mod keys;
+pub mod landing;
 pub mod provision;
 pub mod rotation;
 pub mod settings;

@@ -250,7 +250,7 @@ pub fn run(input: &Input, progress: &mut dyn FnMut(&str)) -> Result<Vec<(&'stati
     let tokens = signed_in
         .authentication_result
         .ok_or("checking sign-in: Cognito asked for a challenge")?;
-    let issuer = crate::flow::unverified_claims(&tokens.access_token)
+    let issuer = crate::landing::unverified_claims(&tokens.access_token)
         .and_then(|c| c["iss"].as_str().map(str::to_owned))
         .unwrap_or_else(|| format!("https://cognito-idp.{}.amazonaws.com/{pool_id}", input.region));
 

@@ -51,6 +51,6 @@ pub fn load(dir: &Path) -> Result<Session, String> {
 
 /// Seconds until the JWT's `exp` (negative when expired); `None` if it has no readable `exp`.
 pub fn seconds_left(jwt: &str, now: u64) -> Option<i64> {
-    let exp = crate::flow::unverified_claims(jwt)?.get("exp")?.as_u64()?;
+    let exp = crate::landing::unverified_claims(jwt)?.get("exp")?.as_u64()?;
     Some(exp as i64 - now as i64)
 }

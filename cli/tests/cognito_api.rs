@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 
 use handoff_cli::cognito::{Client, Error, ErrorKind, RawResponse, Transport, parse_response};
-use handoff_cli::flow::{self, FlowError};
+use handoff_cli::landing::{self, FlowError};
 use serde_json::Value;
 
 fn fixtures() -> PathBuf {
@@ -68,8 +68,8 @@ fn golden_token() -> String {
         .to_owned()
 }
 
-fn link() -> flow::Link {
-    flow::parse_link(&format!("https://app.example/handoff#handoff={}", golden_token())).unwrap()
+fn link() -> landing::Link {
+    landing::parse_link(&format!("https://app.example/handoff#handoff={}", golden_token())).unwrap()
 }
 
 #[test]
@@ -206,8 +206,8 @@ fn redeem_answers_as_the_username_and_with_the_session_cognito_returned() {
         "initiate-auth-custom-challenge.json",
         "respond-custom-challenge-ok.json",
     ]);
-    let tokens = flow::redeem(&client(&replay), "web-client-test", &link(), &mut |_| {}).unwrap();
-    let claims = flow::unverified_claims(tokens.id_token.as_deref().unwrap()).unwrap();
+    let tokens = landing::redeem(&client(&replay), "web-client-test", &link(), &mut |_| {}).unwrap();
+    let claims = landing::unverified_claims(tokens.id_token.as_deref().unwrap()).unwrap();
     assert_eq!(claims["sub"], "7d3c0a4e-52b1-4c8e-9f0a-1b2c3d4e5f60");
 
     let sent = replay.sent.borrow();
@@ -232,7 +232,7 @@ fn redeem_falls_back_to_the_sent_username_when_cognito_names_none() {
         "initiate-auth-custom-challenge-ministack.json",
         "respond-custom-challenge-ok.json",
     ]);
-    flow::redeem(&client(&replay), "web-client-test", &link(), &mut |_| {}).unwrap();
+    landing::redeem(&client(&replay), "web-client-test", &link(), &mut |_| {}).unwrap();
     let sent = replay.sent.borrow();
     assert_eq!(sent[1].1["ChallengeResponses"]["USERNAME"], "alice");
     assert_eq!(sent[1].1["Session"], "ministack-session");
@@ -244,7 +244,7 @@ fn redeem_refuses_a_second_round() {
         "initiate-auth-custom-challenge.json",
         "respond-custom-challenge-another-round.json",
     ]);
-    let err = flow::redeem(&client(&replay), "web-client-test", &link(), &mut |_| {}).unwrap_err();
+    let err = landing::redeem(&client(&replay), "web-client-test", &link(), &mut |_| {}).unwrap_err();
     assert!(matches!(err, FlowError::Protocol(_)), "{err}");
     assert_eq!(replay.sent.borrow().len(), 2, "no second answer is sent");
 }
@@ -256,7 +256,7 @@ fn redeem_reports_a_refused_token_as_not_authorized_without_retrying() {
         "error-not-authorized-wrong-answer.json",
         "respond-custom-challenge-ok.json",
     ]);
-    let err = flow::redeem(&client(&replay), "web-client-test", &link(), &mut |_| {}).unwrap_err();
+    let err = landing::redeem(&client(&replay), "web-client-test", &link(), &mut |_| {}).unwrap_err();
     match err {
         FlowError::Cognito(e) => assert_eq!(e.kind(), Some(&ErrorKind::NotAuthorized)),
         other => panic!("{other}"),
@@ -271,7 +271,7 @@ fn redeem_reports_an_unknown_user_like_a_bad_token() {
         "initiate-auth-custom-challenge.json",
         "error-not-authorized-wrong-answer.json",
     ]);
-    let err = flow::redeem(&client(&replay), "web-client-test", &link(), &mut |_| {}).unwrap_err();
+    let err = landing::redeem(&client(&replay), "web-client-test", &link(), &mut |_| {}).unwrap_err();
     assert_eq!(
         err.to_string(),
         "Cognito: NotAuthorizedException (400): Incorrect username or password."
@@ -286,7 +286,7 @@ fn throttling_is_retried_with_the_same_request() {
         "initiate-auth-custom-challenge.json",
         "respond-custom-challenge-ok.json",
     ]);
-    flow::redeem(&client(&replay), "web-client-test", &link(), &mut |_| {}).unwrap();
+    landing::redeem(&client(&replay), "web-client-test", &link(), &mut |_| {}).unwrap();
     let sent = replay.sent.borrow();
     assert_eq!(sent.len(), 4);
     assert_eq!(sent[0], sent[2]);
@@ -323,7 +323,7 @@ fn a_trigger_failure_is_not_retried() {
 #[test]
 fn links_are_read_from_the_fragment_only() {
     let token = golden_token();
-    let link = flow::parse_link(&format!("https://app.example/h?x=1#foo=bar&handoff={token}")).unwrap();
+    let link = landing::parse_link(&format!("https://app.example/h?x=1#foo=bar&handoff={token}")).unwrap();
     assert_eq!(link.username, "alice");
     assert_eq!(link.token, token);
     assert!(!format!("{link:?}").contains(&token));
@@ -334,7 +334,7 @@ fn links_are_read_from_the_fragment_only() {
         format!("https://app.example/h#handoff={}", "a".repeat(5000)),
     ] {
         assert!(
-            matches!(flow::parse_link(&bad), Err(FlowError::BadLink(_))),
+            matches!(landing::parse_link(&bad), Err(FlowError::BadLink(_))),
             "{bad}"
         );
     }

@@ -132,7 +132,7 @@ impl Stack {
     /// `POST /v1/redeem` as the trigger does, with `secret`: (status, answer).
     fn redeem_direct(&self, url: &str, secret: &str) -> (u16, Value) {
         let token = url.split_once("#handoff=").unwrap().1;
-        let claims = handoff_cli::flow::unverified_claims(token).unwrap();
+        let claims = handoff_cli::landing::unverified_claims(token).unwrap();
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .build()

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use handoff_cli::cognito::{Client, ErrorKind, HttpTransport};
 use handoff_cli::edge::{Bind, Edge};
-use handoff_cli::flow::{self, FlowError};
+use handoff_cli::landing::{self, FlowError};
 use handoff_cli::settings::{find_stack_env, parse_env};
 use handoff_core::{Claims, KeySet, RustCrypto, mint, new_jti};
 use serde_json::{Value, json};
@@ -144,26 +144,26 @@ impl Stack {
     }
 
     fn redeem_token(&self, web_client: &str, token: &str) -> Result<Value, FlowError> {
-        let link = flow::parse_link(&format!("http://127.0.0.1/handoff#handoff={token}"))?;
+        let link = landing::parse_link(&format!("http://127.0.0.1/handoff#handoff={token}"))?;
         let binding = match Edge::new(self.var("EDGE_URL")).bind(token) {
             Bind::Bound(binding) => Some(binding),
             _ => None,
         };
-        let tokens = flow::redeem_bound(
+        let tokens = landing::redeem_bound(
             &self.cognito(),
             web_client,
             &link,
             binding.as_deref(),
             &mut |_| {},
         )?;
-        Ok(flow::unverified_claims(tokens.id_token.as_deref().unwrap()).unwrap())
+        Ok(landing::unverified_claims(tokens.id_token.as_deref().unwrap()).unwrap())
     }
 
     /// The landing page's sign-in without asking the edge for a context binding.
     fn redeem_unbound(&self, token: &str) -> Result<Value, FlowError> {
-        let link = flow::parse_link(&format!("http://127.0.0.1/handoff#handoff={token}"))?;
-        let tokens = flow::redeem(&self.cognito(), self.var("WEB_CLIENT_ID"), &link, &mut |_| {})?;
-        Ok(flow::unverified_claims(tokens.id_token.as_deref().unwrap()).unwrap())
+        let link = landing::parse_link(&format!("http://127.0.0.1/handoff#handoff={token}"))?;
+        let tokens = landing::redeem(&self.cognito(), self.var("WEB_CLIENT_ID"), &link, &mut |_| {})?;
+        Ok(landing::unverified_claims(tokens.id_token.as_deref().unwrap()).unwrap())
     }
 
     /// The edge's log (structured lines with reason codes and token fingerprints).
@@ -466,8 +466,8 @@ fn a_link_signs_in_only_from_the_network_it_was_asked_for_on() {
         .unwrap();
     assert_eq!(bound.status().as_u16(), 200);
     let binding: Value = serde_json::from_str(&bound.body_mut().read_to_string().unwrap()).unwrap();
-    let link = flow::parse_link(&url).unwrap();
-    let tokens = flow::redeem_bound(
+    let link = landing::parse_link(&url).unwrap();
+    let tokens = landing::redeem_bound(
         &cognito,
         stack.var("WEB_CLIENT_ID"),
         &link,
@@ -475,7 +475,7 @@ fn a_link_signs_in_only_from_the_network_it_was_asked_for_on() {
         &mut |_| {},
     )
     .unwrap();
-    let claims = flow::unverified_claims(tokens.id_token.as_deref().unwrap()).unwrap();
+    let claims = landing::unverified_claims(tokens.id_token.as_deref().unwrap()).unwrap();
     assert_eq!(claims["sub"], stack.var("DEMO_SUB"));
 }
 
@@ -501,7 +501,7 @@ fn login_signs_in_with_srp_by_default() {
     assert!(!err.contains(&password), "{err}");
     let session: Value =
         serde_json::from_str(&std::fs::read_to_string(stack.home.join("session.json")).unwrap()).unwrap();
-    let claims = flow::unverified_claims(session["tokens"]["AccessToken"].as_str().unwrap()).unwrap();
+    let claims = landing::unverified_claims(session["tokens"]["AccessToken"].as_str().unwrap()).unwrap();
     assert_eq!(claims["username"], user.as_str());
     assert_eq!(claims["client_id"], stack.var("MOBILE_CLIENT_ID"));
     let (code, url, err) = stack.handoff(&["link"]);

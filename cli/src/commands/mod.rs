@@ -17,7 +17,7 @@ use handoff_cli::cognito::{self, Client, ErrorKind, HttpTransport};
 use handoff_cli::edge::{Edge, EdgeError};
 use handoff_cli::settings::Settings;
 use handoff_cli::state::{self, Session};
-use handoff_cli::{flow, http, url};
+use handoff_cli::{http, landing, url};
 
 /// How `handoff` exits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -363,7 +363,7 @@ fn token_from_stdin(ctx: &Ctx) -> Result<UserToken, Failure> {
     if token.len() > MAX_ACCESS_TOKEN_BYTES || token.contains(char::is_whitespace) {
         return Err(usage("stdin does not hold one access token (one line, a JWT)"));
     }
-    let claims = flow::unverified_claims(token);
+    let claims = landing::unverified_claims(token);
     let claim = |name: &str| {
         claims
             .as_ref()

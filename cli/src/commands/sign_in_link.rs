@@ -3,7 +3,7 @@
 //! as the answer. Prints the id token's claims.
 
 use handoff_cli::edge::{Bind, Edge};
-use handoff_cli::flow::{self, FlowError};
+use handoff_cli::landing::{self, FlowError};
 use handoff_cli::url;
 
 use super::{Ctx, Exit, Failure, from_cognito, usage};
@@ -18,7 +18,7 @@ pub struct Args {
 /// Signs in with the link and prints the id token's claims.
 pub fn run(ctx: &Ctx, args: Args) -> Result<(), Failure> {
     let web_client = ctx.require(&ctx.global.web_client, "WEB_CLIENT_ID", "--web-client")?;
-    let link = flow::parse_link(&args.url).map_err(|e| usage(e.to_string()))?;
+    let link = landing::parse_link(&args.url).map_err(|e| usage(e.to_string()))?;
     let client = ctx.cognito()?;
     // Like the landing page: a context binding from the edge, when one is known (the edge decides if it needs it).
     let edge_url = ctx.settings.pick(ctx.global.edge.as_deref(), "EDGE_URL");
@@ -41,7 +41,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<(), Failure> {
         }
         None => None,
     };
-    let tokens = flow::redeem_bound(&client, &web_client, &link, binding.as_deref(), &mut |line| {
+    let tokens = landing::redeem_bound(&client, &web_client, &link, binding.as_deref(), &mut |line| {
         ctx.progress(line)
     })
     .map_err(|e| match e {
@@ -53,7 +53,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<(), Failure> {
         .id_token
         .as_deref()
         .ok_or_else(|| Failure::new(Exit::Unavailable, "no id token"))?;
-    let claims = flow::unverified_claims(id_token)
+    let claims = landing::unverified_claims(id_token)
         .ok_or_else(|| Failure::new(Exit::Unavailable, "the id token is not a readable JWT"))?;
     if let Some(redirect) = &link.redirect {
         ctx.progress(&format!("the web app would now open {redirect}"));
