@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::backend::AsyncSignatureBackend;
 use crate::claims::MAX_CLAIM_LEN;
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{Error, ErrorKind, Misconfiguration, err};
 use crate::jws::{self, JoseHeader, SplitError};
 use crate::policy::MAX_LEEWAY_SECS;
 use crate::{Algorithm, Key, KeySet};
@@ -51,20 +51,18 @@ impl AccessPolicy {
 
     /// Checks the policy itself; the verifiers call this and answer [`ErrorKind::Misconfigured`].
     pub fn check(&self) -> Result<(), Error> {
-        let bad = |m: &str| err(ErrorKind::Misconfigured(m.to_string()));
-        if self.issuer.is_empty() {
-            return bad("access-token issuer is empty");
-        }
-        if self.client_ids.is_empty() || self.client_ids.iter().any(String::is_empty) {
-            return bad("access-token policy needs at least one non-empty client id");
-        }
-        if self.leeway > MAX_LEEWAY_SECS {
-            return bad("access-token leeway is above the maximum");
-        }
-        if !(256..=16384).contains(&self.max_token_bytes) {
-            return bad("access-token max_token_bytes must be 256..=16384");
-        }
-        Ok(())
+        let problem = if self.issuer.is_empty() {
+            Misconfiguration::NoAccessIssuer
+        } else if self.client_ids.is_empty() || self.client_ids.iter().any(String::is_empty) {
+            Misconfiguration::NoClientId
+        } else if self.leeway > MAX_LEEWAY_SECS {
+            Misconfiguration::AccessLeeway
+        } else if !(256..=16384).contains(&self.max_token_bytes) {
+            Misconfiguration::AccessMaxTokenBytes
+        } else {
+            return Ok(());
+        };
+        err(ErrorKind::Misconfigured(problem))
     }
 }
 

@@ -6,6 +6,45 @@ use crate::Reason;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error(Box<ErrorKind>);
 
+/// What is wrong with a policy or key set (the text of [`ErrorKind::Misconfigured`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Misconfiguration {
+    /// The token policy names no issuer.
+    #[error("policy issuer is empty")]
+    NoIssuer,
+    /// The token policy names no audience, or an empty one.
+    #[error("policy needs at least one non-empty audience")]
+    NoAudience,
+    /// The token policy's `max_ttl` is 0 or above the hard maximum.
+    #[error("max_ttl must be 1..={} s", crate::policy::HARD_MAX_TTL_SECS)]
+    MaxTtl,
+    /// The leeway is above the maximum.
+    #[error("leeway must be at most {} s", crate::MAX_LEEWAY_SECS)]
+    Leeway,
+    /// The token policy allows no algorithm.
+    #[error("policy allows no algorithm")]
+    NoAlgorithm,
+    /// The token policy's `max_token_bytes` is out of range.
+    #[error("max_token_bytes must be 256..=8192")]
+    MaxTokenBytes,
+    /// The access-token policy names no issuer.
+    #[error("access-token issuer is empty")]
+    NoAccessIssuer,
+    /// The access-token policy names no client id, or an empty one.
+    #[error("access-token policy needs at least one non-empty client id")]
+    NoClientId,
+    /// The access-token policy's leeway is above the maximum.
+    #[error("access-token leeway is above the maximum")]
+    AccessLeeway,
+    /// The access-token policy's `max_token_bytes` is out of range.
+    #[error("access-token max_token_bytes must be 256..=16384")]
+    AccessMaxTokenBytes,
+    /// Minting with a key set that has no signing key.
+    #[error("no signing key")]
+    NoSigningKey,
+}
+
 /// What went wrong. Use [`Error::reason`] for the stable code to log or answer with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -73,7 +112,7 @@ pub enum ErrorKind {
     // Configuration and third-party errors.
     /// The policy or key set cannot be used (for example a TTL above the hard maximum, or no signing key).
     #[error("misconfigured: {0}")]
-    Misconfigured(String),
+    Misconfigured(Misconfiguration),
     /// The signature backend failed (not a bad signature: the backend itself could not run).
     #[error("signature backend failed: {0}")]
     Backend(crate::BackendError),

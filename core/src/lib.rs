@@ -52,7 +52,7 @@ pub use access_token::{AccessClaims, AccessPolicy, verify_access_token_async};
 pub use algorithm::Algorithm;
 pub use backend::{AsyncSignatureBackend, BackendError, Blocking, SignatureBackend};
 pub use claims::{Claims, JTI_RANDOM_BYTES, MAX_CLAIM_LEN, new_jti};
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, Misconfiguration};
 pub use fingerprint::fingerprint;
 pub use jws::FORBIDDEN_HEADERS;
 pub use keys::{

@@ -2,7 +2,7 @@
 //! of jsonwebtoken's `Validation`, but with the clock passed in by the caller.
 
 use crate::Algorithm;
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{Error, ErrorKind, Misconfiguration, err};
 
 /// The largest handoff token anyone accepts (the edge's default policy, the trigger's answer, the page's and the
 /// CLI's unverified read): a real one is well under 1 KB.
@@ -55,34 +55,23 @@ impl Policy {
         }
     }
 
-    /// Checks the policy itself; [`crate::verify`] calls this and answers `misconfigured` if it fails.
+    /// Checks the policy itself; a [`crate::Verifier`] calls this and answers `misconfigured` if it fails.
     pub fn check(&self) -> Result<(), Error> {
-        if self.issuer.is_empty() {
-            return err(ErrorKind::Misconfigured("policy issuer is empty".into()));
-        }
-        if self.audiences.is_empty() || self.audiences.iter().any(String::is_empty) {
-            return err(ErrorKind::Misconfigured(
-                "policy needs at least one non-empty audience".into(),
-            ));
-        }
-        if self.max_ttl == 0 || self.max_ttl > HARD_MAX_TTL_SECS {
-            return err(ErrorKind::Misconfigured(format!(
-                "max_ttl must be 1..={HARD_MAX_TTL_SECS} s"
-            )));
-        }
-        if self.leeway > MAX_LEEWAY_SECS {
-            return err(ErrorKind::Misconfigured(format!(
-                "leeway must be at most {MAX_LEEWAY_SECS} s"
-            )));
-        }
-        if self.algorithms.is_empty() {
-            return err(ErrorKind::Misconfigured("policy allows no algorithm".into()));
-        }
-        if !(256..=8192).contains(&self.max_token_bytes) {
-            return err(ErrorKind::Misconfigured(
-                "max_token_bytes must be 256..=8192".into(),
-            ));
-        }
-        Ok(())
+        let problem = if self.issuer.is_empty() {
+            Misconfiguration::NoIssuer
+        } else if self.audiences.is_empty() || self.audiences.iter().any(String::is_empty) {
+            Misconfiguration::NoAudience
+        } else if self.max_ttl == 0 || self.max_ttl > HARD_MAX_TTL_SECS {
+            Misconfiguration::MaxTtl
+        } else if self.leeway > MAX_LEEWAY_SECS {
+            Misconfiguration::Leeway
+        } else if self.algorithms.is_empty() {
+            Misconfiguration::NoAlgorithm
+        } else if !(256..=8192).contains(&self.max_token_bytes) {
+            Misconfiguration::MaxTokenBytes
+        } else {
+            return Ok(());
+        };
+        err(ErrorKind::Misconfigured(problem))
     }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::backend::{AsyncSignatureBackend, Blocking, SignatureBackend, run_ready};
 use crate::claims::{Claims, RawClaims};
-use crate::error::{Error, ErrorKind, err};
+use crate::error::{Error, ErrorKind, Misconfiguration, err};
 use crate::jws::{self, JoseHeader, SplitError};
 use crate::policy::{Policy, TOKEN_TYPE};
 use crate::{Algorithm, Key, KeySet, b64};
@@ -189,7 +189,7 @@ fn signing_input<'k>(claims: &Claims, keys: &'k KeySet) -> Result<(String, &'k K
     claims.check_shape()?;
     let key = keys
         .signing_key()
-        .ok_or_else(|| ErrorKind::Misconfigured("no signing key".into()))?;
+        .ok_or(ErrorKind::Misconfigured(Misconfiguration::NoSigningKey))?;
     let header = Header {
         alg: key.algorithm(),
         typ: TOKEN_TYPE,

@@ -141,7 +141,10 @@ mod tests {
             500
         );
         assert_eq!(
-            ApiError::access_token(&Error::from(ErrorKind::Misconfigured("x".into()))).reason,
+            ApiError::access_token(&Error::from(ErrorKind::Misconfigured(
+                handoff_core::Misconfiguration::NoSigningKey
+            )))
+            .reason,
             Reason::Misconfigured
         );
     }
