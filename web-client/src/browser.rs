@@ -416,7 +416,7 @@ pub async fn complete(
     if let Some(previous) = previous.filter(|p| *p != done.username) {
         // Normally the switch screen (or `replaceUser`) has ended it already. If revoking fails (offline), their
         // refresh token lives on at Cognito until it expires, but nothing of it stays on this device.
-        if end_current_session(config).await.is_err() {
+        if end_session_in(&store, config).await.is_err() {
             forget(&store, config, &previous);
         }
     }
@@ -450,7 +450,11 @@ pub fn switch(config: &PageConfig, link: &Link) -> session::Switch {
 
 /// Ends the signed-in user's session: `RevokeToken` for their refresh token, then their keys are removed.
 pub async fn end_current_session(config: &PageConfig) -> Result<(), Failure> {
-    let store = Store::open(config)?;
+    end_session_in(&Store::open(config)?, config).await
+}
+
+/// [`end_current_session`] in a store already open.
+async fn end_session_in(store: &Store, config: &PageConfig) -> Result<(), Failure> {
     let Some(current) = store.get(&session::last_user_key(&config.client_id)) else {
         return Ok(());
     };
@@ -461,7 +465,7 @@ pub async fn end_current_session(config: &PageConfig) -> Result<(), Failure> {
     if let Some(refresh) = refresh.filter(|t| !t.is_empty()) {
         flow::end_session(&Browser, config, &refresh).await?;
     }
-    forget(&store, config, &current);
+    forget(store, config, &current);
     Ok(())
 }
 
