@@ -12,7 +12,6 @@ use crate::link::Link;
 use crate::outcome::{Failure, Step};
 use crate::session::Switch;
 use crate::texts::{Catalogue, Texts};
-use handoff_core::link::Fragment;
 
 // Evaluated when the package is imported, before `init()` even fetches the wasm: the token leaves the address
 // bar and the history entry at once and stays in this module only (no global), until `completeHandoff` takes
@@ -161,12 +160,10 @@ fn option(options: &JsValue, name: &str) -> JsValue {
 async fn run(options: &JsValue) -> Result<(String, String), Failure> {
     // The scrub comes first, whatever else is wrong with the options, and also when the token is passed in: a
     // `#handoff=` left in the address bar would stay in history and reach every later script.
-    let from_import = take_import_fragment();
-    let from_location = browser::take_token();
-    let token = match (option(options, "token").as_string(), from_import) {
-        (Some(token), _) => Ok(token),
-        (None, Some(hash)) => Fragment::parse(&hash).token.map_err(|_| Failure::Invalid),
-        (None, None) => from_location,
+    let from_link = browser::link_token(take_import_fragment());
+    let token = match option(options, "token").as_string() {
+        Some(token) => Ok(token),
+        None => from_link,
     };
     let config = config(options)?;
     let token = token?;

@@ -49,6 +49,17 @@ pub fn take_token() -> Result<String, Failure> {
     fragment.token.map_err(|_| Failure::Invalid)
 }
 
+/// The link's token: the one scrubbed before the wasm loaded (`early`: boot.js's for the page, the npm package's
+/// import-time snippet for `completeHandoff`) if there is one, else the one in the address bar. The address bar is
+/// scrubbed either way ([`take_token`]), in case the page was started some other way.
+pub fn link_token(early: Option<String>) -> Result<String, Failure> {
+    let from_location = take_token();
+    match early {
+        Some(hash) => Fragment::parse(&hash).token.map_err(|_| Failure::Invalid),
+        None => from_location,
+    }
+}
+
 /// The global through which `boot.js` hands over the fragment it scrubbed.
 pub const BOOT_FRAGMENT_GLOBAL: &str = "handoffFragment";
 

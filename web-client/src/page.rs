@@ -11,7 +11,6 @@ use crate::link::Link;
 use crate::outcome::{Failure, Step};
 use crate::session::Switch;
 use crate::texts::{Part, Texts};
-use handoff_core::link::Fragment;
 
 /// What the page shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,11 +65,7 @@ pub fn start() {
     let Some(text) = browser::config_text() else {
         return;
     };
-    let from_location = browser::take_token();
-    let token = match browser::take_boot_fragment() {
-        Some(hash) => Fragment::parse(&hash).token.map_err(|_| Failure::Invalid),
-        None => from_location,
-    };
+    let token = browser::link_token(browser::take_boot_fragment());
     let config = PageConfig::from_json(&text).ok();
     let texts = browser::texts(
         config
