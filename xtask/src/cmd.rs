@@ -175,9 +175,3 @@ pub fn spawn_group(name: &str, cmd: &mut Command, log: &Path) -> Result<u32> {
 pub fn signal_group(pgid: u32, signal: &str) {
     let _ = probe(Command::new("kill").args([signal, "--", &format!("-{pgid}")]));
 }
-
-/// Replaces this process with `cmd`; returns only when that fails.
-pub fn exec(cmd: &mut Command) -> Error {
-    let err = cmd.exec();
-    Error::msg(format!("cannot run `{}`: {}", display(cmd), spawn_detail(&err)))
-}

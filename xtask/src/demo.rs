@@ -116,18 +116,20 @@ fn cli(tools: &Tools, handoff: &Path, args: &[&str]) -> Result<String> {
     Ok(cmd::stdout("demo: handoff", &mut cli)?.trim().to_string())
 }
 
-/// Hands the terminal to a shell that waits for Ctrl-C, then stops the stack: `exec` makes the shell the process
-/// that receives the signal. (std has no signal handling, the ctrlc crate is not in Cargo.lock, and xtask forbids
-/// the `unsafe` a libc handler needs.)
+/// Waits for Ctrl-C (or SIGTERM), then stops the stack unless it was up before the demo.
 fn wait_for_ctrl_c(tools: &Tools, was_up: bool) -> Result<()> {
-    let on_stop = if was_up {
-        "echo; echo 'demo: the stack was up before the demo; leaving it up'; exit 0"
-    } else {
-        "echo; echo 'demo: stopping the stack'; cargo xtask stack down; exit 0"
-    };
-    let script = format!(
-        "trap \"{on_stop}\" INT TERM; echo 'demo: the stack stays up; press Ctrl-C to stop'; \
-         while :; do sleep 3600 & wait $!; done"
-    );
-    Err(cmd::exec(tools.command("bash").args(["-c", &script])))
+    let (stop, stopped) = std::sync::mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = stop.send(());
+    })
+    .map_err(|e| cmd::Error::msg(format!("demo: cannot wait for Ctrl-C: {e}")))?;
+    println!("demo: the stack stays up; press Ctrl-C to stop");
+    let _ = stopped.recv();
+    println!();
+    if was_up {
+        println!("demo: the stack was up before the demo; leaving it up");
+        return Ok(());
+    }
+    println!("demo: stopping the stack");
+    stack::run(tools, stack::Action::Down)
 }
