@@ -12,7 +12,7 @@ pub const MAX_CLAIM_LEN: usize = 512;
 pub const JTI_RANDOM_BYTES: usize = 16;
 
 /// The claims of a handoff token (times in Unix seconds).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Claims {
     /// The edge's issuer URL.
     pub iss: String,
@@ -120,7 +120,7 @@ impl Claims {
     }
 
     /// Issuer, audience and time checks against `policy` at time `now` (Unix seconds).
-    pub fn check_policy(&self, policy: &Policy, now: u64) -> Result<(), Error> {
+    pub(crate) fn check_policy(&self, policy: &Policy, now: u64) -> Result<(), Error> {
         if self.iss != policy.issuer {
             return err(ErrorKind::WrongIssuer);
         }

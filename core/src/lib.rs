@@ -64,7 +64,7 @@ pub use reason::Reason;
 pub use redirect::{MAX_REDIRECT_LEN, RedirectError, check_allowlist_entry, check_redirect};
 #[cfg(feature = "rust-crypto")]
 pub use rust_crypto::RustCrypto;
-pub use token::{Header, Unverified, Verified, Verifier, mint, mint_async};
+pub use token::{Header, Verified, Verifier, mint, mint_async};
 
 /// base64url (no padding) helpers, as used in tokens and JWKs.
 pub mod base64url {

@@ -27,7 +27,7 @@ pub struct Header {
 /// A token whose format, header and key choice passed, but whose signature is not yet checked.
 /// Its claims are deliberately not reachable.
 #[derive(Debug)]
-pub struct Unverified<'t, 'k> {
+pub(crate) struct Unverified<'t, 'k> {
     signing_input: &'t str,
     payload: Vec<u8>,
     signature: Vec<u8>,
@@ -74,19 +74,9 @@ impl<'t, 'k> Unverified<'t, 'k> {
         })
     }
 
-    /// The key the signature must verify with.
-    pub fn key(&self) -> &'k Key {
-        self.key
-    }
-
     /// The bytes the signature covers (`header.payload` as sent).
     pub fn signing_input(&self) -> &'t [u8] {
         self.signing_input.as_bytes()
-    }
-
-    /// The decoded signature.
-    pub fn signature(&self) -> &[u8] {
-        &self.signature
     }
 
     /// Parses and checks the claims; called only after the backend accepted the signature.
