@@ -171,26 +171,19 @@ describe('landing page', () => {
   test('InitiateAuth starts before the page\'s code has arrived, and the page adopts its answer: still two POSTs', async () => {
     const page = await freshPage();
     cognito.reset();
-    // Hold the wasm back until Cognito has the InitiateAuth that boot.js sends (www/landing/boot.js).
-    let initiated;
-    const seen = new Promise((resolve) => { initiated = resolve; });
-    const poll = setInterval(() => cognito.posts().length > 0 && initiated(), 10);
-    let wasmAskedAt = null;
+    // Hold the wasm back until Cognito has the InitiateAuth that boot.js sends (www/landing/boot.js), 10 s at most.
+    let postsWhenWasmReleased = null;
     await page.route('**/handoff/handoff_bg.wasm', async (route) => {
-      wasmAskedAt = cognito.posts().length;
-      await Promise.race([seen, new Promise((r) => setTimeout(r, 10_000))]);
+      const until = Date.now() + 10_000;
+      while (cognito.posts().length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      postsWhenWasmReleased = cognito.posts().map((r) => r.target.split('.').pop());
       await route.continue();
     });
-    try {
-      await new Landing(page, site).open(handoffToken({ redirect: '/orders/42' }));
-      await page.locator('body[data-user="u-alice"]').waitFor({ timeout: 15_000 });
-    } finally {
-      clearInterval(poll);
-    }
-    assert.notEqual(wasmAskedAt, null, 'the wasm was requested');
+    await new Landing(page, site).open(handoffToken({ redirect: '/orders/42' }));
+    await page.locator('body[data-user="u-alice"]').waitFor({ timeout: 15_000 });
+    assert.deepEqual(postsWhenWasmReleased, ['InitiateAuth'], 'InitiateAuth was sent before the wasm arrived');
     assert.deepEqual(cognito.posts().map((r) => r.target.split('.').pop()), ['InitiateAuth', 'RespondToAuthChallenge'],
       'the early InitiateAuth was adopted, not sent again');
-    assert.equal(await page.evaluate(() => 'handoffEarly' in globalThis), false, 'taken by the page');
     await page.close();
   });
 
@@ -501,6 +494,29 @@ describe('landing page', () => {
         await browser.context.clearCookies();
         await page.close();
       }
+    });
+
+    test('the bind call starts before the page\'s code has arrived too, and is adopted: one bind, one binding', async () => {
+      const page = await browser.context.newPage();
+      await clearStorage(page, edgeSite);
+      cognito.reset();
+      edge.reset('ok');
+      let bindsWhenWasmReleased = null;
+      await page.route('**/handoff/handoff_bg.wasm', async (route) => {
+        const until = Date.now() + 10_000;
+        while (edge.binds().length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+        bindsWhenWasmReleased = edge.binds().length;
+        await route.continue();
+      });
+      const token = handoffToken({ redirect: '/orders/42' });
+      await new Landing(page, edgeSite).open(token);
+      await page.locator('body[data-user="u-alice"]').waitFor({ timeout: 15_000 });
+      assert.equal(bindsWhenWasmReleased, 1, 'bound before the wasm arrived');
+      assert.equal(edge.binds().length, 1, 'the early bind was adopted, not sent again');
+      const posts = cognito.posts();
+      assert.deepEqual(posts.map((r) => r.target.split('.').pop()), ['InitiateAuth', 'RespondToAuthChallenge']);
+      assert.deepEqual(posts[1].body.ClientMetadata, { handoff_binding: edge.state.issued[0].binding });
+      await page.close();
     });
 
     test('wrong_context: "other_device" screen, nothing sent to RespondToAuthChallenge, the link stays unspent', async () => {

@@ -201,7 +201,7 @@ async fn send(url: &str, headers: &[(&str, &str)], body: &str) -> Result<Reply, 
 
 impl Env for Browser {
     async fn post(&self, endpoint: &str, target: &str, body: String) -> Result<Reply, NetworkError> {
-        if let Some(reply) = take_early(endpoint, target, &body, js_sys::Date::now()) {
+        if let Some(reply) = take_early(early::INITIATE_AUTH, endpoint, target, &body) {
             return early_reply(reply).await;
         }
         send(
@@ -213,6 +213,9 @@ impl Env for Browser {
     }
 
     async fn bind(&self, url: &str, token: &str) -> Result<Reply, NetworkError> {
+        if let Some(reply) = take_early(early::BIND, url, "", token) {
+            return early_reply(reply).await;
+        }
         // Only the safelisted text/plain content type and no other header: a simple request, no preflight.
         send(url, &[("Content-Type", binding::CONTENT_TYPE)], token).await
     }
@@ -235,21 +238,23 @@ impl Env for Browser {
     }
 }
 
-/// Takes (reads and deletes) the call `boot.js` sent early ([`crate::early`]) and returns its answer's promise if
-/// the page may adopt it for `(endpoint, target, body)`; it is taken either way, so it answers at most once.
-fn take_early(endpoint: &str, target: &str, body: &str, now_ms: f64) -> Option<Promise> {
-    let global = js_sys::global();
-    let key = JsValue::from_str(early::GLOBAL);
-    let value = Reflect::get(&global, &key).ok().filter(|v| v.is_object())?;
-    let _ = Reflect::delete_property(global.unchecked_ref::<js_sys::Object>(), &key);
+/// Takes (reads and deletes) the call `kind` that `boot.js` sent early ([`crate::early`]) and returns its answer's
+/// promise if the page may adopt it for `(url, target, body)`; it is taken either way, so it answers at most once.
+fn take_early(kind: &str, url: &str, target: &str, body: &str) -> Option<Promise> {
+    let calls = Reflect::get(&js_sys::global(), &early::GLOBAL.into())
+        .ok()
+        .filter(|v| v.is_object())?;
+    let key = JsValue::from_str(kind);
+    let value = Reflect::get(&calls, &key).ok().filter(|v| v.is_object())?;
+    let _ = Reflect::delete_property(calls.unchecked_ref::<js_sys::Object>(), &key);
     let text = |name: &str| Reflect::get(&value, &name.into()).ok()?.as_string();
     let request = EarlyRequest {
-        endpoint: text("endpoint")?,
+        url: text("url")?,
         target: text("target")?,
         body: text("body")?,
         at_ms: Reflect::get(&value, &"at".into()).ok()?.as_f64()?,
     };
-    if !request.answers(endpoint, target, body, now_ms) {
+    if !request.answers(url, target, body, js_sys::Date::now()) {
         return None;
     }
     Reflect::get(&value, &"reply".into()).ok()?.dyn_into().ok()

@@ -1,22 +1,27 @@
-//! The `InitiateAuth` that `boot.js` (www/landing/boot.js) sends while the page's code is still downloading, left
-//! in `window.handoffEarly`. The page adopts its answer in place of its own first call only when the request is
-//! exactly the one it would have sent (same endpoint, operation and body, byte for byte) and recent enough that
-//! Cognito's session in the answer is still alive; otherwise the page sends its own call. Either way the answer
-//! goes through the same reading and retries as any other ([`crate::flow`]).
+//! The calls that `boot.js` (www/landing/boot.js) sends while the page's code is still downloading: `InitiateAuth`
+//! and, with an edge, the bind call, left in `window.handoffEarly` (`{initiateAuth, bind}`). The page adopts an
+//! answer in place of its own call only when the request is exactly the one it would have sent (same URL,
+//! operation and body, byte for byte) and recent enough that Cognito's session in the answer is still alive;
+//! otherwise the page sends its own call. Either way the answer goes through the same reading and retries as any
+//! other ([`crate::flow`]).
 
 /// How long an early answer stays usable: Cognito's auth sessions last at least three minutes; a page that waited
 /// longer (a person reading the switch screen) sends its own call.
 pub const MAX_AGE_MS: f64 = 60_000.0;
 
-/// The global `boot.js` leaves the early call in.
+/// The global `boot.js` leaves the early calls in.
 pub const GLOBAL: &str = "handoffEarly";
+/// Its member for `InitiateAuth`.
+pub const INITIATE_AUTH: &str = "initiateAuth";
+/// Its member for the edge's bind call (whose `target` is empty).
+pub const BIND: &str = "bind";
 
 /// What `boot.js` sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EarlyRequest {
-    /// Cognito's endpoint.
-    pub endpoint: String,
-    /// The `X-Amz-Target` header.
+    /// Where it went (Cognito's endpoint, the edge's bind URL).
+    pub url: String,
+    /// The `X-Amz-Target` header (empty for the bind call).
     pub target: String,
     /// The body text.
     pub body: String,
@@ -25,10 +30,10 @@ pub struct EarlyRequest {
 }
 
 impl EarlyRequest {
-    /// Whether its answer may stand for the call `(endpoint, target, body)` the page is about to make at `now_ms`.
-    pub fn answers(&self, endpoint: &str, target: &str, body: &str, now_ms: f64) -> bool {
+    /// Whether its answer may stand for the call `(url, target, body)` the page is about to make at `now_ms`.
+    pub fn answers(&self, url: &str, target: &str, body: &str, now_ms: f64) -> bool {
         let age = now_ms - self.at_ms;
-        self.endpoint == endpoint
+        self.url == url
             && self.target == target
             && self.body == body
             && (0.0..=MAX_AGE_MS).contains(&age)
@@ -44,7 +49,7 @@ mod tests {
 
     fn early(body: &str) -> EarlyRequest {
         EarlyRequest {
-            endpoint: ENDPOINT.into(),
+            url: ENDPOINT.into(),
             target: Op::InitiateAuth.target().into(),
             body: body.into(),
             at_ms: 1_000_000.0,

@@ -1,11 +1,19 @@
 // Starts the landing page. An external module (not inline script), so the CSP can stay `script-src 'self'`.
 // First of all, the fragment (the token) leaves the address bar and the history entry, before the page's wasm is
 // even requested. The page takes it from `handoffFragment` (and deletes it) when it starts.
+
+// Declared before the code below runs, which uses them. An https origin, or http on 127.0.0.1 or localhost, with an
+// optional port and slash: nothing else.
+const PLAIN_ORIGIN = /^(https:\/\/[\w.-]+|http:\/\/(127\.0\.0\.1|localhost))(:\d{1,5})?\/?$/;
+// The configuration members `plainConfig` checks.
+const PLAIN_MEMBERS = new Set(['region', 'userPoolId', 'clientId', 'cognitoEndpoint', 'redirectAllowlist',
+  'defaultRedirect', 'appReturnUrl', 'otherSignInUrl', 'edgeUrl', 'storage']);
+
 const hash = location.hash;
 if (hash) {
   history.replaceState(null, '', location.pathname + location.search);
   globalThis.handoffFragment = hash;
-  startInitiateAuth(hash);
+  startEarlyCalls(hash);
 }
 
 try {
@@ -18,13 +26,13 @@ try {
   }
 }
 
-// The first of the two Cognito calls, `InitiateAuth`, sent now, while the page's code is still downloading, and
-// left in `handoffEarly`. The page adopts its answer only if it would have sent exactly this request itself
-// (web-client/src/early.rs); otherwise it is dropped and the page sends its own. InitiateAuth spends nothing (the
+// The first of the two Cognito calls, `InitiateAuth` (and with an edge its bind call), sent now, while the page's
+// code is still downloading, and left in `handoffEarly`. The page adopts an answer only if it would have sent
+// exactly that request itself (web-client/src/early.rs); otherwise it is dropped and the page sends its own. InitiateAuth spends nothing (the
 // link is spent only by RespondToAuthChallenge, which the page alone sends), so a dropped one is harmless. It is
 // sent only for a link the page will certainly accept (a subset of its checks, web-client/src/link.rs) and when no
 // session is stored for this client: the page asks before replacing a user, and nothing goes out before it asks.
-function startInitiateAuth(hash) {
+function startEarlyCalls(hash) {
   try {
     const found = hash.slice(1).split('&').filter((p) => p.startsWith('handoff='));
     const token = found.length === 1 ? found[0].slice('handoff='.length) : '';
@@ -34,7 +42,7 @@ function startInitiateAuth(hash) {
     const claims = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(
       Uint8Array.from(atob(parts[1].replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
     const clientId = config.clientId;
-    if (!plainClaims(claims, clientId) || !plainRedirect(claims.redirect, config.redirectAllowlist)) return;
+    if (!plainConfig(config) || !plainClaims(claims, clientId) || !plainRedirect(claims.redirect, config.redirectAllowlist)) return;
     const key = `CognitoIdentityServiceProvider.${clientId}.LastAuthUser`;
     if (localStorage.getItem(key) !== null || sessionStorage.getItem(key) !== null) return;
     if (document.cookie.split('; ').some((c) => c.startsWith(`${key}=`))) return;
@@ -42,20 +50,40 @@ function startInitiateAuth(hash) {
     if (!endpoint) return;
     const target = 'AWSCognitoIdentityProviderService.InitiateAuth';
     const body = JSON.stringify({ AuthFlow: 'CUSTOM_AUTH', ClientId: clientId, AuthParameters: { USERNAME: claims.username } });
-    const reply = fetch(endpoint, {
-      method: 'POST',
-      mode: 'cors',
-      credentials: 'omit',
-      referrerPolicy: 'no-referrer',
-      headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': target },
-      body,
-      signal: AbortSignal.timeout(20_000),
-    }).then(async (r) => ({ status: r.status, errorType: r.headers.get('x-amzn-ErrorType'), body: await r.text() }));
-    reply.catch(() => {}); // a failure is the page's to handle (it sends its own call), not an unhandled rejection
-    globalThis.handoffEarly = { endpoint, target, body, reply, at: Date.now() };
+    const early = {
+      initiateAuth: post(endpoint, { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': target }, body),
+    };
+    // With an edge, its context binding call too (web-client/src/binding.rs), which the page otherwise sends
+    // alongside InitiateAuth: RespondToAuthChallenge waits for it.
+    const bind = bindUrl(config.edgeUrl);
+    if (bind) early.bind = post(bind, { 'Content-Type': 'text/plain;charset=UTF-8' }, token);
+    globalThis.handoffEarly = early;
   } catch {
     // Anything unexpected: the page makes the call itself.
   }
+}
+
+// A POST as the page sends it (web-client/src/browser.rs `send`): CORS, no cookies, no Referer, 20 s at most. The
+// page reads `reply` as it reads its own answers; `target` names the call (empty for the bind call).
+function post(url, headers, body) {
+  const reply = fetch(url, {
+    method: 'POST',
+    mode: 'cors',
+    credentials: 'omit',
+    referrerPolicy: 'no-referrer',
+    headers,
+    body,
+    signal: AbortSignal.timeout(20_000),
+  }).then(async (r) => ({ status: r.status, errorType: r.headers.get('x-amzn-ErrorType'), body: await r.text() }));
+  reply.catch(() => {}); // a failure is the page's to handle (it sends its own call), not an unhandled rejection
+  return { url, target: headers['X-Amz-Target'] ?? '', body, reply, at: Date.now() };
+}
+
+// The edge's bind endpoint as the page computes it (web-client/src/config.rs `bind_url`), for a plainly valid
+// `edgeUrl` (an https origin, http on 127.0.0.1 or localhost); else none.
+function bindUrl(edge) {
+  if (typeof edge !== 'string' || !PLAIN_ORIGIN.test(edge)) return null;
+  return `${edge.replace(/\/$/, '')}/v1/bind`;
 }
 
 // Cognito's endpoint as the page computes it (web-client/src/config.rs), when the configuration is plainly valid:
@@ -65,8 +93,25 @@ function cognitoEndpoint(config) {
   if (given === undefined || given === null) {
     return /^[a-z]{2}(-[a-z]+)+-\d+$/.test(config.region) ? `https://cognito-idp.${config.region}.amazonaws.com/` : null;
   }
-  if (typeof given !== 'string' || !/^(https:\/\/[\w.-]+|http:\/\/(127\.0\.0\.1|localhost))(:\d{1,5})?\/?$/.test(given)) return null;
-  return given;
+  return typeof given === 'string' && PLAIN_ORIGIN.test(given) ? given : null;
+}
+
+// A configuration the page certainly accepts (web-client/src/config.rs `check`: a page with a bad configuration
+// sends nothing, so neither may this). Only the members checked here: a page with cookies, a brand or its own
+// words makes its calls itself once the wasm has checked them.
+function plainConfig(config) {
+  const id = (s) => typeof s === 'string' && /^[\w-]{1,128}$/.test(s);
+  const absent = (v) => v === undefined || v === null;
+  const link = (l) => absent(l) || (typeof l === 'string' && (/^\/[\x21-\x7e]{0,2047}$/.test(l)
+    || (/^[a-z][a-z\d+.-]*:\/\/[\x21-\x7e]{0,2000}$/i.test(l) && !/^(javascript|data|vbscript|blob|file):/i.test(l))));
+  return Object.keys(config).every((k) => PLAIN_MEMBERS.has(k)) && id(config.region) && id(config.clientId)
+    && (config.userPoolId === '' || id(config.userPoolId))
+    && (absent(config.cognitoEndpoint) || cognitoEndpoint(config) !== null)
+    && (absent(config.edgeUrl) || bindUrl(config.edgeUrl) !== null)
+    && link(config.appReturnUrl) && link(config.otherSignInUrl)
+    && (absent(config.storage) || config.storage === 'localStorage' || config.storage === 'sessionStorage')
+    && Array.isArray(config.redirectAllowlist) && config.redirectAllowlist.every((p) => plainRedirect(p, [p]))
+    && plainRedirect(absent(config.defaultRedirect) ? '/' : config.defaultRedirect, config.redirectAllowlist);
 }
 
 function plainClaims(claims, clientId) {
