@@ -33,10 +33,7 @@ impl EarlyRequest {
     /// Whether its answer may stand for the call `(url, target, body)` the page is about to make at `now_ms`.
     pub fn answers(&self, url: &str, target: &str, body: &str, now_ms: f64) -> bool {
         let age = now_ms - self.at_ms;
-        self.url == url
-            && self.target == target
-            && self.body == body
-            && (0.0..=MAX_AGE_MS).contains(&age)
+        self.url == url && self.target == target && self.body == body && (0.0..=MAX_AGE_MS).contains(&age)
     }
 }
 
