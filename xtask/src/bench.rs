@@ -1,7 +1,9 @@
 //! `cargo xtask bench <what>`: side-by-side benchmarks that print tables (never part of the tests).
 //!
 //! - `edge`: the Rust edge worker against a JavaScript + jose worker in local workerd
-//!   (`bench/edge/bench.mjs`; `--requests`, `--concurrency`, `--rounds`, `--reps` are passed on).
+//!   (`bench/edge/bench.mjs`; `--requests`, `--concurrency`, `--rounds`, `--reps` and `--scaling` are passed
+//!   on). Rounds interleave the workers; each row gives the median per-round ratio rust/jose, its spread, and the
+//!   issue's target, met or missed. `--scaling` adds how cost grows with requests in flight and distinct users.
 //! - `web`: the landing page against an aws-amplify v6 page in Chromium (`tests/browser/bench.mjs`; `--rounds`,
 //!   `--profile` and `--stack` are passed on). `--profile desktop|mobile|both` (default `both`, rounds
 //!   interleaved): `desktop` is unthrottled, `mobile` is Lighthouse's mobile profile through the DevTools protocol
@@ -30,18 +32,21 @@ const FAST_STACK: &str = "cargo xtask stack down && HANDOFF_RATE_ISSUES_PER_MINU
 pub enum Bench {
     /// The Rust edge against a JavaScript + jose worker in local workerd (bench/edge/bench.mjs)
     Edge {
-        /// Redeems per round and worker [default: 2000]
+        /// Issues and redeems per round and worker [default: 400]
         #[arg(long, value_name = "N")]
         requests: Option<u32>,
         /// Requests in flight [default: 16]
         #[arg(long, value_name = "C")]
         concurrency: Option<u32>,
-        /// Rounds, alternating the workers [default: 2]
+        /// Rounds, interleaving the workers (rust jose, jose rust, ...); ratios are taken per round [default: 6]
         #[arg(long, value_name = "R")]
         rounds: Option<u32>,
         /// Repetitions of the in-workerd verify loop [default: 10]
         #[arg(long, value_name = "K")]
         reps: Option<u32>,
+        /// Also measure how cost grows: 1, 16, 64, 256 in flight, and 64 vs 10,000 users (10-15 more minutes)
+        #[arg(long)]
+        scaling: bool,
     },
     /// The landing page against an aws-amplify v6 page in Chromium (tests/browser/bench.mjs)
     Web {
@@ -103,6 +108,7 @@ pub fn run(tools: &Tools, bench: Bench) -> Result<()> {
             concurrency,
             rounds,
             reps,
+            scaling,
         } => {
             let given = [
                 ("--requests", requests),
@@ -113,7 +119,8 @@ pub fn run(tools: &Tools, bench: Bench) -> Result<()> {
             let args = given
                 .into_iter()
                 .filter_map(|(flag, value)| Some([flag.to_owned(), value?.to_string()]))
-                .flatten();
+                .flatten()
+                .chain(scaling.then(|| "--scaling".to_owned()));
             node(tools, "bench/edge/bench.mjs", args)
         }
         Bench::Web {
