@@ -9,7 +9,7 @@
 // which other processes on the machine disturb much less.
 //   node bench/edge/bench.mjs [--requests N] [--concurrency C] [--rounds R] [--reps K] [--scaling [--many-users U]]
 // `--scaling` adds "how cost grows": 1, 16, 64 and 256 requests in flight (64 users), and U (10,000) distinct
-// users at 16 in flight, one issue + one redeem each. It adds 10-15 minutes on 2 shared cores.
+// users at 16 in flight, one issue + one redeem each. It adds 10-20 minutes on 2 shared cores.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';

@@ -44,7 +44,7 @@ pub enum Bench {
         /// Repetitions of the in-workerd verify loop [default: 10]
         #[arg(long, value_name = "K")]
         reps: Option<u32>,
-        /// Also measure how cost grows: 1, 16, 64, 256 in flight, and 64 vs 10,000 users (10-15 more minutes)
+        /// Also measure how cost grows: 1, 16, 64, 256 in flight, and 64 vs 10,000 users (10-20 more minutes)
         #[arg(long)]
         scaling: bool,
     },
