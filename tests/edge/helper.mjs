@@ -37,24 +37,16 @@ function newestMtime(path) {
   return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
 }
 
-/** The dated nightly `cargo xtask setup` installs (with rust-src): `NIGHTLY` in xtask/src/tools.rs. */
-export const NIGHTLY = readFileSync(join(ROOT, 'xtask', 'src', 'tools.rs'), 'utf8')
-  .match(/^pub const NIGHTLY: &str = "([^"]+)";$/m)[1];
-
 /**
- * worker-build's environment: local tools only (it would download them otherwise), and the worker built for
- * size like the landing page (xtask/src/web.rs): the standard library rebuilt with it (`-Zbuild-std`, so LTO
- * reaches into it) and panics that abort without a message (the worker installs no panic hook, so workerd never
- * showed one). 8 % smaller gzip. Its own target directory, so the stable builds of the same crates stay valid.
+ * worker-build's environment: local tools only (it would download them otherwise). The worker builds on stable
+ * with the workspace's release profile. (Measured: the landing page's size-first recipe, nightly `-Zbuild-std` with
+ * immediate-abort panics, makes the worker 8 % smaller gzip but costs it about 10 % more CPU a request under
+ * `cargo xtask bench edge`, empty requests included: std rebuilt at `opt-level = "s"`. Not worth it here.)
  */
 export function buildEnv() {
   const cargoBin = join(process.env.CARGO_HOME || join(homedir(), '.cargo'), 'bin');
   return {
     ...process.env,
-    RUSTUP_TOOLCHAIN: NIGHTLY,
-    CARGO_UNSTABLE_BUILD_STD: 'std,panic_abort',
-    RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort',
-    CARGO_TARGET_DIR: join(ROOT, 'target', 'edge'),
     PATH: `${cargoBin}:${BIN}:${process.env.PATH}`,
     WASM_BINDGEN_BIN: process.env.WASM_BINDGEN_BIN || join(cargoBin, 'wasm-bindgen'),
     WASM_OPT_BIN: join(BIN, 'wasm-opt'),
