@@ -465,7 +465,7 @@ async function main() {
     console.log(`empty request = GET /healthz (${EMPTY} at ${CONCURRENCY} in flight and ${SERIAL} one at a time per round); worker CPU = user + system time of the worker's wrangler + workerd processes,`);
     console.log(`  background work (alarms) included; verify rows: ${REPS} reps of ${VERIFIES.EdDSA} EdDSA / ${VERIFIES.RS256} RS256 verifies, order alternating, a cost and a ratio per rep`);
     console.log(`redeemed ok: rust ${total('rust', 'ok')}/${ROUNDS * REQUESTS}, jose ${total('jose', 'ok')}/${ROUNDS * REQUESTS}; failures: rust ${total('rust', 'failures')}, jose ${total('jose', 'failures')}; `
-      + `GetUser calls by the rust worker during the rounds: ${getUsers} (revocation check, 30 s memory per access token; the jose anchor has none)`);
+      + `GetUser calls during the rounds: ${getUsers} (both workers check revocation, 30 s memory per access token)`);
     console.log(`${pad('metric', 38)}${pad('rust', 9)}${pad('jose', 9)}${pad('ratio', 7)}${pad('min-max', 11)}${pad('IQR', 11)}${pad('target', 9)}verdict`);
     const warnings = [];
     for (const [name, { rust, jose, ratios }, target] of rows) {
@@ -499,7 +499,7 @@ async function main() {
       console.log('\nhow cost grows: each cell in slices, each slice both workers (issue then redeem, order alternating per slice); values pooled over the');
       console.log(`cell, ratio = median of the per-slice ratios rust/jose (min-max). ${USERS}-user cells: max(500, 4 x in flight) requests in 2 slices, fresh users whose`);
       console.log(`Durable Objects one untimed issue each created first. ${MANY_USERS}-user cell: one issue + one redeem per user (${MANY_USERS} of each) in 4 slices of users,`);
-      console.log('every Durable Object created by a timed issue, every access token new to the rust worker (one GetUser each; the jose anchor has none)');
+      console.log('every Durable Object created by a timed issue, every access token new to both workers (one GetUser each, both count in the last column)');
       const rr = (xs) => `${median(xs).toFixed(2)} (${range(xs)})`;
       console.log(`${pad('cell', 26)}${pad('reqs', 6)}${pad('redeem req/s', 13)}${pad('ratio', 17)}${pad('redeem p99 ms', 14)}${pad('ratio', 17)}${pad('issue p50 ms', 13)}${pad('CPU ms/pair', 12)}${pad('ratio', 17)}${pad('ok', 12)}GetUser`);
       for (const { label, pooled: { rust, jose }, ratios } of scaled) {

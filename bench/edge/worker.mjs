@@ -120,6 +120,42 @@ async function redeem(request, env, cfg, now) {
   return json(200, { ok: false, reason: outcome });
 }
 
+/** Access tokens GetUser called current, and when (ms): trusted for 30 s, as edge/src/revocation.rs does. */
+const current = new Map();
+const CURRENT_FOR_MS = 30_000;
+
+/**
+ * The Rust edge's revocation check (edge/src/revocation.rs), so that issuing compares equal work: Cognito's
+ * GetUser for an access token not called current in the last 30 s; a refusal is 401, anything else fails closed
+ * (503). `REVOCATION_CHECK=off` turns it off, as for the Rust worker.
+ */
+async function revocation(env, token) {
+  if (env.REVOCATION_CHECK === 'off') return null;
+  const seen = current.get(token);
+  if (seen !== undefined && Date.now() - seen < CURRENT_FOR_MS) return null;
+  let res;
+  try {
+    const endpoint = env.COGNITO_ENDPOINT || `https://${new URL(env.COGNITO_ISSUER).host}/`;
+    res = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'AWSCognitoIdentityProviderService.GetUser' },
+      body: JSON.stringify({ AccessToken: token }),
+      signal: AbortSignal.timeout(2000),
+    });
+  } catch {
+    return error(503, 'unavailable', 'GetUser');
+  }
+  if (res.status === 200) {
+    if (current.size >= 10_000) current.clear();
+    current.set(token, Date.now());
+    return null;
+  }
+  if (res.status === 400 && /NotAuthorized/.test(res.headers.get('x-amzn-errortype') ?? await res.text())) {
+    return error(401, 'invalid_access_token', 'revoked');
+  }
+  return error(503, 'unavailable', 'GetUser');
+}
+
 async function issue(request, env, cfg, now) {
   const at = bearer(request);
   let user;
@@ -130,6 +166,8 @@ async function issue(request, env, cfg, now) {
   } catch {
     return error(401, 'invalid_access_token', 'bad access token');
   }
+  const refused = await revocation(env, at);
+  if (refused) return refused;
   const text = await request.text();
   const b = text.trim() ? JSON.parse(text) : {};
   if (b.redirect !== undefined && !cfg.allowlist.some((p) => b.redirect === p || b.redirect.startsWith(`${p}/`))) {
