@@ -1,15 +1,17 @@
 // Assembling the static site (called by `cargo xtask build-web`) and the helpers the server shares with it:
-// inlining the configuration, the `_headers` file (Referrer-Policy, CSP, nosniff; connect-src names Cognito and,
-// when the config has `edgeUrl`, the edge), and size measurement.
+// inlining the configuration and the boot script, the `_headers` file (Referrer-Policy, CSP, nosniff; connect-src
+// names Cognito and, when the config has `edgeUrl`, the edge; script-src the boot script's hash), and size
+// measurement.
 //
 //   node www/site.mjs assemble --out DIR --page DIR --pkg DIR --config FILE
 //   node www/site.mjs sizes FILE...
-//   node www/site.mjs budget KB FILE...     (fails when the files' gzip total is over KB)
+//   node www/site.mjs budget KB FILE...     (fails when the files' code is over KB gzip; see `codeSizes`)
 
 import { cp, mkdir, readdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
+import { createHash } from 'node:crypto';
 
 const WWW = dirname(fileURLToPath(import.meta.url));
 
@@ -92,11 +94,48 @@ export function inlineMessages(html, catalogue) {
   return html.replace('@HANDOFF_MESSAGES@', () => json);
 }
 
-/** The site's security headers for a configuration. */
-export function headersFile(config) {
+/** The CSP source that allows exactly the inline script `js` (its text as it stands between the tags). */
+export function scriptHash(js) {
+  return `'sha256-${createHash('sha256').update(js, 'utf8').digest('base64')}'`;
+}
+
+/**
+ * Inlines the (minified) boot script `js` into the `@HANDOFF_BOOT@` block of `html`. Throws if the script could end
+ * its own block early (`</script` or `<!--` inside it): the page would break, or worse, run the rest as markup.
+ */
+export function inlineBoot(html, js) {
+  if (/<\/script|<!--/i.test(js)) throw new Error('boot.js: must not contain `</script` or `<!--` (it is inlined)');
+  if (!html.includes('@HANDOFF_BOOT@')) throw new Error('landing page: no @HANDOFF_BOOT@ block to inline boot.js into');
+  return html.replace('@HANDOFF_BOOT@', () => js);
+}
+
+/** The inline scripts of a page (`<script>` blocks without `src`, not JSON data), as their exact texts. */
+export function inlineScripts(html) {
+  return [...html.matchAll(/<script(?![^>]*\bsrc=)(?![^>]*type="application\/json")[^>]*>([\s\S]*?)<\/script>/g)]
+    .map((m) => m[1]);
+}
+
+/** `www/landing/boot.js`, minified for inlining. */
+async function bootScript() {
+  const { transform } = await import('esbuild');
+  const { code } = await transform(await readFile(join(WWW, 'landing', 'boot.js'), 'utf8'), {
+    format: 'esm',
+    minify: true,
+    target: 'es2022',
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  return code.trim();
+}
+
+/**
+ * The site's security headers for a configuration; `scripts` are the texts of the inline scripts the CSP allows
+ * (by hash: the landing page's boot script).
+ */
+export function headersFile(config, scripts = []) {
   const csp = [
     "default-src 'none'",
-    "script-src 'self' 'wasm-unsafe-eval'",
+    ["script-src 'self' 'wasm-unsafe-eval'", ...scripts.map(scriptHash)].join(' '),
     // 'self': the page's own wasm is fetched (instantiateStreaming), and fetch() is governed by connect-src.
     `connect-src ${connectSources(config)}`,
     "style-src 'self'",
@@ -149,16 +188,17 @@ export async function assemble({ out, page, pkg, config }) {
   checkConfig(config);
   await rm(out, { recursive: true, force: true });
   const catalogue = await messages();
-  const html = async (from, to) => {
+  const boot = await bootScript();
+  const html = async (from, to, inline = (text) => text) => {
     await mkdir(dirname(to), { recursive: true });
-    await writeFile(to, inlineMessages(inlineConfig(await readFile(from, 'utf8'), config), catalogue));
+    await writeFile(to, inline(inlineMessages(inlineConfig(await readFile(from, 'utf8'), config), catalogue)));
   };
   const copy = async (from, to) => {
     await mkdir(dirname(to), { recursive: true });
     await cp(from, to);
   };
-  await html(join(WWW, 'landing/index.html'), join(out, 'handoff/index.html'));
-  for (const f of ['boot.js', 'landing.css']) await copy(join(WWW, 'landing', f), join(out, 'handoff', f));
+  await html(join(WWW, 'landing/index.html'), join(out, 'handoff/index.html'), (text) => inlineBoot(text, boot));
+  await copy(join(WWW, 'landing', 'landing.css'), join(out, 'handoff', 'landing.css'));
   for (const f of ['handoff.js', 'handoff_bg.wasm']) await copy(join(page, f), join(out, 'handoff', f));
   await html(join(WWW, 'app/index.html'), join(out, 'index.html'));
   await bundle(join(WWW, 'app/app.js'), join(out, 'app/app.js'));
@@ -170,14 +210,28 @@ export async function assemble({ out, page, pkg, config }) {
   // The benchmark's anchor page (aws-amplify v6 doing the same sign-in).
   await html(join(WWW, 'bench/amplify/index.html'), join(out, 'bench/amplify/index.html'));
   await bundle(join(WWW, 'bench/amplify/landing.js'), join(out, 'bench/amplify/landing.js'));
-  await writeFile(join(out, '_headers'), headersFile(config));
+  await writeFile(join(out, '_headers'), headersFile(config, [boot]));
 }
 
 /** Raw, gzip (level 9) and brotli (quality 11) sizes of `files`, in bytes. */
 export async function sizes(files) {
+  return measure(files, (file) => readFile(file));
+}
+
+/**
+ * The sizes of the code in `files`: a script or wasm file whole, an HTML page by its inline scripts only (the
+ * landing page's boot script; its configuration and words are data).
+ */
+export async function codeSizes(files) {
+  return measure(files, async (file) => (file.endsWith('.html')
+    ? Buffer.from(inlineScripts(await readFile(file, 'utf8')).join(''), 'utf8')
+    : readFile(file)));
+}
+
+async function measure(files, bytesOf) {
   const rows = [];
   for (const file of files) {
-    const body = await readFile(file);
+    const body = await bytesOf(file);
     rows.push({
       file,
       raw: body.length,
@@ -199,7 +253,7 @@ function printSizes(rows) {
 }
 
 /**
- * The size budget: `null` when the gzip total of `rows` (from `sizes`) is within `budgetKb`, else the message the
+ * The size budget: `null` when the gzip total of `rows` (from `codeSizes`) is within `budgetKb`, else the message the
  * build fails with.
  */
 export function overBudget(rows, budgetKb) {
@@ -219,7 +273,7 @@ async function main([command, ...argv]) {
   }
   if (command === 'budget') {
     const [kb, ...files] = argv;
-    const over = overBudget(await sizes(files), Number(kb));
+    const over = overBudget(await codeSizes(files), Number(kb));
     if (over) throw new Error(over);
     console.log(`size budget: within ${kb} KB gzip`);
     return;

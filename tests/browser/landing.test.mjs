@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 
 import { jwt, startCognito } from './cognito-standin.mjs';
 import { startEdge } from './edge-standin.mjs';
-import { headersFile } from '../../www/site.mjs';
+import { headersFile, inlineScripts, scriptHash } from '../../www/site.mjs';
 import {
   CLIENT_ID,
   Landing,
@@ -62,20 +62,42 @@ describe('landing page', () => {
     assert.equal(landing.status, 200);
     assert.equal(landing.headers.get('referrer-policy'), 'no-referrer');
     assert.equal(landing.headers.get('x-content-type-options'), 'nosniff');
+    const html = await landing.text();
+    // One inline script, the boot script, allowed by its hash and nothing else inline ('unsafe-inline' is absent).
+    const scripts = inlineScripts(html);
+    assert.equal(scripts.length, 1, 'one inline script');
+    assert.match(scripts[0], /handoffFragment/, 'the boot script');
     assert.equal(
       landing.headers.get('content-security-policy'),
-      `default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ${new URL(cognito.endpoint).origin}; ` +
+      `default-src 'none'; script-src 'self' 'wasm-unsafe-eval' ${scriptHash(scripts[0])}; ` +
+        `connect-src 'self' ${new URL(cognito.endpoint).origin}; ` +
         "style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
     );
-    const html = await landing.text();
     assert.match(html, /<noscript>/);
-    assert.doesNotMatch(html, /<script>(?!\s*<\/script>)/, 'no inline script');
-    assert.doesNotMatch(html, /https?:\/\/(?!127\.0\.0\.1)/, 'no third-party asset');
+    // (The boot script names Cognito's default endpoint in code; the markup loads nothing from elsewhere.)
+    assert.doesNotMatch(html.replace(scripts[0], ''), /https?:\/\/(?!127\.0\.0\.1)/, 'no third-party asset');
     const config = JSON.parse(html.match(/id="handoff-config">([^<]*)</)[1]);
     assert.equal(config.cognitoEndpoint, cognito.endpoint);
     const wasm = await fetch(`${site.url}/handoff/handoff_bg.wasm`);
     assert.equal(wasm.headers.get('content-type'), 'application/wasm');
     assert.equal(wasm.headers.get('referrer-policy'), 'no-referrer');
+  });
+
+  test('the CSP allows the boot script by its hash only: an injected inline script does not run', async () => {
+    const page = await freshPage();
+    const violations = [];
+    page.on('console', (m) => m.text().includes('Content Security Policy') && violations.push(m.text()));
+    // The page as served (its own headers), with one more inline script, as markup injection would add it.
+    await page.route(`${site.url}/handoff`, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.text()).replace('</head>', '<script>globalThis.injected = 1;</script></head>');
+      await route.fulfill({ response, body });
+    });
+    await page.goto(`${site.url}/handoff#handoff=${handoffToken()}`);
+    await page.waitForFunction(() => location.hash === '', null, { timeout: 10_000 });
+    assert.equal(await page.evaluate(() => globalThis.injected), undefined, 'the injected script ran');
+    assert.equal(violations.length, 1, `CSP reports: ${violations.join(' | ')}`);
+    assert.match(violations[0], /inline script/);
   });
 
   test('happy path: scrubs first, two POSTs without Referer, Amplify keys, lands on the redirect', async () => {
@@ -439,7 +461,7 @@ describe('landing page', () => {
     test('the CSP connect-src adds exactly the edge\'s origin, nothing else changes', async () => {
       const csp = (await fetch(`${edgeSite.url}/handoff`)).headers.get('content-security-policy');
       assert.equal(
-        csp,
+        csp.replace(/ 'sha256-[\w+/=]+'/, ''),
         `default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ${new URL(cognito.endpoint).origin} ${edge.url}; ` +
           "style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
       );

@@ -1,4 +1,6 @@
-// Starts the landing page. An external module (not inline script), so the CSP can stay `script-src 'self'`.
+// Starts the landing page. Inlined into the page's <head> at build time (www/site.mjs `inlineBoot`), as an async
+// module: it runs as soon as the HTML has arrived, without a request of its own and without waiting for the
+// stylesheet; the CSP allows exactly this script by its hash, so it stays `script-src 'self'` plus that hash.
 // First of all, the fragment (the token) leaves the address bar and the history entry, before the page's wasm is
 // even requested. The page takes it from `handoffFragment` (and deletes it) when it starts.
 
@@ -17,6 +19,10 @@ if (hash) {
 }
 
 try {
+  // An async script may run before the <body> is parsed; the page's code needs it (its loading line, its screens).
+  if (document.readyState === 'loading') {
+    await new Promise((parsed) => document.addEventListener('DOMContentLoaded', parsed, { once: true }));
+  }
   const { default: init } = await import('/handoff/handoff.js');
   await init(); // runs the page's `main`
 } catch {

@@ -616,13 +616,10 @@ fn site_problem(files: &[String], read: impl Fn(&str) -> Option<String>) -> Opti
     if !html.contains(r#"id="handoff-messages">{"#) {
         return Some(format!("{landing} carries no words (#handoff-messages)"));
     }
-    // Every same-site path the landing page or its boot script names must be there.
-    for page in [landing.clone(), format!("{SITE_LANDING_DIR}/boot.js")] {
-        let text = read(&page).unwrap_or_default();
-        for path in site_paths(&text) {
-            if !files.contains(&path) {
-                return Some(format!("{page} refers to /{path}, which is missing"));
-            }
+    // Every same-site path the landing page (with its inline boot script) names must be there.
+    for path in site_paths(&html) {
+        if !files.contains(&path) {
+            return Some(format!("{landing} refers to /{path}, which is missing"));
         }
     }
     let headers = read(SITE_HEADERS).unwrap_or_default();
@@ -631,7 +628,51 @@ fn site_problem(files: &[String], read: impl Fn(&str) -> Option<String>) -> Opti
             return Some(format!("{SITE_HEADERS} has no `{header}`"));
         }
     }
+    // The boot script is inline: the CSP must allow exactly it, by hash, or the page never starts.
+    let scripts = inline_scripts(&html);
+    if scripts.is_empty() {
+        return Some(format!("{landing} has no inline boot script"));
+    }
+    for script in scripts {
+        let source = script_hash(script);
+        if !headers.contains(&source) {
+            return Some(format!(
+                "{SITE_HEADERS}: the CSP does not allow {landing}'s inline script ({source}); rebuild the site"
+            ));
+        }
+    }
     None
+}
+
+/// The texts of a page's inline scripts: `<script ...>` blocks without `src`, other than JSON data blocks.
+fn inline_scripts(html: &str) -> Vec<&str> {
+    let mut scripts = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find("<script") {
+        rest = &rest[at..];
+        let Some(open_end) = rest.find('>') else { break };
+        let tag = &rest[..open_end];
+        let body = &rest[open_end + 1..];
+        let Some(close) = body.find("</script>") else {
+            break;
+        };
+        if !tag.contains(" src=") && !tag.contains("application/json") {
+            scripts.push(&body[..close]);
+        }
+        rest = &body[close..];
+    }
+    scripts
+}
+
+/// The CSP source allowing the inline script `text` (`'sha256-<base64>'`), as www/site.mjs `scriptHash` writes it.
+fn script_hash(text: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
 }
 
 /// Root-relative paths (`"/x/y.z"` in quotes) named in a page or script, without their leading `/`.
@@ -1639,7 +1680,6 @@ mod tests {
     fn the_production_site_is_the_landing_page_and_headers_only() {
         let files: Vec<String> = [
             "_headers",
-            "handoff/boot.js",
             "handoff/handoff.js",
             "handoff/handoff_bg.wasm",
             "handoff/index.html",
@@ -1647,29 +1687,56 @@ mod tests {
         ]
         .map(String::from)
         .to_vec();
-        const PAGE: &str = r#"<link rel="stylesheet" href="/handoff/landing.css"><script type="application/json" id="handoff-messages">{"en":{}}</script><script type="module" src="/handoff/boot.js">"#;
-        let page = std::cell::RefCell::new(PAGE.to_owned());
+        const BOOT: &str = "await import('/handoff/handoff.js'); location.pathname + '/x'";
+        // sha256 of BOOT, base64, as `node -e` with crypto.createHash computes it (www/site.mjs `scriptHash`).
+        const BOOT_HASH: &str = "'sha256-9WUng69V2BG68/CanG37LbvhNGe40YF7O+IJLsbBOZ0='";
+        let page_html = format!(
+            r#"<link rel="stylesheet" href="/handoff/landing.css"><script type="application/json" id="handoff-messages">{{"en":{{}}}}</script><script type="module" async>{BOOT}</script>"#
+        );
+        let page = std::cell::RefCell::new(page_html.clone());
+        let headers = std::cell::RefCell::new(format!(
+            "/*\n  Referrer-Policy: no-referrer\n  Content-Security-Policy: script-src 'self' {BOOT_HASH}\n"
+        ));
         let read = |name: &str| match name {
             "handoff/index.html" => Some(page.borrow().clone()),
-            "handoff/boot.js" => {
-                Some("await import('/handoff/handoff.js'); location.pathname + '/x'".to_owned())
-            }
-            "_headers" => {
-                Some("/*\n  Referrer-Policy: no-referrer\n  Content-Security-Policy: x\n".to_owned())
-            }
+            "_headers" => Some(headers.borrow().clone()),
             _ => None,
         };
+        assert_eq!(script_hash(BOOT), BOOT_HASH);
+        assert_eq!(site_problem(&files, read), None);
+        // A boot script the CSP does not allow (edited after the build): the page would never start.
+        *page.borrow_mut() = page_html.replace("+ '/x'", "+ '/y'");
+        assert!(
+            site_problem(&files, read)
+                .unwrap()
+                .contains("the CSP does not allow handoff/index.html's inline script")
+        );
+        *page.borrow_mut() = page_html.replace(&format!(">{BOOT}<"), r#" src="/handoff/handoff.js"><"#);
+        assert!(
+            site_problem(&files, read)
+                .unwrap()
+                .contains("no inline boot script")
+        );
+        *page.borrow_mut() = page_html.clone();
+        let allowed = headers.borrow().clone();
+        *headers.borrow_mut() = allowed.replace(BOOT_HASH, "");
+        assert!(
+            site_problem(&files, read)
+                .unwrap()
+                .contains("the CSP does not allow")
+        );
+        *headers.borrow_mut() = allowed;
         assert_eq!(site_problem(&files, read), None);
         // A page the build did not fill in: its words (or configuration) would show as placeholders.
-        *page.borrow_mut() = PAGE.replace(r#"{"en":{}}"#, "@HANDOFF_MESSAGES@");
+        *page.borrow_mut() = page_html.replace(r#"{"en":{}}"#, "@HANDOFF_MESSAGES@");
         assert!(
             site_problem(&files, read)
                 .unwrap()
                 .contains("placeholder @HANDOFF_MESSAGES@")
         );
-        *page.borrow_mut() = PAGE.replace(r#"id="handoff-messages""#, r#"id="other""#);
+        *page.borrow_mut() = page_html.replace(r#"id="handoff-messages""#, r#"id="other""#);
         assert!(site_problem(&files, read).unwrap().contains("carries no words"));
-        *page.borrow_mut() = PAGE.to_owned();
+        *page.borrow_mut() = page_html.clone();
         for extra in [
             "bench/amplify/index.html",
             "api-demo/index.html",
