@@ -49,6 +49,27 @@ describe('landing page', () => {
     return page;
   }
 
+  /**
+   * Holds the page's wasm back until `ready()` is true (10 s at most), then runs `before()` and lets it through.
+   * Returns `{released}`: a promise of what `snapshot()` said at that moment.
+   */
+  async function holdWasmUntil(page, { ready, snapshot = () => null, before = async () => {} }) {
+    let done;
+    const released = new Promise((resolve) => { done = resolve; });
+    await page.route('**/handoff/handoff_bg.wasm', async (route) => {
+      const until = Date.now() + 10_000;
+      while (!ready() && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      const seen = snapshot();
+      await before();
+      done(seen);
+      await route.continue();
+    });
+    return { released };
+  }
+
+  /** The Cognito operations the stand-in has received, in order. */
+  const operations = () => cognito.posts().map((r) => r.target.split('.').pop());
+
   async function clearStorage(page, on = site) {
     await page.goto(`${on.url}/app/app.js`);
     await page.evaluate(() => {
@@ -190,22 +211,63 @@ describe('landing page', () => {
     await page.close();
   });
 
-  test('InitiateAuth starts before the page\'s code has arrived, and the page adopts its answer: still two POSTs', async () => {
+  test('both Cognito calls leave before the page\'s code has arrived, and the page adopts their answers: still two POSTs', async () => {
     const page = await freshPage();
     cognito.reset();
-    // Hold the wasm back until Cognito has the InitiateAuth that boot.js sends (www/landing/boot.js), 10 s at most.
-    let postsWhenWasmReleased = null;
-    await page.route('**/handoff/handoff_bg.wasm', async (route) => {
-      const until = Date.now() + 10_000;
-      while (cognito.posts().length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-      postsWhenWasmReleased = cognito.posts().map((r) => r.target.split('.').pop());
-      await route.continue();
+    // boot.js (www/landing/boot.js) sends InitiateAuth, then RespondToAuthChallenge once it has answered.
+    const held = await holdWasmUntil(page, { ready: () => cognito.posts().length >= 2, snapshot: operations });
+    const token = handoffToken({ redirect: '/orders/42' });
+    await new Landing(page, site).open(token);
+    await page.locator('body[data-user="u-alice"]').waitFor({ timeout: 15_000 });
+    assert.deepEqual(await held.released, ['InitiateAuth', 'RespondToAuthChallenge'], 'both sent before the wasm arrived');
+    assert.deepEqual(operations(), ['InitiateAuth', 'RespondToAuthChallenge'], 'the early answers adopted, not sent again');
+    const respond = cognito.posts()[1].body;
+    assert.deepEqual(respond.ChallengeResponses, { ANSWER: token, USERNAME: 'u-alice' }, 'USERNAME from ChallengeParameters');
+    assert.equal(respond.ClientMetadata, undefined, 'no edge in this configuration: no binding');
+    assert.deepEqual(cognito.state.revokedTokens, [], 'the session the page took is not ended');
+    assert.equal(await page.evaluate((p) => localStorage.getItem(`${p}.LastAuthUser`), PREFIX), 'u-alice');
+    await page.close();
+  });
+
+  test('a session the early calls signed in that the page does not take is ended: its refresh token revoked', async () => {
+    // Another tab signs a user in after boot.js looked and before the page starts: the page asks before switching,
+    // so it never takes the early answer; that session must not live on unseen.
+    const page = await freshPage();
+    cognito.reset();
+    const held = await holdWasmUntil(page, {
+      ready: () => cognito.posts().length >= 2,
+      before: () => page.evaluate((p) => {
+        for (const key of ['accessToken', 'idToken', 'refreshToken']) localStorage.setItem(`${p}.u-mallory.${key}`, `${key}-of-u-mallory`);
+        localStorage.setItem(`${p}.LastAuthUser`, 'u-mallory');
+      }, PREFIX),
     });
     await new Landing(page, site).open(handoffToken({ redirect: '/orders/42' }));
-    await page.locator('body[data-user="u-alice"]').waitFor({ timeout: 15_000 });
-    assert.deepEqual(postsWhenWasmReleased, ['InitiateAuth'], 'InitiateAuth was sent before the wasm arrived');
-    assert.deepEqual(cognito.posts().map((r) => r.target.split('.').pop()), ['InitiateAuth', 'RespondToAuthChallenge'],
-      'the early InitiateAuth was adopted, not sent again');
+    await held.released;
+    await page.locator('section[data-screen="confirm-switch"]').waitFor({ timeout: 15_000 });
+    const until = Date.now() + 5_000;
+    while (cognito.state.revokedTokens.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(operations(), ['InitiateAuth', 'RespondToAuthChallenge', 'RevokeToken']);
+    assert.deepEqual(cognito.state.revokedTokens, [[...cognito.state.refreshTokens.keys()].at(-1)], 'the early session\'s refresh token');
+    assert.equal(cognito.posts()[2].body.ClientId, CLIENT_ID);
+    assert.equal(await page.evaluate((p) => localStorage.getItem(`${p}.u-alice.refreshToken`), PREFIX), null, 'nothing stored');
+    await page.close();
+  });
+
+  test('a page that never starts ends the session its early calls signed in: "could not start", refresh token revoked', async () => {
+    const page = await freshPage();
+    cognito.reset();
+    await page.route('**/handoff/handoff.js', async (route) => {
+      const until = Date.now() + 10_000;
+      while (cognito.posts().length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      await route.fulfill({ status: 404, body: 'not found' });
+    });
+    await new Landing(page, site).open(handoffToken({ redirect: '/orders/42' }));
+    await page.locator('#handoff-loading', { hasText: 'could not start' }).waitFor({ timeout: 15_000 });
+    const until = Date.now() + 5_000;
+    while (cognito.state.revokedTokens.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(operations(), ['InitiateAuth', 'RespondToAuthChallenge', 'RevokeToken']);
+    assert.deepEqual(cognito.state.revokedTokens, [[...cognito.state.refreshTokens.keys()].at(-1)], 'the early session\'s refresh token');
+    assert.deepEqual(await page.evaluate(() => Object.keys(localStorage)), [], 'nothing stored');
     await page.close();
   });
 
@@ -518,25 +580,23 @@ describe('landing page', () => {
       }
     });
 
-    test('the bind call starts before the page\'s code has arrived too, and is adopted: one bind, one binding', async () => {
+    test('the bind call and the bound answer leave before the page\'s code has arrived too, and are adopted: one bind, one binding', async () => {
       const page = await browser.context.newPage();
       await clearStorage(page, edgeSite);
       cognito.reset();
       edge.reset('ok');
-      let bindsWhenWasmReleased = null;
-      await page.route('**/handoff/handoff_bg.wasm', async (route) => {
-        const until = Date.now() + 10_000;
-        while (edge.binds().length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-        bindsWhenWasmReleased = edge.binds().length;
-        await route.continue();
+      const held = await holdWasmUntil(page, {
+        ready: () => cognito.posts().length >= 2,
+        snapshot: () => ({ binds: edge.binds().length, posts: operations() }),
       });
       const token = handoffToken({ redirect: '/orders/42' });
       await new Landing(page, edgeSite).open(token);
       await page.locator('body[data-user="u-alice"]').waitFor({ timeout: 15_000 });
-      assert.equal(bindsWhenWasmReleased, 1, 'bound before the wasm arrived');
+      assert.deepEqual(await held.released, { binds: 1, posts: ['InitiateAuth', 'RespondToAuthChallenge'] },
+        'bound and answered before the wasm arrived');
       assert.equal(edge.binds().length, 1, 'the early bind was adopted, not sent again');
       const posts = cognito.posts();
-      assert.deepEqual(posts.map((r) => r.target.split('.').pop()), ['InitiateAuth', 'RespondToAuthChallenge']);
+      assert.deepEqual(operations(), ['InitiateAuth', 'RespondToAuthChallenge'], 'the early answers adopted');
       assert.deepEqual(posts[1].body.ClientMetadata, { handoff_binding: edge.state.issued[0].binding });
       await page.close();
     });

@@ -10,7 +10,7 @@ use web_sys::{
 };
 
 use crate::binding;
-use crate::cognito::CONTENT_TYPE;
+use crate::cognito::{CONTENT_TYPE, Op};
 use crate::config::{CONFIG_ELEMENT_ID, PageConfig, StorageKind};
 use crate::cookie::{self, CookieOptions};
 use crate::device::{self, DeviceSecret};
@@ -201,7 +201,12 @@ async fn send(url: &str, headers: &[(&str, &str)], body: &str) -> Result<Reply, 
 
 impl Env for Browser {
     async fn post(&self, endpoint: &str, target: &str, body: String) -> Result<Reply, NetworkError> {
-        if let Some(reply) = take_early(early::INITIATE_AUTH, endpoint, target, &body) {
+        let adopted = if target == Op::RespondToAuthChallenge.target() {
+            take_early_respond(endpoint, target, &body).await
+        } else {
+            take_early(early::INITIATE_AUTH, endpoint, target, &body)
+        };
+        if let Some(reply) = adopted {
             return early_reply(reply).await;
         }
         send(
@@ -241,23 +246,66 @@ impl Env for Browser {
 /// Takes (reads and deletes) the call `kind` that `boot.js` sent early ([`crate::early`]) and returns its answer's
 /// promise if the page may adopt it for `(url, target, body)`; it is taken either way, so it answers at most once.
 fn take_early(kind: &str, url: &str, target: &str, body: &str) -> Option<Promise> {
-    let calls = Reflect::get(&js_sys::global(), &early::GLOBAL.into())
-        .ok()
-        .filter(|v| v.is_object())?;
+    let calls = early_calls()?;
     let key = JsValue::from_str(kind);
     let value = Reflect::get(&calls, &key).ok().filter(|v| v.is_object())?;
     let _ = Reflect::delete_property(calls.unchecked_ref::<js_sys::Object>(), &key);
-    let text = |name: &str| Reflect::get(&value, &name.into()).ok()?.as_string();
+    let (request, reply) = early_request(&value)?;
+    request
+        .answers(url, target, body, js_sys::Date::now())
+        .then_some(reply)
+}
+
+/// `window.handoffEarly`, when boot.js left one.
+fn early_calls() -> Option<JsValue> {
+    Reflect::get(&js_sys::global(), &early::GLOBAL.into())
+        .ok()
+        .filter(|v| v.is_object())
+}
+
+/// An early call as boot.js records it (`{url, target, body, at, reply}`), and its answer's promise.
+fn early_request(value: &JsValue) -> Option<(EarlyRequest, Promise)> {
+    let text = |name: &str| Reflect::get(value, &name.into()).ok()?.as_string();
     let request = EarlyRequest {
         url: text("url")?,
         target: text("target")?,
         body: text("body")?,
-        at_ms: Reflect::get(&value, &"at".into()).ok()?.as_f64()?,
+        at_ms: Reflect::get(value, &"at".into()).ok()?.as_f64()?,
     };
-    if !request.answers(url, target, body, js_sys::Date::now()) {
+    Some((
+        request,
+        Reflect::get(value, &"reply".into()).ok()?.dyn_into().ok()?,
+    ))
+}
+
+/// The answer of the `RespondToAuthChallenge` boot.js sent, if it sent exactly `(url, target, body)`: waits for
+/// boot.js to have decided (it sends it once InitiateAuth and the bind call have answered). Taken only when
+/// adopted; one the page does not adopt stays for [`end_early_session`].
+async fn take_early_respond(url: &str, target: &str, body: &str) -> Option<Promise> {
+    let calls = early_calls()?;
+    let key = JsValue::from_str(early::RESPOND);
+    let pending = Reflect::get(&calls, &key).ok().filter(|v| v.is_object())?;
+    let sent = JsFuture::from(Promise::resolve(&pending))
+        .await
+        .ok()
+        .filter(|v| v.is_object())?;
+    let (request, reply) = early_request(&sent)?;
+    if !request.is(url, target, body) {
         return None;
     }
-    Reflect::get(&value, &"reply".into()).ok()?.dyn_into().ok()
+    let _ = Reflect::delete_property(calls.unchecked_ref::<js_sys::Object>(), &key);
+    Some(reply)
+}
+
+/// Ends the session that boot.js's early `RespondToAuthChallenge` signed in, if the page did not adopt it: called
+/// whenever the page stops short of signing in (a failure, the switch question). boot.js revokes its refresh
+/// token; nothing happens when there is none (no early answer, or the page took it).
+pub fn end_early_session() {
+    if let Ok(revoke) = Reflect::get(&js_sys::global(), &early::REVOKE.into())
+        && let Ok(revoke) = revoke.dyn_into::<Function>()
+    {
+        let _ = revoke.call0(&JsValue::UNDEFINED);
+    }
 }
 
 /// The early call's answer (`{status, errorType, body}`), or a network error if it never got one.

@@ -80,6 +80,9 @@ pub fn start() {
         c.brand.logo_url.clone().map(|src| (src, alt))
     });
     let (first, work) = first_screen(config, token);
+    if work.is_none() {
+        browser::end_early_session();
+    }
     if let Some(loading) = document().get_element_by_id("handoff-loading") {
         loading.remove();
     }
@@ -110,6 +113,7 @@ fn run(config: Arc<PageConfig>, token: String, set_screen: WriteSignal<Screen>) 
             Err(failure) => Err(failure),
         };
         if let Err(failure) = outcome {
+            browser::end_early_session();
             set_screen.set(Screen::Failed(failure));
         }
     });
@@ -118,15 +122,22 @@ fn run(config: Arc<PageConfig>, token: String, set_screen: WriteSignal<Screen>) 
 /// Starts: a link for someone other than the signed-in user asks first (login CSRF: a link from another site must
 /// never swap the user silently); otherwise the sign-in runs at once.
 fn begin(config: Arc<PageConfig>, token: String, set_screen: WriteSignal<Screen>) {
+    // Stopping short of signing in ends what boot.js's early calls may have signed in (web-client/src/early.rs).
     let link = match Link::check(&token, &config) {
         Ok(link) => link,
-        Err(failure) => return set_screen.set(Screen::Failed(failure)),
+        Err(failure) => {
+            browser::end_early_session();
+            return set_screen.set(Screen::Failed(failure));
+        }
     };
     match browser::switch(&config, &link) {
-        Switch::Ask { current, .. } => set_screen.set(Screen::Confirm {
-            current,
-            next: link.unverified.username,
-        }),
+        Switch::Ask { current, .. } => {
+            browser::end_early_session();
+            set_screen.set(Screen::Confirm {
+                current,
+                next: link.unverified.username,
+            })
+        }
         Switch::Proceed | Switch::SameUser => run(config, token, set_screen),
     }
 }

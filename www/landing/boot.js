@@ -10,12 +10,16 @@ const PLAIN_ORIGIN = /^(https:\/\/[\w.-]+|http:\/\/(127\.0\.0\.1|localhost))(:\d
 // The configuration members `plainConfig` checks.
 const PLAIN_MEMBERS = new Set(['region', 'userPoolId', 'clientId', 'cognitoEndpoint', 'redirectAllowlist',
   'defaultRedirect', 'appReturnUrl', 'otherSignInUrl', 'edgeUrl', 'storage']);
+const COGNITO = 'AWSCognitoIdentityProviderService.';
+const COGNITO_HEADERS = (operation) => ({ 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': COGNITO + operation });
 
 const hash = location.hash;
 if (hash) {
   history.replaceState(null, '', location.pathname + location.search);
   globalThis.handoffFragment = hash;
   startEarlyCalls(hash);
+  // For the page, which calls it when it stops short of signing in (set before the page's code runs).
+  globalThis.handoffRevokeEarly = revokeEarlySession;
 }
 
 try {
@@ -26,18 +30,23 @@ try {
   const { default: init } = await import('/handoff/handoff.js');
   await init(); // runs the page's `main`
 } catch {
+  // The page never started: a session signed in early is nobody's, so it ends here (its refresh token revoked).
+  revokeEarlySession();
   const status = document.getElementById('handoff-loading');
   if (status) {
     status.textContent = 'This browser could not start the sign-in page. Go back to the app and sign in another way.';
   }
 }
 
-// The first of the two Cognito calls, `InitiateAuth` (and with an edge its bind call), sent now, while the page's
-// code is still downloading, and left in `handoffEarly`. The page adopts an answer only if it would have sent
-// exactly that request itself (web-client/src/early.rs); otherwise it is dropped and the page sends its own. InitiateAuth spends nothing (the
-// link is spent only by RespondToAuthChallenge, which the page alone sends), so a dropped one is harmless. It is
-// sent only for a link the page will certainly accept (a subset of its checks, web-client/src/link.rs) and when no
-// session is stored for this client: the page asks before replacing a user, and nothing goes out before it asks.
+// The two Cognito calls, sent now, while the page's code is still downloading, and left in `handoffEarly`:
+// `InitiateAuth` (and with an edge its bind call) at once, then `RespondToAuthChallenge` as soon as those have
+// answered, as the page would send it (web-client/src/flow.rs `sign_in`). The page adopts an answer only if it
+// would have sent exactly that request itself (web-client/src/early.rs). They are sent only for a link the page
+// will certainly accept (a subset of its checks, web-client/src/link.rs) and when no session is stored for this
+// client: the page asks before replacing a user, and nothing goes out before it asks. InitiateAuth spends
+// nothing; RespondToAuthChallenge spends the link, so a session it signs in that the page does not take (the page
+// stopped before its own second call, or never started) is ended: its refresh token is revoked
+// (web-client/src/page.rs, `revokeEarlySession` below).
 function startEarlyCalls(hash) {
   try {
     const found = hash.slice(1).split('&').filter((p) => p.startsWith('handoff='));
@@ -54,21 +63,82 @@ function startEarlyCalls(hash) {
     if (document.cookie.split('; ').some((c) => c.startsWith(`${key}=`))) return;
     const endpoint = cognitoEndpoint(config);
     if (!endpoint) return;
-    const target = 'AWSCognitoIdentityProviderService.InitiateAuth';
     const body = JSON.stringify({ AuthFlow: 'CUSTOM_AUTH', ClientId: clientId, AuthParameters: { USERNAME: claims.username } });
-    const early = {
-      initiateAuth: post(endpoint, { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': target }, body),
-    };
+    const early = { initiateAuth: post(endpoint, COGNITO_HEADERS('InitiateAuth'), body) };
     // With an edge, its context binding call too (web-client/src/binding.rs), which the page otherwise sends
     // alongside InitiateAuth: RespondToAuthChallenge waits for it.
     const bind = bindUrl(config.edgeUrl);
     if (bind) early.bind = post(bind, { 'Content-Type': 'text/plain;charset=UTF-8' }, token);
+    // A promise of the second call (null when boot.js does not send it); the page awaits it before its own.
+    early.respond = Promise.all([early.initiateAuth.reply, early.bind?.reply.catch(() => null)])
+      .then(([first, bound]) => respondEarly(endpoint, clientId, claims.username, token, first, bound))
+      .catch(() => null);
+    early.clientId = clientId;
+    early.endpoint = endpoint;
     globalThis.handoffEarly = early;
   } catch {
     // Anything unexpected: the page makes the call itself.
   }
 }
 
+// `RespondToAuthChallenge` with the link as the answer, exactly as the page would send it after `first` (the answer
+// of InitiateAuth) and `bound` (the edge's answer to the bind call, or null), or null where the page would not send
+// it: InitiateAuth refused or not a CUSTOM_CHALLENGE with a session (web-client/src/flow.rs `sign_in`), the edge
+// saying the browser is in another context (web-client/src/binding.rs `Binding::from_reply`), or an answer the
+// page's stricter reader might refuse. The body's bytes are core's (`respond_body_bound`; web-client/src/early.rs
+// tests hold both writings side by side).
+function respondEarly(endpoint, clientId, linkUsername, token, first, bound) {
+  if (first.status < 200 || first.status >= 300) return null;
+  const answer = JSON.parse(first.body);
+  const strings = (o) => o === undefined || (o !== null && typeof o === 'object' && !Array.isArray(o)
+    && Object.values(o).every((v) => typeof v === 'string'));
+  if (answer === null || typeof answer !== 'object' || Array.isArray(answer) || answer.ChallengeName !== 'CUSTOM_CHALLENGE'
+    || typeof answer.Session !== 'string' || !strings(answer.ChallengeParameters) || answer.AuthenticationResult != null) {
+    return null;
+  }
+  const username = answer.ChallengeParameters?.USERNAME || linkUsername;
+  let proof = null;
+  if (bound) {
+    let said = null;
+    try {
+      said = JSON.parse(bound.body);
+    } catch {
+      // not JSON: no binding (the page sends the answer without one)
+    }
+    const text = (v) => v === undefined || v === null || typeof v === 'string';
+    if (said !== null && typeof said === 'object' && !Array.isArray(said) && text(said.binding) && text(said.error)) {
+      if (bound.status === 403 && said.error === 'wrong_context') return null; // the page stops: another device
+      if (bound.status === 200 && typeof said.binding === 'string' && /^[\w.-]{1,1024}$/.test(said.binding)) proof = said.binding;
+    } else if (Array.isArray(said)) {
+      return null; // an answer only the page's reader reads the same way
+    }
+  }
+  const body = JSON.stringify({
+    ChallengeName: 'CUSTOM_CHALLENGE',
+    ClientId: clientId,
+    Session: answer.Session,
+    ChallengeResponses: { ANSWER: token, USERNAME: username },
+    ...(proof === null ? {} : { ClientMetadata: { handoff_binding: proof } }),
+  });
+  return post(endpoint, COGNITO_HEADERS('RespondToAuthChallenge'), body);
+}
+
+// Ends the session the early RespondToAuthChallenge signed in, if any, when the page cannot take it: its refresh
+// token revoked at Cognito (as web-client/src/flow.rs `end_session` does), the tokens dropped.
+async function revokeEarlySession() {
+  const early = globalThis.handoffEarly;
+  const respond = await early?.respond;
+  delete globalThis.handoffEarly;
+  const reply = respond ? await respond.reply.catch(() => null) : null;
+  let refresh = null;
+  try {
+    refresh = reply?.status === 200 ? JSON.parse(reply.body).AuthenticationResult?.RefreshToken : null;
+  } catch {
+    // no tokens in it
+  }
+  if (typeof refresh !== 'string') return;
+  post(early.endpoint, COGNITO_HEADERS('RevokeToken'), JSON.stringify({ Token: refresh, ClientId: early.clientId }));
+}
 // A POST as the page sends it (web-client/src/browser.rs `send`): CORS, no cookies, no Referer, 20 s at most. The
 // page reads `reply` as it reads its own answers; `target` names the call (empty for the bind call).
 function post(url, headers, body) {

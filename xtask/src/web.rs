@@ -35,8 +35,10 @@ const PAGE_DEAD_EXPORTS: &[&str] = &["*intounderlying*"];
 
 /// The landing page's code (the inline boot script, the glue and the wasm), gzip, in KB: the build fails above it, so that the
 /// page never grows by accident. It is today's size plus a little room; the goal (issue 11) is 42 KB, the size of
-/// the aws-amplify page it replaces. Lower it whenever the page shrinks.
-const PAGE_CODE_BUDGET_KB: u32 = 100;
+/// the aws-amplify page it replaces. Lower it whenever the page shrinks. (Raised from 100 to 101 for the early
+/// `RespondToAuthChallenge`, 1.2 KB gzip of boot script and wasm that take a Cognito round trip, about 150 ms on
+/// the mobile profile, off the page's critical path: the time of some 30 KB of download.)
+const PAGE_CODE_BUDGET_KB: u32 = 101;
 
 /// Where the build puts things.
 pub struct Out {
