@@ -20,9 +20,25 @@ const token = new URLSearchParams(location.hash.slice(1)).get('handoff') ?? '';
 history.replaceState(null, '', location.pathname + location.search);
 try {
   const claims = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
-  const { nextStep } = await signIn({ username: claims.username, options: { authFlowType: 'CUSTOM_WITHOUT_SRP' } });
+  // With an edge that binds links to the browser's context (CONTEXT_BINDING, on in the local stack), its proof goes
+  // to confirmSignIn as client metadata, as the Handoff page sends it: the same work on both pages.
+  const bind = config.edgeUrl
+    ? fetch(`${config.edgeUrl.replace(/\/$/, '')}/v1/bind`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+      body: token,
+      credentials: 'omit',
+    }).then((r) => r.json()).then((answer) => answer.binding ?? null).catch(() => null)
+    : null;
+  const [{ nextStep }, binding] = await Promise.all([
+    signIn({ username: claims.username, options: { authFlowType: 'CUSTOM_WITHOUT_SRP' } }),
+    bind,
+  ]);
   if (nextStep.signInStep !== 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE') throw new Error(nextStep.signInStep);
-  const { isSignedIn } = await confirmSignIn({ challengeResponse: token });
+  const { isSignedIn } = await confirmSignIn({
+    challengeResponse: token,
+    ...(binding ? { options: { clientMetadata: { handoff_binding: binding } } } : {}),
+  });
   if (!isSignedIn) throw new Error('not signed in');
   location.replace(claims.redirect ?? config.defaultRedirect ?? '/');
 } catch (err) {
