@@ -8,7 +8,7 @@
 //!
 //! `RespondToAuthChallenge` spends the link: a session it signed in that the page did not adopt (the page stopped
 //! before its own second call, or would have sent another body) is ended by boot.js's `handoffRevokeEarly`, which
-//! the page calls whenever it stops short of signing in ([`crate::browser::end_early_session`]).
+//! the page calls whenever it stops short of signing in (`browser::end_early_session`, wasm only).
 
 /// How long an early answer stays usable: Cognito's auth sessions last at least three minutes; a page that waited
 /// longer (a person reading the switch screen) sends its own call.
