@@ -3,7 +3,7 @@
 // rounds alternating, a fresh browser context per sign-in. Prints one table per profile and the issue's targets;
 // asserts nothing.
 //
-//   cargo xtask bench web [--rounds N] [--profile desktop|mobile|both] [--stack]
+//   cargo xtask bench web [--rounds N] [--profile desktop|mobile|both] [--stack] [--timeline]
 //   (or: node tests/browser/bench.mjs ...; `cargo xtask bench web --mobile` = `--profile mobile`)
 //
 // Profiles (default: both, measured in the same run, interleaved: every round signs in once per page per profile,
@@ -26,6 +26,10 @@
 // with its interquartile range and min-max, and p90(handoff) / p90(amplify). A WARNING line says when a ratio's
 // spread is too wide to conclude (IQR > 0.15, or the interquartile interval straddles the target).
 //
+// `--timeline`: after the rounds, one more sign-in per page and profile, printed as the timeline of its requests
+// (start and end of each, from navigation) and the moment the page leaves for the app: which request is on the
+// critical path.
+//
 // Default: the loopback Cognito stand-in (page cost only, no edge). `--stack`: the real local stack from
 // `.stack/env` (`cargo xtask stack up` first); links come from the edge, whose per-user rate limit
 // (5 issues a minute by default) would pace the run: start the stack with
@@ -42,7 +46,7 @@ import { CLIENT_ID, ROOT, SITE, handoffToken, siteConfig, startSite } from './su
 const args = process.argv.slice(2);
 
 function usage(message) {
-  console.error(`error: ${message}\nusage: node tests/browser/bench.mjs [--rounds N] [--profile desktop|mobile|both] [--stack]`);
+  console.error(`error: ${message}\nusage: node tests/browser/bench.mjs [--rounds N] [--profile desktop|mobile|both] [--stack] [--timeline]`);
   process.exit(2);
 }
 
@@ -56,6 +60,7 @@ function flagValue(flag) {
 const rounds = Number(flagValue('--rounds') ?? 20);
 if (!Number.isInteger(rounds) || rounds < 1) usage('--rounds takes a whole number >= 1');
 const useStack = args.includes('--stack');
+const showTimeline = args.includes('--timeline');
 const profileArg = flagValue('--profile') ?? 'both';
 if (!['desktop', 'mobile', 'both'].includes(profileArg)) usage(`--profile is desktop, mobile or both, not ${profileArg}`);
 
@@ -216,8 +221,8 @@ async function main() {
       '--disable-component-update', '--disable-sync'],
   });
 
-  /** One sign-in in a fresh context under `profileName`. */
-  async function signIn(profileName, name) {
+  /** One sign-in in a fresh context under `profileName`; `events`, when given, receives its request timeline. */
+  async function signIn(profileName, name, events = null) {
     const profile = PROFILES[profileName];
     const token = await newToken();
     const context = await browser.newContext(profile.context);
@@ -226,9 +231,21 @@ async function main() {
       const page = await context.newPage();
       // Awaited here, before the navigation (the 'page' handler above is for pages the context opens later).
       if (profile.throttling) await throttle(context, page, profile.throttling);
-      const seen = { posts: 0, first: null, leave: null };
+      const seen = { posts: 0, first: null, leave: null, recording: true };
       serverCounts?.reset();
       const start = performance.now();
+      if (events) {
+        const at = () => (performance.now() - start).toFixed(0).padStart(6);
+        const what = (r) => {
+          const url = new URL(r.url());
+          const operation = r.headers()['x-amz-target']?.split('.').pop();
+          return operation ? `${url.origin === origin ? '' : 'cognito '}${operation}` : `${r.method()} ${url.pathname}`;
+        };
+        const log = (line) => seen.recording && events.push(line);
+        page.on('request', (r) => log(`${at()} ms  start  ${what(r)}`));
+        page.on('requestfinished', (r) => log(`${at()} ms  end    ${what(r)}`));
+        page.on('requestfailed', (r) => log(`${at()} ms  FAILED ${what(r)}`));
+      }
       page.on('request', (r) => {
         // The landing page is done when the browser asks for the app's document (the link's redirect).
         if (r.isNavigationRequest() && new URL(r.url()).pathname === REDIRECT) seen.leave ??= performance.now() - start;
@@ -243,6 +260,8 @@ async function main() {
         throw new Error(`${name} (${profileName}): not signed in at ${page.url()}: ${await page.locator('body').innerText()}`);
       }
       const total = performance.now() - start;
+      events?.push(`${total.toFixed(0).padStart(6)} ms  the app shows the user`);
+      seen.recording = false; // what follows is the bench's own checks on that page
       const check = await page.evaluate(pageCheck);
       const wasm = name === 'handoff' ? await page.evaluate(wasmCheck) : null;
       return {
@@ -262,6 +281,7 @@ async function main() {
   const empty = () => ({ total: [], first: [], leave: [], posts: [], preflights: [], docMs: [], cpuMs: [], paths: new Set(), wasmAsync: [], wasmSync: [] });
   const results = Object.fromEntries(profiles.map((p) => [p, { pages: { handoff: empty(), amplify: empty() }, ratios: [], leaveRatios: [] }]));
   const began = performance.now();
+  const timelines = [];
   try {
     for (let round = 0; round < rounds; round++) {
       const profileOrder = round % 2 === 0 ? profiles : [...profiles].reverse();
@@ -291,11 +311,21 @@ async function main() {
       }
       process.stderr.write(`bench: round ${round + 1}/${rounds} done\n`);
     }
+    if (showTimeline) {
+      for (const profileName of profiles) {
+        for (const name of Object.keys(VARIANTS)) {
+          const events = [];
+          await signIn(profileName, name, events);
+          timelines.push(`\n${name}, ${profileName}: one sign-in, its requests from navigation (Chromium's events)`, ...events);
+        }
+      }
+    }
   } finally {
     await browser.close();
     await cleanup();
   }
   await report(results, (performance.now() - began) / 1000);
+  for (const line of timelines) console.log(line);
 }
 
 async function report(results, seconds) {

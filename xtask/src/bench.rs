@@ -62,6 +62,9 @@ pub enum Bench {
         /// Short for `--profile mobile`
         #[arg(long, conflicts_with = "profile")]
         mobile: bool,
+        /// Also print one sign-in per page and profile as a timeline of its requests: where the time goes
+        #[arg(long)]
+        timeline: bool,
     },
 }
 
@@ -128,6 +131,7 @@ pub fn run(tools: &Tools, bench: Bench) -> Result<()> {
             stack,
             profile,
             mobile,
+            timeline,
         } => {
             let profile = Profile::chosen(profile, mobile);
             if stack {
@@ -150,6 +154,9 @@ pub fn run(tools: &Tools, bench: Bench) -> Result<()> {
             ];
             if stack {
                 args.push("--stack".into());
+            }
+            if timeline {
+                args.push("--timeline".into());
             }
             node(tools, "tests/browser/bench.mjs", args)
         }
