@@ -4,7 +4,7 @@
 //! Plain logic lives in plain modules, tested natively: [`link`] (the local checks on the unverified token, read
 //! from the `#handoff=` fragment by core's `link`), [`cognito`] (the two JSON 1.1 calls and what their errors mean), [`binding`]
 //! (the edge's context binding proof), [`session`] (Amplify v6's storage keys), [`cookie`] (Amplify's cookie
-//! layout), [`device`] (device tracking), [`early`] (adopting the `InitiateAuth` boot.js sent), [`flow`] (the sign-in with retries), [`outcome`] (steps and screens) and
+//! layout), [`device`] (device tracking), [`early`] (adopting the Cognito calls boot.js sent early), [`flow`] (the sign-in with retries), [`outcome`] (steps and screens) and
 //! [`texts`] (the page's words, as data).
 //! The browser glue (`browser`), the JS API (`api`) and the Leptos page (`page`) exist on wasm32 only.
 #![deny(missing_docs)]
