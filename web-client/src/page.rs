@@ -113,31 +113,33 @@ fn run(config: Arc<PageConfig>, token: String, set_screen: WriteSignal<Screen>) 
             Err(failure) => Err(failure),
         };
         if let Err(failure) = outcome {
-            browser::end_early_session();
-            set_screen.set(Screen::Failed(failure));
+            stop_at(set_screen, Screen::Failed(failure));
         }
     });
+}
+
+/// Shows a screen that stops short of signing in, after ending whatever session boot.js's early calls may have
+/// signed in that the page will now not take (web-client/src/early.rs).
+fn stop_at(set_screen: WriteSignal<Screen>, screen: Screen) {
+    browser::end_early_session();
+    set_screen.set(screen);
 }
 
 /// Starts: a link for someone other than the signed-in user asks first (login CSRF: a link from another site must
 /// never swap the user silently); otherwise the sign-in runs at once.
 fn begin(config: Arc<PageConfig>, token: String, set_screen: WriteSignal<Screen>) {
-    // Stopping short of signing in ends what boot.js's early calls may have signed in (web-client/src/early.rs).
     let link = match Link::check(&token, &config) {
         Ok(link) => link,
-        Err(failure) => {
-            browser::end_early_session();
-            return set_screen.set(Screen::Failed(failure));
-        }
+        Err(failure) => return stop_at(set_screen, Screen::Failed(failure)),
     };
     match browser::switch(&config, &link) {
-        Switch::Ask { current, .. } => {
-            browser::end_early_session();
-            set_screen.set(Screen::Confirm {
+        Switch::Ask { current, .. } => stop_at(
+            set_screen,
+            Screen::Confirm {
                 current,
                 next: link.unverified.username,
-            })
-        }
+            },
+        ),
         Switch::Proceed | Switch::SameUser => run(config, token, set_screen),
     }
 }
