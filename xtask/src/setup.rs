@@ -15,6 +15,7 @@ use crate::tools::{
 /// Runs every setup step in order; stops at the first failure.
 pub fn run(tools: &Tools) -> Result<()> {
     let started = Instant::now();
+    disk_space(tools);
     rust(tools)?;
     wasm_bindgen_cli(tools)?;
     worker_build(tools)?;
@@ -30,6 +31,36 @@ pub fn run(tools: &Tools) -> Result<()> {
     fuzz_tools(tools)?;
     println!("setup: done in {:.1}s", started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// What a cold `cargo xtask test` writes under `target/` (measured: 6.5-7 GB), with room to spare.
+const DISK_NEEDED_GB: u64 = 10;
+
+/// Warns when the disk under `target/` has less room than a cold run needs. A full disk otherwise shows up
+/// minutes later as `No space left on device` in whichever compile happens to hit it.
+fn disk_space(tools: &Tools) {
+    let Some(out) = cmd::probe(tools.command("df").args(["-Pk", "."]).current_dir(&tools.root)) else {
+        return;
+    };
+    let Some(free_gb) = df_available_gb(&out) else {
+        return;
+    };
+    if free_gb < DISK_NEEDED_GB {
+        println!(
+            "setup: warning: {free_gb} GB free on the disk of {}; a cold `cargo xtask test` writes about \
+             {DISK_NEEDED_GB} GB under target/ (free space, e.g. old clones' target/ directories)",
+            tools.root.display()
+        );
+    } else {
+        println!("setup: disk ok ({free_gb} GB free)");
+    }
+}
+
+/// The "Available" column of `df -Pk`'s one data line, in whole GB.
+fn df_available_gb(out: &str) -> Option<u64> {
+    let line = out.lines().nth(1)?;
+    let kb: u64 = line.split_whitespace().nth(3)?.parse().ok()?;
+    Some(kb / (1024 * 1024))
 }
 
 /// Prints the "already there" line.
@@ -550,6 +581,15 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_the_available_column_of_df() {
+        let out = "Filesystem     1024-blocks      Used Available Capacity Mounted on\n\
+                   /dev/vda         264000000  93000000   2621440      98% /\n";
+        assert_eq!(df_available_gb(out), Some(2));
+        assert_eq!(df_available_gb("Filesystem\n"), None);
+        assert_eq!(df_available_gb("header\n/dev/vda 1 2 lots 3% /\n"), None);
+    }
 
     #[test]
     fn version_must_match_as_a_whole_word() {
