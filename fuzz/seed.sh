@@ -163,6 +163,19 @@ for name, bind in [
 ]:
     seed("cognito_answer", name, b"\x01" + SEP.join([bind] + ok_flow))
 
+# The page's JSON reader against serde_json: Cognito's answers, a configuration, and the edge cases of the grammar.
+for path in sorted(glob.glob(api + "*.json")):
+    body = json.load(open(path))["body"]
+    seed("json", "answer-" + os.path.basename(path)[:-5], body if isinstance(body, str) else json.dumps(body))
+for name, text in [
+    ("escapes", r'["\u00e9\ud83d\ude00\n\t\"\\\/", -0, 1.5e-3, 18446744073709551616, true, null]'),
+    ("repeated-member", '{"username":"alice","username":"mallory"}'),
+    ("deep", "[" * 70 + "]" * 70),
+    ("out-of-range", "[1e400]"),
+    ("lone-surrogate", r'"\ud800"'),
+]:
+    seed("json", name, text)
+
 for target, n in sorted(written.items()):
     print(f"seed: {target}: {n} seeds")
 print(f"seed: {sum(written.values())} seeds in all")

@@ -1,11 +1,14 @@
 //! Cognito user pools' public JSON 1.1 API, as both clients (the CLI and the landing page) speak it: the
 //! constants, the `InitiateAuth` / `RespondToAuthChallenge` bodies, their answer, the error body and the error
-//! type names. Pure serde types and builders; sending the request is each client's business.
+//! type names. Pure types, builders and readers (on [`crate::json`], which the page's wasm can afford; the serde
+//! derives serve the CLI); sending the request is each client's business.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+use crate::json::{self, Object, Out, Out::Str};
 
 /// `Content-Type` of every request.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
@@ -133,19 +136,7 @@ impl ErrorAnswer {
 
 /// The `RevokeToken` body for a public client (no secret).
 pub fn revoke_token_body(client_id: &str, refresh_token: &str) -> String {
-    // Plain structs, not `serde_json::json!`: a `Value` would bring its map, its serializer and float formatting
-    // into the landing page's wasm. Members in the order `json!` wrote them (alphabetical).
-    #[derive(Serialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct RevokeToken<'a> {
-        client_id: &'a str,
-        token: &'a str,
-    }
-    let body = RevokeToken {
-        client_id,
-        token: refresh_token,
-    };
-    serde_json::to_string(&body).expect("plain strings serialize")
+    json::object(&[("ClientId", Str(client_id)), ("Token", Str(refresh_token))])
 }
 
 /// The `ConfirmDevice` body: the device's SRP verifier and salt (both base64), as Amplify sends it after a sign-in
@@ -157,30 +148,18 @@ pub fn confirm_device_body(
     verifier: &str,
     salt: &str,
 ) -> String {
-    #[derive(Serialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct ConfirmDevice<'a> {
-        access_token: &'a str,
-        device_key: &'a str,
-        device_name: &'a str,
-        device_secret_verifier_config: VerifierConfig<'a>,
-    }
-    #[derive(Serialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct VerifierConfig<'a> {
-        password_verifier: &'a str,
-        salt: &'a str,
-    }
-    let body = ConfirmDevice {
-        access_token,
-        device_key,
-        device_name,
-        device_secret_verifier_config: VerifierConfig {
-            password_verifier: verifier,
-            salt,
-        },
-    };
-    serde_json::to_string(&body).expect("plain strings serialize")
+    let verifier_config = [("PasswordVerifier", Str(verifier)), ("Salt", Str(salt))];
+    json::object(&[
+        ("AccessToken", Str(access_token)),
+        ("DeviceKey", Str(device_key)),
+        ("DeviceName", Str(device_name)),
+        ("DeviceSecretVerifierConfig", Out::Object(&verifier_config)),
+    ])
+}
+
+/// A string map's members as [`json::Out`] members, in the map's (sorted) order.
+fn members<'a>(map: &'a BTreeMap<&'a str, &'a str>) -> Vec<(&'a str, Out<'a>)> {
+    map.iter().map(|(k, v)| (*k, Str(v))).collect()
 }
 
 /// The `InitiateAuth` body. Its `Debug` names the parameters but never shows their values (passwords, tokens).
@@ -196,6 +175,16 @@ pub struct InitiateAuth<'a> {
 }
 
 impl<'a> InitiateAuth<'a> {
+    /// The body as JSON text, byte for byte what serde_json writes for it (the CLI serializes the same type).
+    pub fn to_json(&self) -> String {
+        let parameters = members(&self.auth_parameters);
+        json::object(&[
+            ("AuthFlow", Str(self.auth_flow)),
+            ("ClientId", Str(self.client_id)),
+            ("AuthParameters", Out::Object(&parameters)),
+        ])
+    }
+
     /// `{AuthFlow: CUSTOM_AUTH, ClientId, AuthParameters: {USERNAME}}`.
     pub fn custom_auth(client_id: &'a str, username: &'a str) -> Self {
         InitiateAuth {
@@ -237,6 +226,22 @@ pub struct RespondToAuthChallenge<'a> {
 }
 
 impl<'a> RespondToAuthChallenge<'a> {
+    /// The body as JSON text, byte for byte what serde_json writes for it (the CLI serializes the same type).
+    pub fn to_json(&self) -> String {
+        let responses = members(&self.challenge_responses);
+        let metadata = members(&self.client_metadata);
+        let mut body = vec![
+            ("ChallengeName", Str(self.challenge_name)),
+            ("ClientId", Str(self.client_id)),
+            ("Session", Str(self.session)),
+            ("ChallengeResponses", Out::Object(&responses)),
+        ];
+        if !metadata.is_empty() {
+            body.push(("ClientMetadata", Out::Object(&metadata)));
+        }
+        json::object(&body)
+    }
+
     /// The same answer with the landing page's context binding in `ClientMetadata`.
     pub fn with_binding(mut self, binding: &'a str) -> Self {
         self.client_metadata
@@ -276,17 +281,16 @@ impl fmt::Debug for RespondToAuthChallenge<'_> {
 
 /// The `InitiateAuth` body for CUSTOM_AUTH, as JSON text.
 pub fn initiate_auth_body(client_id: &str, username: &str) -> String {
-    serde_json::to_string(&InitiateAuth::custom_auth(client_id, username)).expect("plain strings serialize")
+    InitiateAuth::custom_auth(client_id, username).to_json()
 }
 
 /// The `RespondToAuthChallenge` body for CUSTOM_CHALLENGE with `answer` as the answer, as JSON text.
 pub fn respond_body(client_id: &str, session: &str, username: &str, answer: &str) -> String {
-    let body = RespondToAuthChallenge::custom_challenge(client_id, session, username, answer);
-    serde_json::to_string(&body).expect("plain strings serialize")
+    RespondToAuthChallenge::custom_challenge(client_id, session, username, answer).to_json()
 }
 
 /// The answer of `InitiateAuth` and `RespondToAuthChallenge`: tokens, or the next challenge. Unknown members are
-/// ignored.
+/// ignored. The page reads it with [`AuthAnswer::parse`]; the CLI with serde (the same reading, tested).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AuthAnswer {
@@ -338,6 +342,47 @@ pub struct NewDeviceMetadata {
     pub device_group_key: String,
 }
 
+impl AuthAnswer {
+    /// Reads an answer's JSON text as serde reads this type (absent and `null` optional members are `None`; a
+    /// member of the wrong kind, or `AuthenticationResult` without `AccessToken`, is not an answer), without serde.
+    pub fn parse(text: &str) -> Option<AuthAnswer> {
+        let answer = json::parse_object(text)?;
+        let tokens = match answer.present("AuthenticationResult") {
+            Some(value) => Some(Tokens::from_json(value.as_object()?)?),
+            None => None,
+        };
+        Some(AuthAnswer {
+            challenge_name: answer.opt_str("ChallengeName").ok()?,
+            challenge_parameters: answer.str_map("ChallengeParameters").ok()?,
+            session: answer.opt_str("Session").ok()?,
+            authentication_result: tokens,
+        })
+    }
+}
+
+impl Tokens {
+    fn from_json(result: &Object) -> Option<Tokens> {
+        let device = match result.present("NewDeviceMetadata") {
+            Some(value) => {
+                let metadata = value.as_object()?;
+                Some(NewDeviceMetadata {
+                    device_key: metadata.req_str("DeviceKey").ok()?,
+                    device_group_key: metadata.req_str("DeviceGroupKey").ok()?,
+                })
+            }
+            None => None,
+        };
+        Some(Tokens {
+            access_token: result.req_str("AccessToken").ok()?,
+            id_token: result.opt_str("IdToken").ok()?,
+            refresh_token: result.opt_str("RefreshToken").ok()?,
+            expires_in: result.opt_u64("ExpiresIn").ok()?,
+            token_type: result.opt_str("TokenType").ok()?,
+            new_device_metadata: device,
+        })
+    }
+}
+
 impl fmt::Debug for Tokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Tokens")
@@ -374,10 +419,19 @@ pub struct ErrorBody {
 impl ErrorBody {
     /// Reads `body`; anything that is not such a JSON object reads as empty.
     pub fn parse(body: &[u8]) -> ErrorBody {
-        // One JSON reader (`&str`) for every parse the landing page makes: a second (`&[u8]`) doubles the parser.
+        let read = |body: &Object| {
+            Some(ErrorBody {
+                type_name: body.opt_str("__type").ok()?,
+                code: body.opt_str("code").ok()?,
+                message: body.opt_str("message").ok()?,
+                message_capitalized: body.opt_str("Message").ok()?,
+                error_message: body.opt_str("errorMessage").ok()?,
+            })
+        };
         std::str::from_utf8(body)
             .ok()
-            .and_then(|text| serde_json::from_str(text).ok())
+            .and_then(json::parse_object)
+            .and_then(|body| read(&body))
             .unwrap_or_default()
     }
 

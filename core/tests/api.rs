@@ -179,6 +179,41 @@ fn insecure_payload_reads_username_and_redirect_without_checking() {
 }
 
 #[test]
+fn insecure_payload_reads_every_payload_as_serde_reads_it_and_refuses_a_repeated_member() {
+    let token = |payload: &str| format!("e30.{}.c2ln", handoff_core::base64url::encode(payload));
+    let payloads = [
+        r#"{"username":"alice","redirect":"/orders/42","exp":1700000060,"aud":"web","sub":"s","iat":1,"jti":"j"}"#,
+        r#"{"username":null,"extra":{"nested":[1,2.5,"x"]}}"#,
+        "{}",
+        r#"{"exp":"soon"}"#,
+        r#"{"exp":1.5}"#,
+        r#"{"exp":-1}"#,
+        r#"{"username":7}"#,
+        "null",
+        "\"alice\"",
+        "{",
+    ];
+    for payload in payloads {
+        let ours = dangerous::insecure_payload(&token(payload), 4096).ok();
+        let serde = dangerous::insecure_decode::<dangerous::InsecurePayload>(&token(payload), 4096).ok();
+        assert_eq!(ours, serde, "{payload}");
+    }
+    // serde_json would read the second `username`; a reader taking the first would read the first. Neither.
+    let twice = token(r#"{"username":"alice","username":"mallory"}"#);
+    assert_eq!(
+        dangerous::insecure_decode::<dangerous::InsecurePayload>(&twice, 4096)
+            .unwrap_err()
+            .reason(),
+        Reason::Malformed,
+        "serde refuses a repeated struct member too"
+    );
+    assert_eq!(
+        dangerous::insecure_payload(&twice, 4096).unwrap_err().reason(),
+        Reason::Malformed
+    );
+}
+
+#[test]
 fn fingerprints_are_stable_short_and_not_the_token() {
     let fp = fingerprint("abc.def.ghi");
     assert_eq!(fp, fingerprint("abc.def.ghi"));

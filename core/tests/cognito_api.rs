@@ -267,3 +267,105 @@ fn one_retry_policy() {
     assert_eq!(Op::from_name("AdminCreateUser"), None);
     assert_eq!(RETRY_BACKOFF_MS, [250, 500, 1000]);
 }
+
+/// Answers real Cognito, emulators and broken proxies give, and answers no one should accept.
+const ANSWERS: &[&str] = &[
+    "{}",
+    r#"{"ChallengeName":"CUSTOM_CHALLENGE","Session":"S1","ChallengeParameters":{"USERNAME":"u-1","handoff":"jwt"}}"#,
+    r#"{"ChallengeName":null,"Session":null,"AuthenticationResult":null}"#,
+    r#"{"AuthenticationResult":{"AccessToken":"A","IdToken":"I","RefreshToken":"R","ExpiresIn":3600,"TokenType":"Bearer"},"ChallengeParameters":{}}"#,
+    r#"{"AuthenticationResult":{"AccessToken":"a","NewDeviceMetadata":{"DeviceKey":"k","DeviceGroupKey":"g"}}}"#,
+    r#"{"AuthenticationResult":{"AccessToken":"a","NewDeviceMetadata":null,"Extra":[1,{"x":true}]},"Other":1.5e3}"#,
+    r#"{"ChallengeName":"CUSTOM_CHALLENGE","ChallengeParameters":{"USERNAME":"\u00e9\ud83d\ude00\n"}}"#,
+    // Not answers: wrong kinds, missing required members, not an object, not JSON.
+    r#"{"ChallengeParameters":null}"#,
+    r#"{"ChallengeParameters":{"n":1}}"#,
+    r#"{"ChallengeName":7}"#,
+    r#"{"AuthenticationResult":{}}"#,
+    r#"{"AuthenticationResult":{"AccessToken":"a","ExpiresIn":-1}}"#,
+    r#"{"AuthenticationResult":{"AccessToken":"a","ExpiresIn":3600.0}}"#,
+    r#"{"AuthenticationResult":{"AccessToken":"a","NewDeviceMetadata":{"DeviceKey":"k"}}}"#,
+    r#"{"AuthenticationResult":"tokens"}"#,
+    "null",
+    "",
+    "{",
+    r#"{"Session":"S1",}"#,
+];
+
+#[test]
+fn the_pages_answer_reader_reads_every_answer_as_serde_does() {
+    for text in ANSWERS {
+        let serde = serde_json::from_str::<AuthAnswer>(text).ok();
+        assert_eq!(AuthAnswer::parse(text), serde, "{text}");
+    }
+    // Both kinds occur above, so the comparison is not vacuous.
+    assert!(ANSWERS.iter().filter(|t| AuthAnswer::parse(t).is_some()).count() >= 6);
+    assert!(ANSWERS.iter().filter(|t| AuthAnswer::parse(t).is_none()).count() >= 10);
+    // One deliberate difference: serde's derive also reads a struct from an array of its members in order (`[]`
+    // is an answer with every member absent); an answer is an object, so the page refuses it.
+    assert!(serde_json::from_str::<AuthAnswer>("[]").is_ok());
+    assert_eq!(AuthAnswer::parse("[]"), None);
+    assert_eq!(AuthAnswer::parse(r#"["CUSTOM_CHALLENGE"]"#), None);
+}
+
+#[test]
+fn the_pages_answer_reader_refuses_a_repeated_member() {
+    // serde_json keeps the last `Session`; the page refuses the answer instead of guessing.
+    let text = r#"{"Session":"S1","Session":"S2"}"#;
+    assert!(serde_json::from_str::<AuthAnswer>(text).is_err());
+    assert_eq!(AuthAnswer::parse(text), None);
+    let text = r#"{"ChallengeParameters":{"USERNAME":"a","USERNAME":"b"}}"#;
+    assert_eq!(
+        serde_json::from_str::<AuthAnswer>(text)
+            .unwrap()
+            .challenge_parameters["USERNAME"],
+        "b"
+    );
+    assert_eq!(AuthAnswer::parse(text), None);
+}
+
+#[test]
+fn the_pages_error_reader_reads_every_body_as_serde_does() {
+    for text in [
+        r#"{"__type":"NotAuthorizedException","message":"Incorrect username or password."}"#,
+        r#"{"code":"UserLambdaValidationException","Message":"m","errorMessage":"e"}"#,
+        r#"{"__type":null,"message":"only a message"}"#,
+        r#"{"__type":42,"message":"m"}"#,
+        "<html><body>502 Bad Gateway</body></html>",
+        "",
+        "[]",
+    ] {
+        let serde = serde_json::from_str::<ErrorBody>(text).unwrap_or_default();
+        assert_eq!(ErrorBody::parse(text.as_bytes()), serde, "{text}");
+    }
+    assert_eq!(ErrorBody::parse(b"\xff\xfe"), ErrorBody::default());
+}
+
+#[test]
+fn the_request_bodies_are_written_byte_for_byte_as_serde_writes_them() {
+    let odd = "quote \" backslash \\ newline \n tab \t nul \u{0} del \u{7f} \u{e9}\u{1F600} </script>";
+    for (client, session, user, answer) in [("web", "S2", "alice", "t.o.k"), (odd, odd, odd, odd)] {
+        let respond = RespondToAuthChallenge::custom_challenge(client, session, user, answer);
+        assert_eq!(respond.to_json(), serde_json::to_string(&respond).unwrap());
+        assert_eq!(respond_body(client, session, user, answer), respond.to_json());
+        let bound = respond.clone().with_binding(odd);
+        assert_eq!(bound.to_json(), serde_json::to_string(&bound).unwrap());
+        let initiate = InitiateAuth::custom_auth(client, user);
+        assert_eq!(initiate.to_json(), serde_json::to_string(&initiate).unwrap());
+        assert_eq!(initiate_auth_body(client, user), initiate.to_json());
+    }
+    let password = InitiateAuth {
+        auth_flow: "USER_PASSWORD_AUTH",
+        client_id: "mobile",
+        auth_parameters: [("USERNAME", "alice"), ("PASSWORD", "p\"w")].into(),
+    };
+    assert_eq!(password.to_json(), serde_json::to_string(&password).unwrap());
+    assert_eq!(
+        handoff_core::cognito_api::revoke_token_body("web", "r\"t"),
+        serde_json::to_string(&json!({"ClientId": "web", "Token": "r\"t"})).unwrap()
+    );
+    assert_eq!(
+        confirm_device_body("a", "k", "Chrome \"1\"", "v", "s"),
+        r#"{"AccessToken":"a","DeviceKey":"k","DeviceName":"Chrome \"1\"","DeviceSecretVerifierConfig":{"PasswordVerifier":"v","Salt":"s"}}"#
+    );
+}

@@ -473,28 +473,14 @@ function interfaceMembers(dts, name) {
  * the struct).
  */
 function configFields(source) {
-  const struct = source.match(/((?:^#\[.*\]\n)*)^pub struct PageConfig \{\n([\s\S]*?)^\}/m);
-  assert.ok(struct, 'web-client/src/config.rs declares `pub struct PageConfig`');
-  const camel = /rename_all = "camelCase"/.test(struct[1]);
-  const structDefault = /#\[serde\([^)]*\bdefault\b/.test(struct[1]);
+  // `PageConfig::read` reads every member by its JSON name: `config.req_str("clientId")` for a required one,
+  // `config.opt_str(...)`, `config.str_list(...)`, `config.get(...)` or `nested(...)` for the others.
+  const body = source.match(/^    fn read\(config: &Object\) -> Result<PageConfig, Mismatch> \{\n([\s\S]*?)^    \}$/m);
+  assert.ok(body, 'web-client/src/config.rs declares `fn read(config: &Object) -> Result<PageConfig, Mismatch>`');
   const fields = new Map();
-  let attrs = [];
-  for (const raw of struct[2].split('\n')) {
-    const line = raw.trim();
-    if (line.startsWith('#[')) {
-      attrs.push(line);
-      continue;
-    }
-    const field = line.match(/^pub (\w+): (.+),$/);
-    if (!field) continue;
-    const serde = attrs.filter((a) => a.startsWith('#[serde('));
-    attrs = [];
-    if (serde.some((a) => /\bskip\b|skip_deserializing/.test(a))) continue;
-    const renamed = serde.map((a) => a.match(/\brename = "([^"]+)"/)).find(Boolean);
-    const json = renamed ? renamed[1] : camel ? field[1].replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase()) : field[1];
-    const required = !structDefault && !field[2].startsWith('Option<') && !serde.some((a) => /\bdefault\b/.test(a));
-    fields.set(json, { required });
+  for (const [, how, name] of body[1].matchAll(/\b(config\.\w+|nested)\("(\w+)"\)/g)) {
+    fields.set(name, { required: how === 'config.req_str' });
   }
-  assert.ok(fields.size > 0, 'Config has fields');
+  assert.ok(fields.size > 0, 'PageConfig::read reads members');
   return fields;
 }

@@ -258,12 +258,13 @@ fn texts(options: &JsValue) -> Texts {
         ("en", include_str!("../messages/en.json")),
         ("de", include_str!("../messages/de.json")),
     ] {
-        builtin.insert(lang.into(), serde_json::from_str(text).unwrap_or_default());
+        let words = handoff_core::json::parse_object(text).and_then(|o| o.to_str_map());
+        builtin.insert(lang.into(), words.unwrap_or_default());
     }
     let overrides: Catalogue = JSON::stringify(&option(options, "messages"))
         .ok()
         .and_then(|t| t.as_string())
-        .and_then(|t| serde_json::from_str(&t).ok())
+        .and_then(|t| crate::texts::catalogue_from_json(&t))
         .unwrap_or_default();
     Texts::select(&builtin, &overrides, &browser::languages())
 }

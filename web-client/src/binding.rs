@@ -7,8 +7,6 @@
 //! other outcome (binding off, an error, no answer) goes on without a proof: the edge decides, and a deployment
 //! that requires the binding refuses the answer.
 
-use serde::Deserialize;
-
 use crate::flow::{NetworkError, Reply};
 
 /// The `ClientMetadata` member that carries the proof to the Verify trigger.
@@ -31,14 +29,6 @@ pub enum Binding {
     Absent,
 }
 
-#[derive(Deserialize)]
-struct Answer {
-    #[serde(default)]
-    binding: Option<String>,
-    #[serde(default)]
-    error: Option<String>,
-}
-
 impl Binding {
     /// Reads the edge's answer: 200 with a well-formed `binding` is a proof, 403 `wrong_context` stops, and
     /// everything else is no proof.
@@ -46,10 +36,13 @@ impl Binding {
         let Ok(reply) = reply else {
             return Binding::Absent;
         };
-        let Ok(answer) = serde_json::from_str::<Answer>(&reply.body) else {
+        let Some(answer) = handoff_core::json::parse_object(&reply.body) else {
             return Binding::Absent;
         };
-        match (reply.status, answer.binding, answer.error) {
+        let (Ok(proof), Ok(error)) = (answer.opt_str("binding"), answer.opt_str("error")) else {
+            return Binding::Absent;
+        };
+        match (reply.status, proof, error) {
             (200, Some(proof), _) if well_formed(&proof) => Binding::Proof(proof),
             (403, _, Some(error)) if error == WRONG_CONTEXT => Binding::WrongContext,
             _ => Binding::Absent,

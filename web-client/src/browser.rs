@@ -88,8 +88,8 @@ pub fn config_text() -> Option<String> {
 /// The page's words ([`crate::texts`]): the built-in catalogue from the inline `#handoff-messages` block, the
 /// configuration's `messages` over it, in the first of `navigator.languages` either knows.
 pub fn texts(overrides: &Catalogue) -> Texts {
-    let builtin: Catalogue = inline_json(MESSAGES_ELEMENT_ID)
-        .and_then(|text| serde_json::from_str(&text).ok())
+    let builtin = inline_json(MESSAGES_ELEMENT_ID)
+        .and_then(|text| crate::texts::catalogue_from_json(&text))
         .unwrap_or_default();
     Texts::select(&builtin, overrides, &languages())
 }

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use handoff_core::json::{self, Mismatch, Object, Value};
 use handoff_core::{check_allowlist_entry, check_redirect};
-use serde::Deserialize;
 
 use crate::cookie::CookieOptions;
-use crate::texts::Catalogue;
+use crate::texts::{self, Catalogue};
 
 /// The `id` of the inline JSON block that carries the configuration.
 pub const CONFIG_ELEMENT_ID: &str = "handoff-config";
@@ -17,8 +17,7 @@ pub const FALLBACK_REDIRECT: &str = "/";
 
 /// The landing page's configuration (JSON, camelCase member names). Unknown members are ignored so that one
 /// object can also carry `completeHandoff`'s options.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PageConfig {
     /// AWS region of the user pool (`eu-west-1`).
     pub region: String,
@@ -27,58 +26,61 @@ pub struct PageConfig {
     /// The web app client id (CUSTOM_AUTH enabled, no secret): the token's `aud` and the Amplify key prefix.
     pub client_id: String,
     /// Cognito's endpoint. Defaults to `https://cognito-idp.<region>.amazonaws.com/`; set it for a local emulator.
-    #[serde(default)]
     pub cognito_endpoint: Option<String>,
     /// Path prefixes a redirect may land under (core's `check_redirect` rules).
-    #[serde(default)]
     pub redirect_allowlist: Vec<String>,
     /// Where to land when the token carries no redirect. Defaults to `/`; must itself pass the allowlist.
-    #[serde(default)]
     pub default_redirect: Option<String>,
     /// "Back to the app" link on every error screen (for example the app's universal link).
-    #[serde(default)]
     pub app_return_url: Option<String>,
     /// "Sign in another way" link on every error screen (the web app's normal sign-in).
-    #[serde(default)]
     pub other_sign_in_url: Option<String>,
     /// The edge's origin (`https://edge.example`; `http://` on a loopback host only). When set, the page asks the
     /// edge for a context binding (`POST /v1/bind`) alongside `InitiateAuth`; absent, it makes no such call.
-    #[serde(default)]
     pub edge_url: Option<String>,
     /// Where the session goes: Amplify v6's keys in `localStorage` (the default, Amplify's own), in
     /// `sessionStorage`, or in cookies (`cookie`, for `Amplify.configure(config, { ssr: true })`).
-    #[serde(default)]
     pub storage: StorageKind,
     /// The cookies' attributes when `storage` is `cookie` (Amplify's `CookieStorage` members and defaults).
-    #[serde(default)]
     pub cookie: CookieOptions,
     /// The deployment's words: `{"en": {"title": "..."}, "fr": {...}}`, over the built-in messages (see
     /// [`crate::texts`]). A language only this names is offered too.
-    #[serde(default)]
     pub messages: Catalogue,
     /// The deployment's look.
-    #[serde(default)]
     pub brand: Brand,
 }
 
 /// Where the page stores the session (always under Amplify v6's key names).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum StorageKind {
     /// `localStorage`: Amplify's default.
     #[default]
-    #[serde(rename = "localStorage")]
     Local,
     /// `sessionStorage`: gone when the tab closes (Amplify's `sessionStorage` option).
-    #[serde(rename = "sessionStorage")]
     Session,
     /// Cookies, as Amplify's `CookieStorage` writes them (`ssr: true`).
-    #[serde(rename = "cookie")]
     Cookie,
 }
 
+impl StorageKind {
+    fn read(value: Option<&Value>) -> Result<StorageKind, Mismatch> {
+        let Some(value) = value else {
+            return Ok(StorageKind::default());
+        };
+        match value.as_str() {
+            Some("localStorage") => Ok(StorageKind::Local),
+            Some("sessionStorage") => Ok(StorageKind::Session),
+            Some("cookie") => Ok(StorageKind::Cookie),
+            _ => Err(Mismatch {
+                member: "storage".into(),
+                expected: "\"localStorage\", \"sessionStorage\" or \"cookie\"",
+            }),
+        }
+    }
+}
+
 /// The page's look, set per deployment without a rebuild.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Brand {
     /// A logo shown above every screen (https, or a path on the site; the CSP's `img-src` must allow it).
     pub logo_url: Option<String>,
@@ -90,6 +92,14 @@ pub struct Brand {
 }
 
 impl Brand {
+    fn read(brand: &Object) -> Result<Brand, Mismatch> {
+        Ok(Brand {
+            logo_url: brand.opt_str("logoUrl")?,
+            logo_alt: brand.opt_str("logoAlt")?,
+            theme: brand.str_map("theme")?,
+        })
+    }
+
     fn check(&self) -> Result<(), ConfigError> {
         if let Some(logo) = &self.logo_url
             && (!safe_link(logo) || !(logo.starts_with("https://") || logo.starts_with('/')))
@@ -136,10 +146,47 @@ impl std::fmt::Display for ConfigError {
 impl PageConfig {
     /// Parses and checks the configuration JSON.
     pub fn from_json(text: &str) -> Result<PageConfig, ConfigError> {
-        let config: PageConfig =
-            serde_json::from_str(text).map_err(|e| ConfigError(format!("not the expected JSON ({e})")))?;
+        let value = json::parse(text).map_err(|e| ConfigError(format!("not JSON ({e})")))?;
+        let Value::Object(members) = value else {
+            return Err(ConfigError("not a JSON object".into()));
+        };
+        let config = PageConfig::read(&members).map_err(|m| ConfigError(m.to_string()))?;
         config.check()?;
         Ok(config)
+    }
+
+    /// The members, each of the kind it must be (camelCase names; unknown members ignored). Every member is read
+    /// here by its JSON name, `req_str` for the required ones (tests/browser/npm-package.test.mjs compares this list
+    /// with the TypeScript `HandoffConfig`).
+    fn read(config: &Object) -> Result<PageConfig, Mismatch> {
+        let nested = |name: &str| config.opt_object(name);
+        let cookie = match nested("cookie")? {
+            Some(cookie) => CookieOptions::read(cookie).map_err(|m| m.inside("cookie"))?,
+            None => CookieOptions::default(),
+        };
+        let brand = match nested("brand")? {
+            Some(brand) => Brand::read(brand).map_err(|m| m.inside("brand"))?,
+            None => Brand::default(),
+        };
+        let messages = match nested("messages")? {
+            Some(messages) => texts::catalogue(messages).map_err(|m| m.inside("messages"))?,
+            None => Catalogue::new(),
+        };
+        Ok(PageConfig {
+            region: config.req_str("region")?,
+            user_pool_id: config.req_str("userPoolId")?,
+            client_id: config.req_str("clientId")?,
+            cognito_endpoint: config.opt_str("cognitoEndpoint")?,
+            redirect_allowlist: config.str_list("redirectAllowlist")?,
+            default_redirect: config.opt_str("defaultRedirect")?,
+            app_return_url: config.opt_str("appReturnUrl")?,
+            other_sign_in_url: config.opt_str("otherSignInUrl")?,
+            edge_url: config.opt_str("edgeUrl")?,
+            storage: StorageKind::read(config.get("storage"))?,
+            cookie,
+            messages,
+            brand,
+        })
     }
 
     /// Checks every member; a page with a bad configuration must not send anything anywhere.

@@ -4,11 +4,10 @@
 //! session, refreshes it and signs out leaving nothing behind. Plain functions over strings; the browser glue
 //! reads and writes `document.cookie`.
 
-use serde::Deserialize;
+use handoff_core::json::{Mismatch, Object, Value};
 
 /// `SameSite`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum SameSite {
     /// Amplify's `ssr: true` default.
     #[default]
@@ -31,8 +30,7 @@ impl SameSite {
 
 /// The cookies' attributes (`cookie` in the page's configuration): the members and defaults of Amplify's
 /// `CookieStorage`, so the same values go to both.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CookieOptions {
     /// `Domain` (absent: this host only).
     pub domain: Option<String>,
@@ -44,6 +42,45 @@ pub struct CookieOptions {
     pub secure: bool,
     /// `SameSite` (default `lax`).
     pub same_site: SameSite,
+}
+
+impl CookieOptions {
+    /// Reads the `cookie` member's object (camelCase names, Amplify's defaults for what it leaves out).
+    pub fn read(cookie: &Object) -> Result<CookieOptions, Mismatch> {
+        let defaults = CookieOptions::default();
+        let mismatch = |member: &str, expected| Mismatch {
+            member: member.into(),
+            expected,
+        };
+        let expires = match cookie.get("expires") {
+            None => defaults.expires,
+            Some(Value::Null) => None,
+            Some(days) => Some(
+                days.as_f64()
+                    .ok_or_else(|| mismatch("expires", "a number of days or null"))?,
+            ),
+        };
+        let same_site = match cookie.get("sameSite").map(Value::as_str) {
+            None => defaults.same_site,
+            Some(Some("lax")) => SameSite::Lax,
+            Some(Some("strict")) => SameSite::Strict,
+            Some(Some("none")) => SameSite::None,
+            Some(_) => return Err(mismatch("sameSite", "\"lax\", \"strict\" or \"none\"")),
+        };
+        Ok(CookieOptions {
+            domain: cookie.opt_str("domain")?,
+            path: match cookie.get("path") {
+                None => defaults.path,
+                Some(path) => path
+                    .as_str()
+                    .ok_or_else(|| mismatch("path", "a string"))?
+                    .to_owned(),
+            },
+            expires,
+            secure: cookie.opt_bool("secure")?.unwrap_or(defaults.secure),
+            same_site,
+        })
+    }
 }
 
 impl Default for CookieOptions {
@@ -254,11 +291,37 @@ mod tests {
             })
             .is_some()
         );
-        let parsed: CookieOptions =
-            serde_json::from_str(r#"{"domain":"example.com","expires":null,"sameSite":"none"}"#).unwrap();
+        let read = |text: &str| CookieOptions::read(&handoff_core::json::parse_object(text).unwrap());
+        let parsed = read(r#"{"domain":"example.com","expires":null,"sameSite":"none"}"#).unwrap();
         assert_eq!(parsed.expires, None);
         assert_eq!(parsed.path, "/");
         assert!(parsed.secure);
         assert_eq!(parsed.same_site, SameSite::None);
+        assert_eq!(read("{}"), Ok(CookieOptions::default()));
+        let parsed = read(r#"{"path":"/app","expires":0.5,"secure":false,"sameSite":"strict"}"#).unwrap();
+        assert_eq!(
+            (
+                parsed.path.as_str(),
+                parsed.expires,
+                parsed.secure,
+                parsed.same_site
+            ),
+            ("/app", Some(0.5), false, SameSite::Strict)
+        );
+        for (text, problem) in [
+            (
+                r#"{"expires":"365"}"#,
+                "`expires` must be a number of days or null",
+            ),
+            (
+                r#"{"sameSite":"Lax"}"#,
+                r#"`sameSite` must be "lax", "strict" or "none""#,
+            ),
+            (r#"{"secure":null}"#, "`secure` must be true or false"),
+            (r#"{"path":null}"#, "`path` must be a string"),
+            (r#"{"domain":1}"#, "`domain` must be a string"),
+        ] {
+            assert_eq!(read(text).unwrap_err().to_string(), problem, "{text}");
+        }
     }
 }

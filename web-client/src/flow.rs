@@ -246,7 +246,7 @@ async fn call(
     link: &Link,
 ) -> Result<AuthAnswer, Failure> {
     match post_retrying(env, endpoint, op, body).await {
-        Ok(answer) => serde_json::from_str(&answer).map_err(|_| Failure::Misconfigured),
+        Ok(answer) => AuthAnswer::parse(&answer).ok_or(Failure::Misconfigured),
         Err(Some(answer)) => Err(cognito::failure(&answer, link.expired(now_secs(env)))),
         Err(None) => Err(Failure::Network),
     }

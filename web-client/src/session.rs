@@ -2,6 +2,7 @@
 //! for a signed-in user, so a web app on the same origin finds the user signed in without knowing Handoff.
 
 use handoff_core::dangerous::insecure_payload;
+use handoff_core::json::{self, Out};
 
 use crate::cognito::Tokens;
 
@@ -13,14 +14,6 @@ const MAX_STORED_TOKEN_BYTES: usize = 16 * 1024;
 
 /// Amplify's `signInDetails.authFlowType` for a custom-auth sign-in without SRP.
 pub const AUTH_FLOW_TYPE: &str = "CUSTOM_WITHOUT_SRP";
-
-/// Amplify's `signInDetails` value.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SignInDetails<'a> {
-    login_id: &'a str,
-    auth_flow_type: &'static str,
-}
 
 /// A device the pool now remembers (after `ConfirmDevice`): what Amplify keeps so that a refresh names it.
 #[derive(Clone, PartialEq, Eq)]
@@ -73,11 +66,11 @@ pub fn storage_entries(
             device.random_password.clone(),
         ));
     }
-    let details = SignInDetails {
-        login_id: username,
-        auth_flow_type: AUTH_FLOW_TYPE,
-    };
-    let details = serde_json::to_string(&details).expect("plain strings serialize");
+    // Amplify's `signInDetails` value.
+    let details = json::object(&[
+        ("loginId", Out::Str(username)),
+        ("authFlowType", Out::Str(AUTH_FLOW_TYPE)),
+    ]);
     entries.push((format!("{user}.signInDetails"), details));
     entries.push((
         format!("{KEY_PREFIX}.{client_id}.LastAuthUser"),

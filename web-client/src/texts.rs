@@ -5,8 +5,26 @@
 
 use std::collections::BTreeMap;
 
+use handoff_core::json::{self, Mismatch, Object};
+
 /// Messages by language, then by key: `{"en": {"retry": "Try again"}, "de": {...}}`.
 pub type Catalogue = BTreeMap<String, BTreeMap<String, String>>;
+
+/// Reads a catalogue's JSON text (the inline `#handoff-messages` block); `None` unless it is an object of objects
+/// of strings.
+pub fn catalogue_from_json(text: &str) -> Option<Catalogue> {
+    catalogue(&json::parse_object(text)?).ok()
+}
+
+/// Reads a catalogue from a JSON object: every member an object of strings (the language `en` must be `{...}`).
+pub fn catalogue(languages: &Object) -> Result<Catalogue, Mismatch> {
+    // `insert`, not `collect`, which would bring a sort (see `json::Object::to_str_map`).
+    let mut catalogue = Catalogue::new();
+    for (language, _) in languages.iter() {
+        catalogue.insert(language.to_owned(), languages.str_map(language)?);
+    }
+    Ok(catalogue)
+}
 
 /// The language used for whatever the chosen one does not say.
 pub const FALLBACK_LANGUAGE: &str = "en";
