@@ -237,15 +237,14 @@ mod cache {
         // A request from the URL string: parsing it with the `url` crate would pull IDNA tables into the wasm.
         let request = worker::Request::new(url, worker::Method::Get)
             .map_err(|_| "pool JWKS URL is invalid".to_string())?;
-        let mut response = worker::Fetch::Request(request)
+        let response = worker::Fetch::Request(request)
             .send()
             .await
             .map_err(|_| "pool JWKS fetch failed".to_string())?;
         if response.status_code() != 200 {
             return Err(format!("pool JWKS answered {}", response.status_code()));
         }
-        response
-            .text()
+        crate::http::answer_text(response)
             .await
             .map_err(|_| "pool JWKS body unreadable".to_string())
     }

@@ -77,7 +77,10 @@ impl DurableObject for Ledger {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let request: LedgerRequest = req.json().await?;
+        // The text, then serde_json: `req.json()` would parse in JS and convert through serde-wasm-bindgen,
+        // a call into JS per member.
+        let request: LedgerRequest =
+            serde_json::from_str(&req.text().await?).map_err(|e| worker::Error::RustError(e.to_string()))?;
         // Atomic section: load, apply, store. Nothing else is awaited in between, so no other request to this
         // object can interleave (the runtime's input gate holds events while storage operations run).
         let mut ledger = self.load().await?;
@@ -210,7 +213,7 @@ async fn send(env: &Env, sub: &str, request: &LedgerRequest) -> Result<LedgerRes
     let mut init = worker::RequestInit::new();
     init.with_method(worker::Method::Post)
         .with_body(Some(body.into()));
-    let mut response = stub
+    let response = stub
         .fetch_with_request(Request::new_with_init(OBJECT_URL, &init)?)
         .await?;
     if response.status_code() != 200 {
@@ -219,5 +222,6 @@ async fn send(env: &Env, sub: &str, request: &LedgerRequest) -> Result<LedgerRes
             response.status_code()
         )));
     }
-    response.json().await
+    let text = crate::http::answer_text(response).await?;
+    serde_json::from_str(&text).map_err(|e| worker::Error::RustError(e.to_string()))
 }

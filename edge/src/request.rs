@@ -144,11 +144,15 @@ pub const fn too_large() -> ApiError {
     ApiError::new(Reason::PayloadTooLarge, "the body is larger than 8 KiB")
 }
 
-/// Checks a declared `Content-Length` early (the streamed read enforces the cap whatever the header says).
-pub fn declared_length(header: Option<&str>) -> Result<(), ApiError> {
+/// Checks a declared `Content-Length` early: over the cap is refused at once; a well-formed length within it is
+/// returned (the runtime delivers exactly that many bytes, so the body can be read in one call). `None` for no
+/// header or one that is not a number (the streamed read enforces the cap whatever the header says).
+pub fn declared_length(header: Option<&str>) -> Result<Option<usize>, ApiError> {
     match header.map(|h| h.trim().parse::<u64>()) {
         Some(Ok(n)) if n > MAX_BODY_BYTES as u64 => Err(too_large()),
-        _ => Ok(()),
+        // Within the cap, so it fits a usize.
+        Some(Ok(n)) => Ok(usize::try_from(n).ok()),
+        _ => Ok(None),
     }
 }
 
@@ -276,12 +280,21 @@ mod tests {
 
     #[test]
     fn the_body_cap_holds_whatever_the_declared_length() {
-        assert!(declared_length(Some("8192")).is_ok());
+        assert_eq!(declared_length(Some("8192")), Ok(Some(8192)));
+        assert_eq!(declared_length(Some(" 0 ")), Ok(Some(0)));
         assert_eq!(declared_length(Some("8193")).unwrap_err().status(), 413);
-        assert!(
-            declared_length(Some("garbage")).is_ok(),
+        assert_eq!(
+            declared_length(Some("99999999999999999999999")),
+            Ok(None),
+            "not a u64: the streamed read decides"
+        );
+        assert_eq!(
+            declared_length(Some("garbage")),
+            Ok(None),
             "the streamed read decides"
         );
+        assert_eq!(declared_length(Some("-1")), Ok(None));
+        assert_eq!(declared_length(None), Ok(None));
         let mut body = Vec::new();
         append_chunk(&mut body, &[b'x'; 8000]).unwrap();
         append_chunk(&mut body, &[b'x'; 192]).unwrap();

@@ -132,14 +132,14 @@ mod remote {
         let Ok(request) = worker::Request::new_with_init(endpoint, &init) else {
             return Verdict::Unknown("COGNITO_ENDPOINT is not a valid URL".into());
         };
-        let mut response = match worker::Fetch::Request(request).send().await {
+        let response = match worker::Fetch::Request(request).send().await {
             Ok(response) => response,
             Err(_) => return Verdict::Unknown("GetUser: no answer".into()),
         };
         let status = response.status_code();
         let error_type = response.headers().get(ERROR_TYPE_HEADER).ok().flatten();
-        let body = response.bytes().await.unwrap_or_default();
-        verdict(status, error_type.as_deref(), &body)
+        let body = crate::http::answer_text(response).await.unwrap_or_default();
+        verdict(status, error_type.as_deref(), body.as_bytes())
     }
 }
 

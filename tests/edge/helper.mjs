@@ -256,6 +256,8 @@ export async function startWorker({ vars, persistTo, configPath, cwd, shim = SHI
   return {
     url,
     persistTo,
+    /** The DevTools protocol's port for the worker (`--inspector-port`): bench/edge/profile.mjs profiles through it. */
+    inspectorPort,
     output: () => output,
     async stop() {
       if (child.exitCode === null) {

@@ -4,6 +4,8 @@
 //!   (`bench/edge/bench.mjs`; `--requests`, `--concurrency`, `--rounds`, `--reps` and `--scaling` are passed
 //!   on). Rounds interleave the workers; each row gives the median per-round ratio rust/jose, its spread, and the
 //!   issue's target, met or missed. `--scaling` adds how cost grows with requests in flight and distinct users.
+//!   `--cpu-profile` instead profiles the Rust worker alone on issue + redeem (`bench/edge/profile.mjs`: the V8
+//!   CPU profiler through wrangler's inspector port, on a build that keeps its function names).
 //! - `web`: the landing page against an aws-amplify v6 page in Chromium (`tests/browser/bench.mjs`; `--rounds`,
 //!   `--profile` and `--stack` are passed on). `--profile desktop|mobile|both` (default `both`, rounds
 //!   interleaved): `desktop` is unthrottled, `mobile` is Lighthouse's mobile profile through the DevTools protocol
@@ -47,6 +49,10 @@ pub enum Bench {
         /// Also measure how cost grows: 1, 16, 64, 256 in flight, and 64 vs 10,000 users (10-20 more minutes)
         #[arg(long)]
         scaling: bool,
+        /// Instead of the comparison: where the Rust worker spends its CPU on issue + redeem (the V8 CPU profiler
+        /// through wrangler's inspector, self time by group and function; `--requests` pairs, default 600)
+        #[arg(long, conflicts_with_all = ["rounds", "reps", "scaling"])]
+        cpu_profile: bool,
     },
     /// The landing page against an aws-amplify v6 page in Chromium (tests/browser/bench.mjs)
     Web {
@@ -112,7 +118,23 @@ pub fn run(tools: &Tools, bench: Bench) -> Result<()> {
             rounds,
             reps,
             scaling,
+            cpu_profile,
         } => {
+            if cpu_profile {
+                let given = [("--pairs", requests), ("--concurrency", concurrency)];
+                let args = given
+                    .into_iter()
+                    .filter_map(|(flag, value)| Some([flag.to_owned(), value?.to_string()]))
+                    .flatten();
+                // Node 20's WebSocket (the inspector's transport) is behind this flag; later versions accept it.
+                return cmd::run(
+                    "bench",
+                    tools
+                        .command("node")
+                        .args(["--experimental-websocket", "bench/edge/profile.mjs"])
+                        .args(args),
+                );
+            }
             let given = [
                 ("--requests", requests),
                 ("--concurrency", concurrency),
