@@ -1,5 +1,5 @@
 // `cargo xtask bench edge`: the Rust edge worker against the JavaScript + jose anchor (bench/edge/worker.mjs),
-// both under local `wrangler dev` on loopback, same keys, same claims checks, same ledger design. Never part of
+// both under local `wrangler dev` on loopback, same keys, same claims checks, same ledger design (cleanup alarm included). Never part of
 // the tests.
 //
 // Built for a shared, noisy machine: rounds interleave the workers (rust jose, jose rust, ...), every ratio

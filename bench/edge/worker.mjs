@@ -228,8 +228,36 @@ async function handle(request, env, pathname) {
   }
 }
 
-/** The per-user ledger: the same state machine as the Rust one (record, burn once per nonce, limits). */
+/** The earliest time an entry of `state` can be dropped (the Rust ledger's `next_cleanup`), or null. */
+const nextCleanup = (state) => {
+  const times = [...Object.values(state.tokens).map((e) => e.exp + 60), ...state.issued.map((t) => t + 60)];
+  return times.length ? Math.min(...times) : null;
+};
+
+/**
+ * The per-user ledger: the same state machine as the Rust one (record, burn once per nonce, limits), and the same
+ * cleanup: an alarm at the next expiry, set once per object instance after a recorded issue, which drops expired
+ * entries (and the storage when nothing is left), as edge/src/durable.rs does.
+ */
 export class Ledger extends DurableObject {
+  async alarm() {
+    this.alarmPending = false;
+    const now = Math.floor(Date.now() / 1000);
+    const state = (await this.ctx.storage.get('ledger')) ?? { tokens: {}, issued: [] };
+    state.issued = state.issued.filter((t) => t + 60 > now);
+    for (const [jti, e] of Object.entries(state.tokens)) if (e.exp + 60 <= now) delete state.tokens[jti];
+    if (!state.issued.length && !Object.keys(state.tokens).length) {
+      await this.ctx.storage.deleteAll();
+      return;
+    }
+    await this.ctx.storage.put('ledger', state);
+    const at = nextCleanup(state);
+    if (at !== null) {
+      await this.ctx.storage.setAlarm(Date.now() + Math.max(1, at - now) * 1000);
+      this.alarmPending = true;
+    }
+  }
+
   async fetch(request) {
     const op = await request.json();
     const state = (await this.ctx.storage.get('ledger')) ?? { tokens: {}, issued: [] };
@@ -261,6 +289,13 @@ export class Ledger extends DurableObject {
       }
     }
     if (changed) await this.ctx.storage.put('ledger', state);
+    if (op.op === 'issue' && result.outcome === 'recorded' && !this.alarmPending) {
+      if ((await this.ctx.storage.getAlarm()) === null) {
+        const at = nextCleanup(state);
+        if (at !== null) await this.ctx.storage.setAlarm(Date.now() + Math.max(1, at - op.now) * 1000);
+      }
+      this.alarmPending = true;
+    }
     return Response.json(result);
   }
 }
