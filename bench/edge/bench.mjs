@@ -513,8 +513,9 @@ async function main() {
         for (const n of NAMES) if (pooled[n].failures) console.log(`  ${label}, ${n} failures: ${whyText(pooled[n].why)}`);
       }
       if (scaled.some(({ pooled }) => NAMES.some((n) => Object.keys(pooled[n].why).some((k) => k.includes('restarted mid-request'))))) {
-        console.log('  ("restarted mid-request" is the 503 wrangler\'s dev proxy gives a POST whenever its own fetch to the worker\'s runtime fails;');
-        console.log('   wrangler\'s debug log shows no reload then: a local harness limit under load, not an answer of the worker)');
+        console.log('  ("restarted mid-request" is the 503 wrangler\'s dev proxy gives a POST when its fetch to the worker\'s runtime failed and the proxy');
+        console.log('   has since been pointed at a new runtime, or paused for one (its ProxyWorker.ts): the local runtime was restarted under the load.');
+        console.log('   An exception in the worker is a 500 instead. Not an answer of the worker; it does not occur in every run)');
       }
     }
     const med = (row) => median(rows.find(([n]) => n === row)[1].ratios);
