@@ -440,6 +440,64 @@ mod tests {
     }
 
     #[test]
+    fn says_which_member_is_wrong_and_why() {
+        let problem = |v: serde_json::Value| PageConfig::from_json(&v.to_string()).unwrap_err().0;
+        let with = |key: &str, value: serde_json::Value| {
+            let mut v = json();
+            v[key] = value;
+            problem(v)
+        };
+        let mut missing = json();
+        missing.as_object_mut().unwrap().remove("clientId");
+        assert_eq!(problem(missing), "`clientId` must be a string");
+        assert_eq!(
+            with("region", serde_json::json!(null)),
+            "`region` must be a string"
+        );
+        assert_eq!(
+            with("edgeUrl", serde_json::json!(8787)),
+            "`edgeUrl` must be a string"
+        );
+        assert_eq!(
+            with("redirectAllowlist", serde_json::json!("/orders")),
+            "`redirectAllowlist` must be an array of strings"
+        );
+        assert_eq!(
+            with("storage", serde_json::json!("indexedDB")),
+            r#"`storage` must be "localStorage", "sessionStorage" or "cookie""#
+        );
+        assert_eq!(
+            with("cookie", serde_json::json!(null)),
+            "`cookie` must be an object"
+        );
+        assert_eq!(
+            with("cookie", serde_json::json!({"secure": "yes"})),
+            "`cookie.secure` must be true or false"
+        );
+        assert_eq!(
+            with("brand", serde_json::json!({"theme": {"--handoff-accent": 7}})),
+            "`brand.theme` must be an object of strings"
+        );
+        assert_eq!(
+            with("messages", serde_json::json!({"en": ["Try again"]})),
+            "`messages.en` must be an object of strings"
+        );
+        assert_eq!(problem(serde_json::json!(["eu-west-1"])), "not a JSON object");
+        // A repeated member is refused, not read as its first or last value.
+        let twice = r#"{"region":"eu-west-1","userPoolId":"","clientId":"web","clientId":"other"}"#;
+        assert_eq!(
+            PageConfig::from_json(twice).unwrap_err().to_string(),
+            "invalid handoff configuration: not JSON (repeated member name at byte 55)"
+        );
+        assert!(
+            PageConfig::from_json("{")
+                .unwrap_err()
+                .0
+                .starts_with("not JSON (expected a member name")
+        );
+    }
+
+    #[test]
     fn edge_url_is_an_origin_the_token_may_go_to() {
         let with_edge = |edge: &str| {
             let mut v = json();
