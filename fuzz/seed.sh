@@ -121,6 +121,8 @@ for name, data in [
     ("route-redeem", b"\x00POST" + SEP + b"/v1/redeem"),
     ("route-wrong-method", b"\x00GET" + SEP + b"/v1/handoffs"),
     ("route-unknown", b"\x00POST" + SEP + b"/v1/redeem/"),
+    ("route-head-on-get", b"\x00HEAD" + SEP + b"/.well-known/jwks.json"),
+    ("route-post-on-get", b"\x00POST" + SEP + b"/healthz"),
     ("bearer", b"\x01Bearer abc.def-ghi_jkl==" + SEP + b"abc.def-ghi_jkl==" + SEP + b"other"),
     ("bearer-garbled", b"\x01bearer a b"),
     ("content-type", b"\x02application/json; charset=\"UTF-8\""),
