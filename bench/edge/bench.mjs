@@ -17,14 +17,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { ROOT, FIXTURE, SECRETS, ensureBuilt, post, startCognito, startWorker, testVars } from '../../tests/edge/helper.mjs';
+import { positiveInt as arg } from './args.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} wants a positive integer, got ${process.argv[i + 1]}`);
-  return value;
-};
 const REQUESTS = arg('requests', 400);
 const CONCURRENCY = arg('concurrency', 16);
 const ROUNDS = arg('rounds', 6);

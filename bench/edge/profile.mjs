@@ -11,14 +11,8 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, FIXTURE, SECRETS, buildEnv, post, startCognito, startWorker, testVars } from '../../tests/edge/helper.mjs';
+import { positiveInt as arg } from './args.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} wants a positive integer, got ${process.argv[i + 1]}`);
-  return value;
-};
 const PAIRS = arg('pairs', 600);
 const CONCURRENCY = arg('concurrency', 16);
 const USERS = 32;
