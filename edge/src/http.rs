@@ -12,7 +12,7 @@ use serde::Serialize;
 use worker::{Headers, Request, Response, ResponseBuilder};
 
 use crate::error::ApiError;
-use crate::request::{append_chunk, declared_length};
+use crate::request::{append_chunk, declared_length, too_large};
 
 /// A request header, if present and readable.
 pub fn header(req: &Request, name: &str) -> Option<String> {
@@ -28,13 +28,13 @@ pub async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
     if declared.is_some() {
         // A length within the cap: the runtime delivers exactly that many bytes, so one `arrayBuffer()` reads
         // them. (The streamed read below costs a reader, a closure per chunk and `releaseLock`: a tenth of the
-        // worker's CPU on issue + redeem, by `cargo xtask bench edge --profile`.)
+        // worker's CPU on issue + redeem, by `cargo xtask bench edge --cpu-profile`.)
         let body = req
             .bytes()
             .await
             .map_err(|_| ApiError::new(handoff_core::Reason::BadRequest, "the body could not be read"))?;
         return if body.len() > MAX_BODY_BYTES {
-            Err(crate::request::too_large())
+            Err(too_large())
         } else {
             Ok(body)
         };
@@ -61,7 +61,7 @@ pub async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
 
 /// The body of an answer to an outgoing call (the ledger's, Cognito's) as text, read by the runtime in one call.
 /// workers-rs reads a fetched body through a stream reader, a closure per chunk and `releaseLock`: about 7 % of the
-/// worker's CPU on issue + redeem (`cargo xtask bench edge --profile`).
+/// worker's CPU on issue + redeem (`cargo xtask bench edge --cpu-profile`).
 pub async fn answer_text(response: Response) -> worker::Result<String> {
     let raw: web_sys::Response = response.into();
     let text = wasm_bindgen_futures::JsFuture::from(raw.text()?).await?;
