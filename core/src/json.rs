@@ -252,6 +252,153 @@ impl Object {
     }
 }
 
+impl Object {
+    /// A whole-number member that must be there ([`Value::as_u64`]).
+    pub fn req_u64(&self, name: &str) -> Result<u64, Mismatch> {
+        self.get(name)
+            .and_then(Value::as_u64)
+            .ok_or_else(|| mismatch(name, "a whole number"))
+    }
+
+    /// An object member that must be there.
+    pub fn req_object(&self, name: &str) -> Result<&Object, Mismatch> {
+        self.get(name)
+            .and_then(Value::as_object)
+            .ok_or_else(|| mismatch(name, "an object"))
+    }
+
+    /// A boolean member that must be there.
+    pub fn req_bool(&self, name: &str) -> Result<bool, Mismatch> {
+        match self.get(name) {
+            Some(Value::Bool(b)) => Ok(*b),
+            _ => Err(mismatch(name, "true or false")),
+        }
+    }
+
+    /// The first member whose name is not in `known` (serde's `deny_unknown_fields`), if any.
+    pub fn unknown_member(&self, known: &[&str]) -> Option<&str> {
+        self.0.iter().map(|(n, _)| n.as_str()).find(|n| !known.contains(n))
+    }
+
+    /// The only member of a one-member object, as serde reads an externally tagged enum variant with data:
+    /// `{"variant": value}`.
+    pub fn single(&self) -> Option<(&str, &Value)> {
+        match self.0.as_slice() {
+            [(name, value)] => Some((name, value)),
+            _ => None,
+        }
+    }
+}
+
+/// A whole number as JSON (what serde_json writes for an integer).
+pub fn write_u64(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
+}
+
+/// Writes one JSON object member by member, compact and escaped as serde_json writes it. [`ObjectWriter::end`]
+/// closes it.
+pub struct ObjectWriter<'a> {
+    out: &'a mut String,
+    empty: bool,
+}
+
+impl<'a> ObjectWriter<'a> {
+    /// Opens an object at the end of `out`.
+    pub fn new(out: &'a mut String) -> ObjectWriter<'a> {
+        out.push('{');
+        ObjectWriter { out, empty: true }
+    }
+
+    /// Starts the member `name`; its value is to be written next into the returned string (one whole JSON value).
+    pub fn member(&mut self, name: &str) -> &mut String {
+        if !self.empty {
+            self.out.push(',');
+        }
+        self.empty = false;
+        write_str(self.out, name);
+        self.out.push(':');
+        self.out
+    }
+
+    /// A string member.
+    pub fn str(&mut self, name: &str, value: &str) -> &mut Self {
+        write_str(self.member(name), value);
+        self
+    }
+
+    /// A string member written only when there is one (serde's `skip_serializing_if = "Option::is_none"`).
+    pub fn opt_str(&mut self, name: &str, value: Option<&str>) -> &mut Self {
+        if let Some(value) = value {
+            self.str(name, value);
+        }
+        self
+    }
+
+    /// A whole-number member.
+    pub fn u64(&mut self, name: &str, value: u64) -> &mut Self {
+        write_u64(self.member(name), value);
+        self
+    }
+
+    /// A boolean member.
+    pub fn bool(&mut self, name: &str, value: bool) -> &mut Self {
+        self.member(name).push_str(if value { "true" } else { "false" });
+        self
+    }
+
+    /// A `null` member.
+    pub fn null(&mut self, name: &str) -> &mut Self {
+        self.member(name).push_str("null");
+        self
+    }
+
+    /// Closes the object.
+    pub fn end(self) {
+        self.out.push('}');
+    }
+}
+
+/// Writes one JSON array item by item; [`ArrayWriter::end`] closes it.
+pub struct ArrayWriter<'a> {
+    out: &'a mut String,
+    empty: bool,
+}
+
+impl<'a> ArrayWriter<'a> {
+    /// Opens an array at the end of `out`.
+    pub fn new(out: &'a mut String) -> ArrayWriter<'a> {
+        out.push('[');
+        ArrayWriter { out, empty: true }
+    }
+
+    /// Starts the next item; its value is to be written next into the returned string.
+    pub fn item(&mut self) -> &mut String {
+        if !self.empty {
+            self.out.push(',');
+        }
+        self.empty = false;
+        self.out
+    }
+
+    /// Closes the array.
+    pub fn end(self) {
+        self.out.push(']');
+    }
+}
+
 fn mismatch(name: &str, expected: &'static str) -> Mismatch {
     Mismatch {
         member: name.to_owned(),
@@ -776,5 +923,51 @@ mod tests {
             r#"{"ClientId":"web","ChallengeResponses":{"USERNAME":"al\"ice","ANSWER":"t\n"}}"#
         );
         assert_eq!(object(&[]), "{}");
+    }
+
+    #[test]
+    fn the_member_writer_writes_numbers_booleans_nesting_and_arrays_as_serde_json() {
+        for n in [0, 7, 10, 59, 1_700_000_000, u64::MAX] {
+            let mut out = String::new();
+            write_u64(&mut out, n);
+            assert_eq!(out, serde_json::to_string(&n).unwrap());
+        }
+        let mut out = String::new();
+        let mut w = ObjectWriter::new(&mut out);
+        w.str("a", "x\"y").u64("n", 42).bool("t", true).bool("f", false).null("z");
+        w.opt_str("skipped", None).opt_str("kept", Some("k"));
+        let mut items = ArrayWriter::new(w.member("list"));
+        write_u64(items.item(), 1);
+        ObjectWriter::new(items.item()).end();
+        items.end();
+        ObjectWriter::new(w.member("empty")).end();
+        ArrayWriter::new(w.member("none")).end();
+        w.end();
+        let expected = serde_json::json!({
+            "a": "x\"y", "n": 42, "t": true, "f": false, "z": null, "kept": "k", "list": [1, {}], "empty": {}, "none": []
+        });
+        // serde_json's `json!` map is sorted; compare as values, then the compact form of the same order.
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap(), expected);
+        assert_eq!(
+            out,
+            r#"{"a":"x\"y","n":42,"t":true,"f":false,"z":null,"kept":"k","list":[1,{}],"empty":{},"none":[]}"#
+        );
+    }
+
+    #[test]
+    fn required_members_unknown_members_and_single_member_objects_read_as_serde_reads_them() {
+        let o = parse_object(r#"{"n":5,"o":{},"b":false,"s":"x"}"#).unwrap();
+        assert_eq!(o.req_u64("n"), Ok(5));
+        assert_eq!(o.req_u64("s").unwrap_err().to_string(), "`s` must be a whole number");
+        assert_eq!(o.req_u64("missing").unwrap_err().expected, "a whole number");
+        assert!(o.req_object("o").is_ok());
+        assert_eq!(o.req_bool("b"), Ok(false));
+        assert!(o.req_bool("n").is_err());
+        assert_eq!(o.unknown_member(&["n", "o", "b", "s"]), None);
+        assert_eq!(o.unknown_member(&["n", "b"]), Some("o"));
+        assert_eq!(o.single(), None);
+        let one = parse_object(r#"{"redeem":{"result":"burned"}}"#).unwrap();
+        assert_eq!(one.single().map(|(n, _)| n), Some("redeem"));
+        assert_eq!(parse_object("{}").unwrap().single(), None);
     }
 }
