@@ -12,7 +12,7 @@ use crate::claims::MAX_CLAIM_LEN;
 use crate::error::{Error, ErrorKind, Misconfiguration, err};
 use crate::jws::{self, JoseHeader, SplitError};
 use crate::policy::MAX_LEEWAY_SECS;
-use crate::{Algorithm, Key, KeySet};
+use crate::{Algorithm, Key, KeySet, json};
 
 /// What an access-token verifier accepts. Build with [`AccessPolicy::new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,9 +100,7 @@ fn parse<'t, 'k>(token: &'t str, keys: &'k KeySet, policy: &AccessPolicy) -> Res
     }
     // The algorithm is fixed (RS256) before the key is even looked up: `none`, HS256 and friends never pass.
     if header.alg.as_deref() != Some(Algorithm::RS256.as_str()) {
-        return err(E::AlgorithmNotAllowed(
-            header.alg.unwrap_or_default().into_owned(),
-        ));
+        return err(E::AlgorithmNotAllowed(header.alg.unwrap_or_default()));
     }
     let key = match header.kid.as_deref() {
         Some(kid) => keys.get(kid).ok_or(E::UnknownKey)?,
@@ -123,7 +121,7 @@ fn parse<'t, 'k>(token: &'t str, keys: &'k KeySet, policy: &AccessPolicy) -> Res
 }
 
 /// The members read from an access token's payload; anything else Cognito puts there is ignored.
-#[derive(Deserialize)]
+#[derive(Debug, PartialEq, Eq, Deserialize)]
 struct RawAccess {
     iss: Option<String>,
     token_use: Option<String>,
@@ -133,6 +131,27 @@ struct RawAccess {
     exp: Option<u64>,
     iat: Option<u64>,
     nbf: Option<u64>,
+}
+
+impl RawAccess {
+    /// Reads a decoded payload as serde reads [`RawAccess`] (known members optional, strings or whole numbers
+    /// when present and not `null`, the rest ignored); `None` for anything else or a repeated member name.
+    fn read(payload: &[u8]) -> Option<RawAccess> {
+        let object = json::parse_object(std::str::from_utf8(payload).ok()?)?;
+        let read = || -> Result<RawAccess, json::Mismatch> {
+            Ok(RawAccess {
+                iss: object.opt_str("iss")?,
+                token_use: object.opt_str("token_use")?,
+                client_id: object.opt_str("client_id")?,
+                sub: object.opt_str("sub")?,
+                username: object.opt_str("username")?,
+                exp: object.opt_u64("exp")?,
+                iat: object.opt_u64("iat")?,
+                nbf: object.opt_u64("nbf")?,
+            })
+        };
+        read().ok()
+    }
 }
 
 fn check_string(value: Option<String>, name: &'static str) -> Result<String, Error> {
@@ -145,8 +164,9 @@ fn check_string(value: Option<String>, name: &'static str) -> Result<String, Err
 
 fn check_claims(payload: &[u8], policy: &AccessPolicy, now: u64) -> Result<AccessClaims, Error> {
     use ErrorKind as E;
-    let raw: RawAccess = serde_json::from_slice(payload)
-        .map_err(|_| E::Malformed("payload is not a JSON object of the expected claims"))?;
+    let raw = RawAccess::read(payload).ok_or(E::Malformed(
+        "payload is not a JSON object of the expected claims",
+    ))?;
     if raw.iss.as_deref() != Some(policy.issuer.as_str()) {
         return err(E::WrongIssuer);
     }
@@ -190,4 +210,24 @@ pub async fn verify_access_token_async<B: AsyncSignatureBackend>(
         return err(ErrorKind::BadSignature);
     }
     check_claims(&parsed.payload, policy, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_access_claims_reader_reads_what_serde_read() {
+        let cognito = r#"{"sub":"s","cognito:groups":["a"],"iss":"https://cognito-idp/p","version":2,"client_id":"m","origin_jti":"o","token_use":"access","scope":"aws.cognito.signin.user.admin","auth_time":1800000000,"exp":1800003600,"iat":1800000000,"jti":"j","username":"u"}"#;
+        let texts = [
+            cognito,
+            r#"{"token_use":null,"nbf":5}"#,
+            r#"{"client_id":3}"#,
+            r#"{"iat":1.0}"#,
+        ];
+        for text in texts.iter().chain(crate::claims::tests::PAYLOADS) {
+            let serde: Option<RawAccess> = serde_json::from_str(text).ok();
+            assert_eq!(RawAccess::read(text.as_bytes()), serde, "{text}");
+        }
+    }
 }

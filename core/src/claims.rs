@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::b64;
 use crate::error::{Error, ErrorKind, err};
 use crate::policy::{HARD_MAX_TTL_SECS, Policy};
+use crate::{b64, json};
 
 /// Longest accepted string claim, in bytes.
 pub const MAX_CLAIM_LEN: usize = 512;
@@ -43,7 +43,7 @@ pub fn new_jti(random: [u8; JTI_RANDOM_BYTES]) -> String {
 }
 
 /// Claims as they arrive: every member optional so that a missing one gets its own reason.
-#[derive(Deserialize)]
+#[derive(Debug, PartialEq, Eq, Deserialize)]
 pub(crate) struct RawClaims {
     iss: Option<String>,
     aud: Option<String>,
@@ -58,6 +58,28 @@ pub(crate) struct RawClaims {
 }
 
 impl RawClaims {
+    /// Reads a decoded payload as serde reads [`RawClaims`]: a JSON object whose known members, when present
+    /// and not `null`, are strings or whole numbers; other members are ignored. `None` for anything else (and,
+    /// stricter than serde, for a repeated member name).
+    pub(crate) fn read(payload: &[u8]) -> Option<RawClaims> {
+        let object = json::parse_object(std::str::from_utf8(payload).ok()?)?;
+        let read = || -> Result<RawClaims, json::Mismatch> {
+            Ok(RawClaims {
+                iss: object.opt_str("iss")?,
+                aud: object.opt_str("aud")?,
+                sub: object.opt_str("sub")?,
+                username: object.opt_str("username")?,
+                azp: object.opt_str("azp")?,
+                iat: object.opt_u64("iat")?,
+                nbf: object.opt_u64("nbf")?,
+                exp: object.opt_u64("exp")?,
+                jti: object.opt_str("jti")?,
+                redirect: object.opt_str("redirect")?,
+            })
+        };
+        read().ok()
+    }
+
     /// Requires every claim Handoff relies on. `nbf` defaults to `iat`.
     pub(crate) fn require(self) -> Result<Claims, Error> {
         fn need<T>(v: Option<T>, name: &'static str) -> Result<T, Error> {
@@ -80,6 +102,25 @@ impl RawClaims {
 }
 
 impl Claims {
+    /// The claims as JSON, byte for byte as serde_json writes them (the member order of the struct, `redirect`
+    /// only when there is one).
+    pub fn to_json(&self) -> String {
+        let mut out = String::with_capacity(256);
+        let mut w = json::ObjectWriter::new(&mut out);
+        w.str("iss", &self.iss)
+            .str("aud", &self.aud)
+            .str("sub", &self.sub)
+            .str("username", &self.username)
+            .str("azp", &self.azp)
+            .u64("iat", self.iat)
+            .u64("nbf", self.nbf)
+            .u64("exp", self.exp)
+            .str("jti", &self.jti)
+            .opt_str("redirect", self.redirect.as_deref());
+        w.end();
+        out
+    }
+
     /// Shape rules that hold for every token, minted or verified: non-empty bounded strings, a well-formed
     /// `jti`, `iat <= nbf < exp`, and a lifetime within the hard maximum.
     pub fn check_shape(&self) -> Result<(), Error> {
@@ -137,5 +178,68 @@ impl Claims {
             return err(ErrorKind::LifetimeTooLong);
         }
         self.check_shape()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Payloads around every rule of the claims reader: types, `null`, unknown members, odd numbers, not objects.
+    pub(crate) const PAYLOADS: &[&str] = &[
+        r#"{"iss":"https://e","aud":"web","sub":"s","username":"u","azp":"m","iat":1,"nbf":1,"exp":61,"jti":"j"}"#,
+        r#"{"iss":"i","redirect":"/a?b=\"c\"","extra":[1,{"x":null}],"n":-1.5e3}"#,
+        r#"{"iss":null,"aud":null,"iat":null,"redirect":null}"#,
+        r#"{}"#,
+        r#" { "exp" : 18446744073709551615 } "#,
+        r#"{"exp":18446744073709551616}"#,
+        r#"{"exp":60.0}"#,
+        r#"{"exp":-1}"#,
+        r#"{"exp":6e1}"#,
+        r#"{"exp":"60"}"#,
+        r#"{"iss":1}"#,
+        r#"{"iss":["i"]}"#,
+        r#"{"sub":"\u00e9\ud83d\ude00"}"#,
+        r#"[]"#,
+        r#""claims""#,
+        r#"null"#,
+        r#"{"iss":"i"} x"#,
+        r#"{"iss":"i""#,
+        "",
+    ];
+
+    #[test]
+    fn the_claims_reader_reads_what_serde_read() {
+        for text in PAYLOADS {
+            let serde: Option<RawClaims> = serde_json::from_str(text).ok();
+            assert_eq!(RawClaims::read(text.as_bytes()), serde, "{text}");
+        }
+        assert_eq!(RawClaims::read(b"{\"iss\":\"\xff\"}"), None);
+    }
+
+    #[test]
+    fn a_repeated_claim_is_refused_where_serde_refused_it_too() {
+        let twice = br#"{"sub":"a","sub":"b"}"#;
+        assert!(serde_json::from_slice::<RawClaims>(twice).is_err());
+        assert_eq!(RawClaims::read(twice), None);
+    }
+
+    #[test]
+    fn claims_are_written_byte_for_byte_as_serde_json_writes_them() {
+        let mut claims = Claims {
+            iss: "https://edge.example/\"q\"\\".into(),
+            aud: "web".into(),
+            sub: "sub-\u{1}\u{e9}".into(),
+            username: "alice".into(),
+            azp: "mobile".into(),
+            iat: 0,
+            nbf: 1_800_000_000,
+            exp: u64::MAX,
+            jti: "AAAAAAAAAAAAAAAAAAAAAA".into(),
+            redirect: None,
+        };
+        assert_eq!(claims.to_json(), serde_json::to_string(&claims).unwrap());
+        claims.redirect = Some("/inbox?x=<\u{2028}>".into());
+        assert_eq!(claims.to_json(), serde_json::to_string(&claims).unwrap());
     }
 }

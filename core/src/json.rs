@@ -277,7 +277,10 @@ impl Object {
 
     /// The first member whose name is not in `known` (serde's `deny_unknown_fields`), if any.
     pub fn unknown_member(&self, known: &[&str]) -> Option<&str> {
-        self.0.iter().map(|(n, _)| n.as_str()).find(|n| !known.contains(n))
+        self.0
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .find(|n| !known.contains(n))
     }
 
     /// The only member of a one-member object, as serde reads an externally tagged enum variant with data:
@@ -934,7 +937,11 @@ mod tests {
         }
         let mut out = String::new();
         let mut w = ObjectWriter::new(&mut out);
-        w.str("a", "x\"y").u64("n", 42).bool("t", true).bool("f", false).null("z");
+        w.str("a", "x\"y")
+            .u64("n", 42)
+            .bool("t", true)
+            .bool("f", false)
+            .null("z");
         w.opt_str("skipped", None).opt_str("kept", Some("k"));
         let mut items = ArrayWriter::new(w.member("list"));
         write_u64(items.item(), 1);
@@ -958,7 +965,10 @@ mod tests {
     fn required_members_unknown_members_and_single_member_objects_read_as_serde_reads_them() {
         let o = parse_object(r#"{"n":5,"o":{},"b":false,"s":"x"}"#).unwrap();
         assert_eq!(o.req_u64("n"), Ok(5));
-        assert_eq!(o.req_u64("s").unwrap_err().to_string(), "`s` must be a whole number");
+        assert_eq!(
+            o.req_u64("s").unwrap_err().to_string(),
+            "`s` must be a whole number"
+        );
         assert_eq!(o.req_u64("missing").unwrap_err().expected, "a whole number");
         assert!(o.req_object("o").is_ok());
         assert_eq!(o.req_bool("b"), Ok(false));
