@@ -53,6 +53,69 @@ fn public_jwks_has_no_private_members() {
 }
 
 #[test]
+fn key_sets_are_written_as_the_fixtures_and_serde_json_write_them() {
+    let keys = support::private_keys();
+    let compact = |text: &str| {
+        serde_json::from_str::<serde_json::Value>(text)
+            .unwrap()
+            .to_string()
+    };
+    // The fixture was written by serde_json (members in name order): the hand-written JSON is the same bytes.
+    assert_eq!(keys.jwks_json(true), compact(PRIVATE_JWKS));
+    assert_eq!(keys.jwks_json(false), keys.public_jwks().to_string());
+    assert_eq!(keys.private_jwks().to_string(), compact(PRIVATE_JWKS));
+    let public = KeySet::from_jwks(&keys.jwks_json(false)).unwrap();
+    assert_eq!(
+        public.jwks_json(true),
+        public.jwks_json(false),
+        "no private members without private keys"
+    );
+    for key in keys.keys() {
+        let jwk = key.private_jwk_json().unwrap();
+        assert_eq!(Key::from_jwk(&jwk).unwrap(), *key);
+        assert_eq!(
+            Key::from_jwk_value(&serde_json::from_str(&jwk).unwrap()).unwrap(),
+            *key
+        );
+    }
+    assert_eq!(public.keys()[0].private_jwk_json(), None);
+}
+
+#[test]
+fn jwk_members_of_the_wrong_kind_are_named() {
+    for (jwk, message) in [
+        (
+            r#"{"kid":"k"}"#,
+            "key error: JWK has a bad member: `kty` must be a string",
+        ),
+        (
+            r#"{"kty":"OKP","kid":7}"#,
+            "key error: JWK has a bad member: `kid` must be a string",
+        ),
+        (
+            r#"["OKP"]"#,
+            "key error: JWK has a bad member: a JWK must be a JSON object",
+        ),
+        (
+            r#"{"kty":"OKP","kty":"RSA"}"#,
+            "key error: JWK is not JSON: repeated member name at byte 13",
+        ),
+    ] {
+        let err = Key::from_jwk(jwk).unwrap_err();
+        assert_eq!(err.to_string(), message, "{jwk}");
+        assert_eq!(err.reason(), Reason::Misconfigured, "{jwk}");
+    }
+    assert_eq!(
+        KeySet::from_jwks(r#"{"keys":{}}"#).unwrap_err().problem(),
+        &KeyProblem::KeysNotArray
+    );
+    assert!(matches!(
+        KeySet::from_jwks("{").unwrap_err().problem(),
+        KeyProblem::SetNotJson(_)
+    ));
+}
+
+#[test]
 fn debug_output_redacts_secrets() {
     let keys = support::private_keys();
     let debug = format!("{keys:?}");

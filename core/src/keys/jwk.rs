@@ -1,18 +1,14 @@
 //! Keys as JWKs (RFC 7517 / 7518 / 8037): reading one (`kty` OKP/Ed25519 or RSA, `use` and `alg` checked) and
 //! writing the public or private JWK of a key.
 
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
-
 use super::{Key, KeyError, KeyProblem, Material, RsaPrivate, Secret, key_err};
-use crate::b64;
+use crate::{b64, json};
 
-#[derive(Deserialize)]
+/// The members of a JWK that Handoff reads; any other member is ignored.
 struct JwkFields {
     kty: String,
     kid: Option<String>,
     alg: Option<String>,
-    #[serde(rename = "use")]
     use_: Option<String>,
     crv: Option<String>,
     x: Option<String>,
@@ -26,6 +22,35 @@ struct JwkFields {
     qi: Option<String>,
 }
 
+impl JwkFields {
+    /// Reads them as serde's derive did: `kty` a string that must be there, the rest strings when present and
+    /// not `null`.
+    fn read(value: &json::Value) -> Result<JwkFields, KeyError> {
+        let object = value
+            .as_object()
+            .ok_or_else(|| KeyProblem::BadMember("a JWK must be a JSON object".into()))?;
+        let read = || -> Result<JwkFields, json::Mismatch> {
+            Ok(JwkFields {
+                kty: object.req_str("kty")?,
+                kid: object.opt_str("kid")?,
+                alg: object.opt_str("alg")?,
+                use_: object.opt_str("use")?,
+                crv: object.opt_str("crv")?,
+                x: object.opt_str("x")?,
+                d: object.opt_str("d")?,
+                n: object.opt_str("n")?,
+                e: object.opt_str("e")?,
+                p: object.opt_str("p")?,
+                q: object.opt_str("q")?,
+                dp: object.opt_str("dp")?,
+                dq: object.opt_str("dq")?,
+                qi: object.opt_str("qi")?,
+            })
+        };
+        read().map_err(|mismatch| KeyProblem::BadMember(mismatch.to_string()).into())
+    }
+}
+
 fn field(value: Option<String>, name: &'static str) -> Result<Vec<u8>, KeyError> {
     let Some(text) = value else {
         return key_err(KeyProblem::MissingMember(name));
@@ -35,14 +60,19 @@ fn field(value: Option<String>, name: &'static str) -> Result<Vec<u8>, KeyError>
 
 impl Key {
     /// Parses one JWK (JSON text). `kty` must be `OKP` (crv `Ed25519`) or `RSA`; `alg`, if present, must match.
-    pub fn from_jwk(json: &str) -> Result<Key, KeyError> {
-        let value: Value = serde_json::from_str(json).map_err(|e| KeyProblem::JwkNotJson(e.to_string()))?;
-        Key::from_jwk_value(&value)
+    pub fn from_jwk(text: &str) -> Result<Key, KeyError> {
+        let value = json::parse(text).map_err(|e| KeyProblem::JwkNotJson(e.to_string()))?;
+        Key::from_json(&value)
     }
 
-    /// Like [`Key::from_jwk`], from parsed JSON.
-    pub fn from_jwk_value(value: &Value) -> Result<Key, KeyError> {
-        let f = JwkFields::deserialize(value).map_err(|e| KeyProblem::BadMember(e.to_string()))?;
+    /// Like [`Key::from_jwk`], from serde_json's reading (the CLI's); the edge reads with [`Key::from_json`].
+    pub fn from_jwk_value(value: &serde_json::Value) -> Result<Key, KeyError> {
+        Key::from_jwk(&value.to_string())
+    }
+
+    /// Like [`Key::from_jwk`], from [`json::parse`]'s reading.
+    pub fn from_json(value: &json::Value) -> Result<Key, KeyError> {
+        let f = JwkFields::read(value)?;
         let Some(kid) = f.kid else {
             return key_err(KeyProblem::NoKid);
         };
@@ -106,42 +136,69 @@ impl Key {
         Ok(key)
     }
 
-    /// The public JWK (`kty`, `crv`/`n`/`e`, `x`, `kid`, `alg`, `use`).
-    pub fn public_jwk(&self) -> Value {
-        let mut jwk = match &self.material {
-            Material::Ed25519 { x, .. } => json!({"kty": "OKP", "crv": "Ed25519", "x": b64::encode(x)}),
-            Material::Rsa { n, e, .. } => json!({"kty": "RSA", "n": b64::encode(n), "e": b64::encode(e)}),
+    /// Writes the JWK, public or (`private`, when this key can sign) with its private members, as an object with
+    /// its members in name order (as serde_json's default map writes them).
+    pub fn write_jwk(&self, out: &mut String, private: bool) {
+        let text = |bytes: &[u8]| Some(b64::encode(bytes));
+        let none = || None;
+        let (crv, x, n, e) = match &self.material {
+            Material::Ed25519 { x, .. } => (Some("Ed25519".to_owned()), text(x), none(), none()),
+            Material::Rsa { n, e, .. } => (none(), none(), text(n), text(e)),
         };
-        if let Value::Object(map) = &mut jwk {
-            map.insert("kid".into(), self.kid.clone().into());
-            map.insert("alg".into(), self.algorithm().as_str().into());
-            map.insert("use".into(), "sig".into());
+        let [mut d, mut p, mut q, mut dp, mut dq, mut qi] = [none(), none(), none(), none(), none(), none()];
+        if private {
+            match &self.material {
+                Material::Ed25519 { d: Some(seed), .. } => d = text(seed.expose()),
+                Material::Rsa {
+                    private: Some(rsa), ..
+                } => {
+                    [d, p, q, dp, dq, qi] =
+                        [&rsa.d, &rsa.p, &rsa.q, &rsa.dp, &rsa.dq, &rsa.qi].map(|s| text(s.expose()));
+                }
+                _ => {}
+            }
         }
-        jwk
+        let kty = match self.material {
+            Material::Ed25519 { .. } => "OKP",
+            Material::Rsa { .. } => "RSA",
+        };
+        let mut w = json::ObjectWriter::new(out);
+        w.str("alg", self.algorithm().as_str())
+            .opt_str("crv", crv.as_deref())
+            .opt_str("d", d.as_deref())
+            .opt_str("dp", dp.as_deref())
+            .opt_str("dq", dq.as_deref())
+            .opt_str("e", e.as_deref())
+            .str("kid", &self.kid)
+            .str("kty", kty)
+            .opt_str("n", n.as_deref())
+            .opt_str("p", p.as_deref())
+            .opt_str("q", q.as_deref())
+            .opt_str("qi", qi.as_deref())
+            .str("use", "sig")
+            .opt_str("x", x.as_deref());
+        w.end();
+    }
+
+    /// The public JWK (`kty`, `crv`/`n`/`e`, `x`, `kid`, `alg`, `use`).
+    pub fn public_jwk(&self) -> serde_json::Value {
+        let mut out = String::new();
+        self.write_jwk(&mut out, false);
+        serde_json::from_str(&out).unwrap_or_default()
     }
 
     /// The private JWK, if this key can sign. Secret: write it only to protected storage.
-    pub fn private_jwk(&self) -> Option<Value> {
-        let mut jwk = self.public_jwk();
-        let map: &mut Map<String, Value> = jwk.as_object_mut()?;
-        match &self.material {
-            Material::Ed25519 { d: Some(d), .. } => {
-                map.insert("d".into(), b64::encode(d.expose()).into());
-            }
-            Material::Rsa { private: Some(p), .. } => {
-                for (name, part) in [
-                    ("d", &p.d),
-                    ("p", &p.p),
-                    ("q", &p.q),
-                    ("dp", &p.dp),
-                    ("dq", &p.dq),
-                    ("qi", &p.qi),
-                ] {
-                    map.insert(name.into(), b64::encode(part.expose()).into());
-                }
-            }
-            _ => return None,
-        }
-        Some(jwk)
+    pub fn private_jwk(&self) -> Option<serde_json::Value> {
+        self.private_jwk_json()
+            .and_then(|text| serde_json::from_str(&text).ok())
+    }
+
+    /// The private JWK as JSON text, if this key can sign. Secret: write it only to protected storage.
+    pub fn private_jwk_json(&self) -> Option<String> {
+        self.can_sign().then(|| {
+            let mut out = String::new();
+            self.write_jwk(&mut out, true);
+            out
+        })
     }
 }

@@ -1,6 +1,8 @@
 //! Key sets: several keys by `kid`, one of them the signing key; read from a JWK Set, printed as one.
 
-use serde_json::{Value, json};
+use serde_json::Value;
+
+use crate::json;
 
 use super::{Key, KeyError, KeyProblem, key_err};
 
@@ -25,15 +27,14 @@ impl KeySet {
     }
 
     /// Parses a JWK Set (`{"keys": [...]}`) or a single JWK.
-    pub fn from_jwks(json: &str) -> Result<KeySet, KeyError> {
-        let value: Value = serde_json::from_str(json).map_err(|e| KeyProblem::SetNotJson(e.to_string()))?;
-        let keys = match value.get("keys") {
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(Key::from_jwk_value)
-                .collect::<Result<Vec<_>, _>>()?,
+    pub fn from_jwks(text: &str) -> Result<KeySet, KeyError> {
+        let value = json::parse(text).map_err(|e| KeyProblem::SetNotJson(e.to_string()))?;
+        let keys = match value.as_object().and_then(|o| o.get("keys")) {
+            Some(json::Value::Array(items)) => {
+                items.iter().map(Key::from_json).collect::<Result<Vec<_>, _>>()?
+            }
             Some(_) => return key_err(KeyProblem::KeysNotArray),
-            None => vec![Key::from_jwk_value(&value)?],
+            None => vec![Key::from_json(&value)?],
         };
         if keys.is_empty() {
             return key_err(KeyProblem::EmptySet);
@@ -70,16 +71,25 @@ impl KeySet {
 
     /// The public JWK Set, as served at `/.well-known/jwks.json`.
     pub fn public_jwks(&self) -> Value {
-        json!({"keys": self.keys.iter().map(Key::public_jwk).collect::<Vec<_>>()})
+        serde_json::from_str(&self.jwks_json(false)).unwrap_or_default()
     }
 
     /// The full JWK Set with private members. Secret: write it only to protected storage.
     pub fn private_jwks(&self) -> Value {
-        let keys: Vec<Value> = self
-            .keys
-            .iter()
-            .map(|k| k.private_jwk().unwrap_or_else(|| k.public_jwk()))
-            .collect();
-        json!({"keys": keys})
+        serde_json::from_str(&self.jwks_json(true)).unwrap_or_default()
+    }
+
+    /// The JWK Set as JSON text (`{"keys":[...]}`, each key as [`Key::write_jwk`] writes it): public, or with
+    /// the private members of the keys that can sign. The edge serves the public one.
+    pub fn jwks_json(&self, private: bool) -> String {
+        let mut out = String::new();
+        let mut set = json::ObjectWriter::new(&mut out);
+        let mut keys = json::ArrayWriter::new(set.member("keys"));
+        for key in &self.keys {
+            key.write_jwk(keys.item(), private);
+        }
+        keys.end();
+        set.end();
+        out
     }
 }
