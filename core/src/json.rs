@@ -275,6 +275,14 @@ impl Object {
         }
     }
 
+    /// `Ok` when every member's name is in `known` (serde's `deny_unknown_fields`), else the first other one.
+    pub fn only(&self, known: &[&str]) -> Result<(), Mismatch> {
+        match self.unknown_member(known) {
+            Some(name) => Err(mismatch(name, "absent (not a known member)")),
+            None => Ok(()),
+        }
+    }
+
     /// The first member whose name is not in `known` (serde's `deny_unknown_fields`), if any.
     pub fn unknown_member(&self, known: &[&str]) -> Option<&str> {
         self.0
@@ -291,6 +299,26 @@ impl Object {
             _ => None,
         }
     }
+}
+
+/// A value with a hand-written JSON form (byte for byte what its serde form was).
+pub trait ToJson {
+    /// Appends the value as JSON.
+    fn write_json(&self, out: &mut String);
+
+    /// The value as JSON text.
+    fn to_json(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
+    }
+}
+
+/// A value read from a JSON object with serde's rules for its type (required and optional members, unknown ones
+/// refused where serde's `deny_unknown_fields` refused them).
+pub trait FromObject: Sized {
+    /// Reads it, or names the first member that is wrong.
+    fn from_object(object: &Object) -> Result<Self, Mismatch>;
 }
 
 /// A whole number as JSON (what serde_json writes for an integer).

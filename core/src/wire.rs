@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Reason;
+use crate::json::{self, FromObject, Mismatch, Object, ObjectWriter, ToJson};
 
 /// Largest request body the edge accepts, in bytes.
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
@@ -126,6 +127,93 @@ impl ErrorBody {
             error,
             message: message.into(),
         }
+    }
+}
+
+// The edge's readers and writers: the same JSON as the serde derives above (which the CLI and the triggers use),
+// without serde's code in the worker. Tests in tests/wire.rs compare the two on every form.
+
+impl FromObject for IssueRequest {
+    fn from_object(o: &Object) -> Result<Self, Mismatch> {
+        o.only(&["redirect"])?;
+        Ok(IssueRequest {
+            redirect: o.opt_str("redirect")?,
+        })
+    }
+}
+
+impl FromObject for RedeemRequest {
+    fn from_object(o: &Object) -> Result<Self, Mismatch> {
+        o.only(&["token", "sub", "username", "client_id", "nonce", "binding"])?;
+        Ok(RedeemRequest {
+            token: o.req_str("token")?,
+            sub: o.req_str("sub")?,
+            username: o.req_str("username")?,
+            client_id: o.req_str("client_id")?,
+            nonce: o.req_str("nonce")?,
+            binding: o.opt_str("binding")?,
+        })
+    }
+}
+
+impl ToJson for IssueAnswer {
+    fn write_json(&self, out: &mut String) {
+        let mut w = ObjectWriter::new(out);
+        w.str("token", &self.token)
+            .str("url", &self.url)
+            .u64("expires_in", self.expires_in);
+        w.end();
+    }
+}
+
+impl ToJson for BindAnswer {
+    fn write_json(&self, out: &mut String) {
+        let mut w = ObjectWriter::new(out);
+        w.str("binding", &self.binding).u64("expires_in", self.expires_in);
+        w.end();
+    }
+}
+
+impl ToJson for RedeemAnswer {
+    fn write_json(&self, out: &mut String) {
+        let mut w = ObjectWriter::new(out);
+        w.bool("ok", self.ok)
+            .opt_str("reason", self.reason.map(Reason::as_str));
+        w.end();
+    }
+}
+
+impl ToJson for RevokeAnswer {
+    fn write_json(&self, out: &mut String) {
+        let mut w = ObjectWriter::new(out);
+        w.u64("revoked", u64::from(self.revoked));
+        w.end();
+    }
+}
+
+impl ToJson for ErrorBody {
+    fn write_json(&self, out: &mut String) {
+        let mut w = ObjectWriter::new(out);
+        w.str("error", self.error.as_str()).str("message", &self.message);
+        w.end();
+    }
+}
+
+/// Reads a request body as the edge does: one JSON object of `T`'s members. `Err(None)` when the text is not
+/// JSON, `Err(Some(_))` naming the wrong member when it is JSON of the wrong shape (as serde's error categories
+/// told them apart; a repeated member name counts as a wrong shape, as serde's "duplicate field" did).
+pub fn read_body<T: FromObject>(text: &str) -> Result<T, Option<Mismatch>> {
+    match json::parse(text) {
+        Ok(json::Value::Object(object)) => T::from_object(&object).map_err(Some),
+        Ok(_) => Err(Some(Mismatch {
+            member: String::new(),
+            expected: "a JSON object",
+        })),
+        Err(e) if e.what == "repeated member name" => Err(Some(Mismatch {
+            member: String::new(),
+            expected: "an object without repeated member names",
+        })),
+        Err(_) => Err(None),
     }
 }
 
