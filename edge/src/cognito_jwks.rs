@@ -2,8 +2,8 @@
 //! [`REFETCH_INTERVAL_SECS`] when an access token names a key the cache lacks (key rotation), so a flood of
 //! tokens with made-up `kid`s cannot turn into a flood of fetches.
 
+use handoff_core::json::{self, Value};
 use handoff_core::{Algorithm, Key, KeyError, KeySet};
-use serde_json::Value;
 
 /// Least time between two refreshes of a cached JWK Set (on an unknown `kid`), in seconds.
 pub const REFETCH_INTERVAL_SECS: u64 = 60;
@@ -40,14 +40,14 @@ impl std::fmt::Display for PoolJwksError {
 impl std::error::Error for PoolJwksError {}
 
 /// Parses the pool's JWK Set, keeping the RSA signature keys (Cognito's) and skipping anything else.
-pub fn parse_pool_jwks(json: &str) -> Result<KeySet, PoolJwksError> {
-    let value: Value = serde_json::from_str(json).map_err(|_| PoolJwksError::NotJson)?;
-    let Some(Value::Array(items)) = value.get("keys") else {
+pub fn parse_pool_jwks(text: &str) -> Result<KeySet, PoolJwksError> {
+    let value = json::parse(text).map_err(|_| PoolJwksError::NotJson)?;
+    let Some(Value::Array(items)) = value.as_object().and_then(|o| o.get("keys")) else {
         return Err(PoolJwksError::NoKeysArray);
     };
     let keys: Vec<Key> = items
         .iter()
-        .filter_map(|item| Key::from_jwk_value(item).ok())
+        .filter_map(|item| Key::from_json(item).ok())
         .filter(|key| key.algorithm() == Algorithm::RS256)
         .map(|key| key.to_public())
         .collect();
@@ -257,7 +257,7 @@ mod tests {
     #[test]
     fn cognito_shaped_sets_keep_their_rsa_keys_only() {
         let public = include_str!("../../tests/fixtures/keys/test-only.public.jwks.json");
-        let mut value: Value = serde_json::from_str(public).unwrap();
+        let mut value: serde_json::Value = serde_json::from_str(public).unwrap();
         value["keys"]
             .as_array_mut()
             .unwrap()

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::future::{Either, select};
+use handoff_core::json::ToJson;
 use handoff_core::wire::MAX_BODY_BYTES;
-use serde::Serialize;
 use worker::{Headers, Request, Response, ResponseBuilder};
 
 use crate::error::ApiError;
@@ -73,13 +73,18 @@ pub async fn answer_text(response: Response) -> worker::Result<String> {
 const MAX_DRAIN_BYTES: usize = 64 * 1024;
 
 /// A JSON answer with `status`. Answers are never cached: they carry tokens or per-request outcomes.
-pub fn json<T: Serialize>(status: u16, value: &T) -> Response {
-    json_with(status, value, &[])
+pub fn json<T: ToJson + ?Sized>(status: u16, value: &T) -> Response {
+    json_text(status, value.to_json())
+}
+
+/// A JSON answer with `status` whose body is already JSON text.
+pub fn json_text(status: u16, body: String) -> Response {
+    json_with(status, body, &[])
 }
 
 /// A JSON answer with extra headers.
-fn json_with<T: Serialize>(status: u16, value: &T, extra: &[(&str, &str)]) -> Response {
-    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+fn json_with(status: u16, body: String, extra: &[(&str, &str)]) -> Response {
+    let body = body.into_bytes();
     let headers = Headers::new();
     // Setting a well-formed header on a fresh Headers object cannot fail.
     let _ = headers.set("content-type", "application/json");
@@ -106,7 +111,7 @@ pub fn error(error: &ApiError) -> Response {
     if error.status() == 401 {
         extra.push(("www-authenticate", WWW_AUTHENTICATE));
     }
-    json_with(error.status(), &error.body(), &extra)
+    json_with(error.status(), error.body().to_json(), &extra)
 }
 
 /// The challenge of every `401` (RFC 6750: each credential the edge takes is a bearer token).

@@ -5,7 +5,7 @@
 //! through a line shared on the side.
 
 use handoff_core::Reason;
-use serde::Serialize;
+use handoff_core::json::{ObjectWriter, ToJson};
 
 /// What an answer tells its log line: the token concerned and a detail for operators.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,20 +32,21 @@ impl Note {
 }
 
 /// A request's log line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize))]
 pub struct LogLine {
     /// Route name, or `none` for 404/405.
     pub route: &'static str,
     /// HTTP status answered.
     pub status: u16,
     /// The reason code, for errors and refused redeems.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub reason: Option<Reason>,
     /// Fingerprint of the handoff token concerned, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub token_fp: Option<String>,
     /// Internal detail for operators (a fixed description, never input).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     pub detail: Option<String>,
     /// Milliseconds spent.
     pub ms: u64,
@@ -63,10 +64,19 @@ impl LogLine {
             ms,
         }
     }
+}
 
-    /// The line as one JSON object.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|_| String::from("{\"log\":\"unserializable\"}"))
+impl ToJson for LogLine {
+    /// The line as one JSON object, its members in the order above, empty ones left out.
+    fn write_json(&self, out: &mut String) {
+        let mut w = ObjectWriter::new(out);
+        w.str("route", self.route)
+            .u64("status", u64::from(self.status))
+            .opt_str("reason", self.reason.map(Reason::as_str))
+            .opt_str("token_fp", self.token_fp.as_deref())
+            .opt_str("detail", self.detail.as_deref())
+            .u64("ms", self.ms);
+        w.end();
     }
 }
 
@@ -97,5 +107,27 @@ mod tests {
             LogLine::new("redeem", 200, None, note, 7).to_json(),
             r#"{"route":"redeem","status":200,"detail":"KV read: down","ms":7}"#
         );
+    }
+
+    #[test]
+    fn a_line_is_written_byte_for_byte_as_serde_json_wrote_it() {
+        for (reason, token_fp, detail) in [
+            (None, None, None),
+            (
+                Some(Reason::BadBinding),
+                Some("fp"),
+                Some("GetUser answered 500 (\"x\"\n)"),
+            ),
+        ] {
+            let line = LogLine {
+                route: "issue",
+                status: 429,
+                reason,
+                token_fp: token_fp.map(str::to_owned),
+                detail: detail.map(str::to_owned),
+                ms: u64::MAX,
+            };
+            assert_eq!(line.to_json(), serde_json::to_string(&line).unwrap());
+        }
     }
 }

@@ -3,10 +3,11 @@
 //! can quote input, so they never reach an answer.
 
 use handoff_core::Reason;
+use handoff_core::json::FromObject;
+use handoff_core::wire;
 use handoff_core::wire::{
     BIND_PATH, HEALTH_PATH, ISSUE_PATH, JWKS_PATH, MAX_BODY_BYTES, REDEEM_PATH, REVOKE_PATH,
 };
-use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
@@ -165,27 +166,28 @@ pub fn append_chunk(body: &mut Vec<u8>, chunk: &[u8]) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Parses a JSON body into `T` (whose serde rules reject unknown fields). An empty body parses as `{}` when
+/// Parses a JSON body into `T` (whose reader rejects unknown fields). An empty body parses as `{}` when
 /// `empty_ok` is set.
-pub fn json_body<T: DeserializeOwned>(body: &[u8], empty_ok: bool) -> Result<T, ApiError> {
+pub fn json_body<T: FromObject>(body: &[u8], empty_ok: bool) -> Result<T, ApiError> {
     let body: &[u8] = if empty_ok && body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
         body
     };
-    // serde also builds structs from arrays (`["/x"]`); the API takes objects only.
     if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(ApiError::new(
             Reason::BadRequest,
             "the body must be a JSON object",
         ));
     }
-    serde_json::from_slice(body).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => ApiError::new(
+    let not_json = || ApiError::new(Reason::BadRequest, "the body is not valid JSON");
+    let text = std::str::from_utf8(body).map_err(|_| not_json())?;
+    wire::read_body(text).map_err(|wrong| match wrong {
+        Some(_) => ApiError::new(
             Reason::BadRequest,
             "the body has unknown, missing or mistyped fields",
         ),
-        _ => ApiError::new(Reason::BadRequest, "the body is not valid JSON"),
+        None => not_json(),
     })
 }
 

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use handoff_core::cognito_api::{ErrorBody, ErrorKind, error_name};
+use handoff_core::json;
 
 /// How long a current `GetUser` answer is trusted, in seconds: the longest a revoked token still gets links.
 pub const FRESH_SECS: u64 = 30;
@@ -32,9 +33,14 @@ pub enum Verdict {
 /// Reads a `GetUser` answer: status, `x-amzn-ErrorType` header, body.
 pub fn verdict(status: u16, error_type: Option<&str>, body: &[u8]) -> Verdict {
     if status == 200 {
-        return match serde_json::from_slice::<serde_json::Value>(body) {
-            Ok(answer) if answer["Username"].is_string() => Verdict::Current,
-            _ => Verdict::Unknown("GetUser answered 200 without a user".into()),
+        let user = std::str::from_utf8(body)
+            .ok()
+            .and_then(json::parse_object)
+            .is_some_and(|answer| answer.get("Username").and_then(json::Value::as_str).is_some());
+        return if user {
+            Verdict::Current
+        } else {
+            Verdict::Unknown("GetUser answered 200 without a user".into())
         };
     }
     let error = ErrorBody::parse(body);
@@ -95,6 +101,7 @@ mod remote {
     use std::cell::RefCell;
 
     use handoff_core::cognito_api::{CONTENT_TYPE, ERROR_TYPE_HEADER};
+    use handoff_core::json;
 
     use super::{GET_USER_TARGET, Recent, Verdict, verdict};
 
@@ -121,7 +128,7 @@ mod remote {
     }
 
     async fn get_user(endpoint: &str, access_token: &str) -> Verdict {
-        let body = serde_json::json!({ "AccessToken": access_token }).to_string();
+        let body = json::object(&[("AccessToken", json::Out::Str(access_token))]);
         let headers = worker::Headers::new();
         let _ = headers.set("content-type", CONTENT_TYPE);
         let _ = headers.set("x-amz-target", GET_USER_TARGET);

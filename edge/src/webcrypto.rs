@@ -99,8 +99,8 @@ async fn import(key: &Key, usage: Usage) -> Result<CryptoKey, BackendError> {
         }
         (Usage::Sign, Material::Rsa { .. }) => {
             // WebCrypto imports RSA private keys as PKCS#8 or JWK, not PKCS#1: the JWK is at hand.
-            let jwk = key.private_jwk().ok_or_else(|| cannot_sign(key))?;
-            let jwk = js_sys::JSON::parse(&jwk.to_string()).map_err(import_failed())?;
+            let jwk = key.private_jwk_json().ok_or_else(|| cannot_sign(key))?;
+            let jwk = js_sys::JSON::parse(&jwk).map_err(import_failed())?;
             subtle().import_key_with_object("jwk", jwk.unchecked_ref(), &alg, false, &usages)
         }
     }

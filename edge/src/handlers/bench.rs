@@ -3,6 +3,7 @@
 //! workerd's clock does not advance during pure computation, so the caller times the request from outside
 //! (n = 1000 against n = 0).
 
+use handoff_core::json::{self, FromObject, Mismatch, Object};
 use handoff_core::{Algorithm, JTI_RANDOM_BYTES, KeySet, Reason, Verifier, mint_async};
 use worker::Request;
 
@@ -10,11 +11,26 @@ use super::{Ctx, Reply, json_body};
 use crate::error::ApiError;
 use crate::webcrypto::{WebCrypto, random_bytes};
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 struct BenchRequest {
     alg: Algorithm,
     n: u32,
+}
+
+impl FromObject for BenchRequest {
+    fn from_object(o: &Object) -> Result<Self, Mismatch> {
+        o.only(&["alg", "n"])?;
+        let wrong = |member: &str, expected| Mismatch {
+            member: member.to_owned(),
+            expected,
+        };
+        let alg = match o.req_str("alg")?.as_str() {
+            "EdDSA" => Algorithm::EdDSA,
+            "RS256" => Algorithm::RS256,
+            _ => return Err(wrong("alg", "\"EdDSA\" or \"RS256\"")),
+        };
+        let n = u32::try_from(o.req_u64("n")?).map_err(|_| wrong("n", "a whole number below 2^32"))?;
+        Ok(BenchRequest { alg, n })
+    }
 }
 
 /// Runs the verify loop.
@@ -55,5 +71,9 @@ pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError>
             ok += 1;
         }
     }
-    Ok(Reply::json(200, &serde_json::json!({"n": n, "ok": ok})))
+    let mut body = String::new();
+    let mut w = json::ObjectWriter::new(&mut body);
+    w.u64("n", u64::from(n)).u64("ok", u64::from(ok));
+    w.end();
+    Ok(Reply::from(crate::http::json_text(200, body)))
 }

@@ -7,5 +7,5 @@ use crate::http;
 
 /// `200` with the public JWK Set.
 pub fn handle(ctx: &Ctx<'_>) -> Response {
-    http::json(200, &ctx.config.signing_keys.public_jwks())
+    http::json_text(200, ctx.config.signing_keys.jwks_json(false))
 }

@@ -12,6 +12,7 @@ mod jwks;
 mod redeem;
 mod revoke;
 
+use handoff_core::json::{FromObject, ToJson};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -82,7 +83,7 @@ pub struct Reply {
 
 impl Reply {
     /// A JSON answer with nothing more to log.
-    pub fn json<T: serde::Serialize>(status: u16, value: &T) -> Self {
+    pub fn json<T: ToJson + ?Sized>(status: u16, value: &T) -> Self {
         Reply::from(http::json(status, value))
     }
 
@@ -219,10 +220,7 @@ pub async fn handoff_token(token: &str, ctx: &Ctx<'_>) -> Result<Result<Verified
 }
 
 /// Reads a JSON body under the cap, after checking its content type; an empty body is `{}` if `empty_ok`.
-pub async fn json_body<T: serde::de::DeserializeOwned>(
-    req: &mut Request,
-    empty_ok: bool,
-) -> Result<T, ApiError> {
+pub async fn json_body<T: FromObject>(req: &mut Request, empty_ok: bool) -> Result<T, ApiError> {
     let content_type = http::header(req, "content-type");
     let body = http::read_body(req).await?;
     let empty = body.iter().all(u8::is_ascii_whitespace);

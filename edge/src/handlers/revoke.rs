@@ -1,5 +1,6 @@
 //! `POST /v1/revoke`: the signed-in user drops every live handoff token (e.g. on sign-out). No body, or `{}`.
 
+use handoff_core::json::{FromObject, Mismatch, Object};
 use handoff_core::wire::RevokeAnswer;
 use worker::Request;
 
@@ -7,9 +8,14 @@ use super::{Ctx, Reply, access_token, json_body};
 use crate::error::ApiError;
 
 /// The revoke body: nothing (unknown fields are still refused).
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RevokeRequest {}
+
+impl FromObject for RevokeRequest {
+    fn from_object(o: &Object) -> Result<Self, Mismatch> {
+        o.only(&[])?;
+        Ok(RevokeRequest {})
+    }
+}
 
 /// Revokes the caller's live tokens.
 pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
