@@ -10,12 +10,15 @@
 //! The proof is `base64url(JSON {kid, jti, ip, asn, exp}) "." base64url(HMAC-SHA256)`, keyed per signing key
 //! (HKDF-like: SHA-256 of a label and the key's private DER), so any instance with the key set verifies it and
 //! a key rotation needs nothing extra. Pure: keys, time and contexts are passed in.
+//!
+//! The claims and the contexts in the ledger's messages are read and written by hand ([`handoff_core::json`]),
+//! exactly as serde's derives wrote and read them (the derives remain for tests only, which compare the two).
 
 use std::net::IpAddr;
 
+use handoff_core::json::{self, Object, ObjectWriter, Value};
 use handoff_core::{Reason, base64url};
 use hmac::{Hmac, Mac};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// How long a binding is valid, in seconds (the page asks for it while InitiateAuth runs).
@@ -26,8 +29,9 @@ pub const MAX_BINDING_LEN: usize = 1024;
 const KEY_LABEL: &[u8] = b"handoff-binding-v1\0";
 
 /// Which part of the context must match (`CONTEXT_BINDING`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(test, serde(rename_all = "snake_case"))]
 pub enum BindingPolicy {
     /// No binding: any browser may use a link.
     Off,
@@ -49,16 +53,41 @@ impl BindingPolicy {
             _ => None,
         }
     }
+
+    /// The policy's name in JSON (serde's snake_case unit variant).
+    fn name(self) -> &'static str {
+        match self {
+            BindingPolicy::Off => "off",
+            BindingPolicy::Asn => "asn",
+            BindingPolicy::Ip => "ip",
+        }
+    }
+
+    /// Writes the policy as JSON: its name, a string (`"asn"`).
+    pub fn write_json(self, out: &mut String) {
+        json::write_str(out, self.name());
+    }
+
+    /// Reads a policy as serde reads a unit variant: `"asn"`, or `{"asn":null}`; exactly, not trimmed.
+    pub fn read(value: &Value) -> Option<BindingPolicy> {
+        match variant(value)? {
+            ("off", Value::Null) => Some(BindingPolicy::Off),
+            ("asn", Value::Null) => Some(BindingPolicy::Asn),
+            ("ip", Value::Null) => Some(BindingPolicy::Ip),
+            _ => None,
+        }
+    }
 }
 
 /// Where a request came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize, serde::Deserialize))]
 pub struct Context {
     /// The client address: IPv4 as is, IPv6 as its /64 (`2001:db8:1:2::/64`: a device's privacy addresses
     /// change within it).
     pub ip: String,
     /// The autonomous system number, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(default, skip_serializing_if = "Option::is_none"))]
     pub asn: Option<u32>,
 }
 
@@ -83,6 +112,55 @@ impl Context {
             },
         }
     }
+
+    /// Writes the context as JSON: `{"ip":…,"asn":…}`, `asn` only when known.
+    pub fn write_json(&self, out: &mut String) {
+        let mut members = ObjectWriter::new(out);
+        members.str("ip", &self.ip);
+        if let Some(asn) = self.asn {
+            members.u64("asn", u64::from(asn));
+        }
+        members.end();
+    }
+
+    /// Reads a context: `ip` a string, `asn` absent, `null` or at most `u32::MAX`; other members ignored.
+    pub fn read(value: &Value) -> Option<Context> {
+        let members = value.as_object()?;
+        Some(Context {
+            ip: members.req_str("ip").ok()?,
+            asn: opt_u32(members, "asn")?,
+        })
+    }
+}
+
+/// An externally tagged enum value as serde reads one: a one-member object `{"variant": data}`, or a unit
+/// variant's name as a string, which this answers as `("variant", null)` (serde also reads `{"variant":null}` as
+/// the unit variant, and refuses a string for a variant with data, so the two read alike).
+pub(crate) fn variant(value: &Value) -> Option<(&str, &Value)> {
+    static NULL: Value = Value::Null;
+    match value {
+        Value::String(name) => Some((name, &NULL)),
+        Value::Object(members) => members.single(),
+        _ => None,
+    }
+}
+
+/// A `u32`, as serde reads one: a whole number up to `u32::MAX`.
+fn read_u32(value: &Value) -> Option<u32> {
+    u32::try_from(value.as_u64()?).ok()
+}
+
+/// A `u32` member that must be there; `None` when it is missing or not one.
+pub(crate) fn req_u32(members: &Object, name: &str) -> Option<u32> {
+    read_u32(members.get(name)?)
+}
+
+/// An optional `u32` member: `Some(None)` when absent or `null`, `None` when present and not a `u32`.
+pub(crate) fn opt_u32(members: &Object, name: &str) -> Option<Option<u32>> {
+    match members.present(name) {
+        None => Some(None),
+        Some(value) => read_u32(value).map(Some),
+    }
 }
 
 /// IPv4 as is; IPv6 as its /64; an IPv4-mapped IPv6 address as the IPv4 address.
@@ -100,15 +178,57 @@ pub fn normalize_ip(raw: &str) -> Option<String> {
 }
 
 /// The claims of a binding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(test, serde(deny_unknown_fields))]
 struct Claims {
     kid: String,
     jti: String,
     ip: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(default, skip_serializing_if = "Option::is_none"))]
     asn: Option<u32>,
     exp: u64,
+}
+
+impl Claims {
+    /// The claims' members, in the order they are written.
+    const MEMBERS: [&str; 5] = ["kid", "jti", "ip", "asn", "exp"];
+
+    /// The claims as JSON: `{"kid":…,"jti":…,"ip":…,"asn":…,"exp":…}`, `asn` only when known.
+    fn to_json(&self) -> String {
+        let mut out = String::new();
+        let mut members = ObjectWriter::new(&mut out);
+        members
+            .str("kid", &self.kid)
+            .str("jti", &self.jti)
+            .str("ip", &self.ip);
+        if let Some(asn) = self.asn {
+            members.u64("asn", u64::from(asn));
+        }
+        members.u64("exp", self.exp);
+        members.end();
+        out
+    }
+
+    /// Reads claims from a payload's bytes: JSON text in UTF-8 (see [`Claims::read`]).
+    fn from_json(bytes: &[u8]) -> Option<Claims> {
+        Claims::read(&json::parse(std::str::from_utf8(bytes).ok()?).ok()?)
+    }
+
+    /// Reads claims: an object of the claims' members and no other (`asn` optional, up to `u32::MAX`).
+    fn read(value: &Value) -> Option<Claims> {
+        let members = value.as_object()?;
+        if members.unknown_member(&Claims::MEMBERS).is_some() {
+            return None;
+        }
+        Some(Claims {
+            kid: members.req_str("kid").ok()?,
+            jti: members.req_str("jti").ok()?,
+            ip: members.req_str("ip").ok()?,
+            asn: opt_u32(members, "asn")?,
+            exp: members.req_u64("exp").ok()?,
+        })
+    }
 }
 
 /// The MAC key of a signing key: SHA-256 of the label and the key's private DER.
@@ -135,7 +255,7 @@ pub fn mint(key: &[u8; 32], kid: &str, jti: &str, context: &Context, now: u64) -
         asn: context.asn,
         exp: now + BINDING_TTL_SECS,
     };
-    let payload = base64url::encode(serde_json::to_vec(&claims).unwrap_or_default());
+    let payload = base64url::encode(claims.to_json());
     let tag = base64url::encode(mac(key, &payload));
     format!("{payload}.{tag}")
 }
@@ -143,8 +263,7 @@ pub fn mint(key: &[u8; 32], kid: &str, jti: &str, context: &Context, now: u64) -
 /// The `kid` a binding names (read before its MAC is checked, only to pick the key).
 pub fn binding_kid(binding: &str) -> Option<String> {
     let payload = binding.split_once('.')?.0;
-    let claims: Claims = serde_json::from_slice(&base64url::decode(payload)?).ok()?;
-    Some(claims.kid)
+    Some(Claims::from_json(&base64url::decode(payload)?)?.kid)
 }
 
 /// Checks a binding for `jti` at `now` with the MAC key of the key it names (`key`, found by
@@ -160,8 +279,8 @@ pub fn open(binding: &str, key: Option<&[u8; 32]>, jti: &str, now: u64) -> Resul
     check.update(payload.as_bytes());
     // Constant-time comparison of the tag.
     check.verify_slice(&tag).map_err(|_| Reason::BadBinding)?;
-    let claims: Claims = base64url::decode(payload)
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+    let claims = base64url::decode(payload)
+        .and_then(|bytes| Claims::from_json(&bytes))
         .ok_or(Reason::BadBinding)?;
     if claims.jti != jti || now > claims.exp {
         return Err(Reason::BadBinding);
@@ -173,10 +292,202 @@ pub fn open(binding: &str, key: Option<&[u8; 32]>, jti: &str, now: u64) -> Resul
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use std::fmt::Debug;
+
+    use serde::Serialize;
+    use serde::de::DeserializeOwned;
+
     use super::*;
 
     const NOW: u64 = 1_800_000_000;
+
+    /// Strings plain and odd: quotes, backslashes, every control character, non-ASCII, a line separator.
+    pub(crate) fn odd_strings() -> Vec<String> {
+        vec![
+            String::new(),
+            "203.0.113.7".into(),
+            "2001:db8:1:2::/64".into(),
+            "quote \" backslash \\ slash /".into(),
+            (0u8..0x20).map(char::from).chain(['\u{7f}']).collect(),
+            "é ü 日本 😀 \u{2028}".into(),
+        ]
+    }
+
+    /// Asserts that `write` writes `value` byte for byte as serde_json does, and that `read` reads it back.
+    pub(crate) fn agrees<T>(value: &T, write: impl Fn(&T, &mut String), read: impl Fn(&Value) -> Option<T>)
+    where
+        T: Serialize + DeserializeOwned + PartialEq + Debug,
+    {
+        let mut ours = String::new();
+        write(value, &mut ours);
+        assert_eq!(ours, serde_json::to_string(value).unwrap(), "{value:?}");
+        assert_eq!(read(&json::parse(&ours).unwrap()).as_ref(), Some(value), "{ours}");
+    }
+
+    /// Asserts that `read` reads `text`, which this code never writes, to what serde reads.
+    pub(crate) fn reads_as_serde<T>(text: &str, read: impl Fn(&Value) -> Option<T>)
+    where
+        T: DeserializeOwned + PartialEq + Debug,
+    {
+        let serde = serde_json::from_str::<T>(text).unwrap_or_else(|e| panic!("{text}: serde: {e}"));
+        assert_eq!(read(&json::parse(text).unwrap()), Some(serde), "{text}");
+    }
+
+    /// Asserts that serde refuses `text` with a message containing `because`, and that `read` refuses it.
+    pub(crate) fn refused<T>(text: &str, read: impl Fn(&Value) -> Option<T>, because: &str)
+    where
+        T: DeserializeOwned + PartialEq + Debug,
+    {
+        let serde = serde_json::from_str::<T>(text).unwrap_err().to_string();
+        assert!(
+            serde.contains(because),
+            "{text}: serde says {serde}, not {because}"
+        );
+        assert_eq!(read(&json::parse(text).unwrap()), None, "{text}");
+    }
+
+    /// Asserts that serde reads `text` but this code refuses it (one of the documented strictnesses).
+    pub(crate) fn stricter<T>(text: &str, read: impl Fn(&Value) -> Option<T>)
+    where
+        T: DeserializeOwned + PartialEq + Debug,
+    {
+        assert!(serde_json::from_str::<T>(text).is_ok(), "serde refuses {text}");
+        assert_eq!(json::parse(text).ok().and_then(|v| read(&v)), None, "{text}");
+    }
+
+    const POLICIES: [BindingPolicy; 3] = [BindingPolicy::Off, BindingPolicy::Asn, BindingPolicy::Ip];
+    const ASNS: [Option<u32>; 4] = [None, Some(0), Some(64500), Some(u32::MAX)];
+
+    #[test]
+    fn contexts_policies_and_claims_are_written_and_read_as_serde_did() {
+        for policy in POLICIES {
+            agrees(&policy, |p, out| p.write_json(out), BindingPolicy::read);
+        }
+        for ip in odd_strings() {
+            for asn in ASNS {
+                let context = Context { ip: ip.clone(), asn };
+                agrees(&context, Context::write_json, Context::read);
+                for exp in [0, NOW, u64::MAX] {
+                    let claims = Claims {
+                        kid: ip.clone(),
+                        jti: format!("{ip}-jti"),
+                        ip: ip.clone(),
+                        asn,
+                        exp,
+                    };
+                    agrees(&claims, |c, out| out.push_str(&c.to_json()), Claims::read);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_binding_is_minted_and_read_as_the_serde_version_did() {
+        let key = mac_key(b"private der");
+        let claims = Claims {
+            kid: "k\"1".into(),
+            jti: "jti-é".into(),
+            ip: "2001:db8:1:2::/64".into(),
+            asn: Some(u32::MAX),
+            exp: NOW + BINDING_TTL_SECS,
+        };
+        let context = Context {
+            ip: claims.ip.clone(),
+            asn: claims.asn,
+        };
+        let binding = mint(&key, &claims.kid, &claims.jti, &context, NOW);
+        let serde_payload = base64url::encode(serde_json::to_vec(&claims).unwrap());
+        assert_eq!(
+            binding.split_once('.').map(|(p, _)| p),
+            Some(serde_payload.as_str())
+        );
+        assert_eq!(binding_kid(&binding).as_deref(), Some("k\"1"));
+        assert_eq!(open(&binding, Some(&key), &claims.jti, NOW), Ok(context));
+        // Not UTF-8: both refuse.
+        assert_eq!(Claims::from_json(b"{\"kid\":\"\xff\"}"), None);
+        assert!(serde_json::from_slice::<Claims>(b"{\"kid\":\"\xff\"}").is_err());
+    }
+
+    #[test]
+    fn context_policy_and_claims_readers_refuse_what_serde_refuses() {
+        refused(r#"{"asn":1}"#, Context::read, "missing field `ip`");
+        refused(r#"{"ip":1}"#, Context::read, "invalid type: integer");
+        refused(r#"{"ip":"a","asn":4294967296}"#, Context::read, "expected u32");
+        refused(r#"{"ip":"a","asn":-1}"#, Context::read, "expected u32");
+        refused(
+            r#"{"ip":"a","asn":1.0}"#,
+            Context::read,
+            "invalid type: floating point",
+        );
+        refused(r#"{"ip":"a","asn":"1"}"#, Context::read, "invalid type: string");
+        refused(r#""a""#, Context::read, "invalid type: string");
+        refused(r#"null"#, Context::read, "invalid type: null");
+        refused(r#""strict""#, BindingPolicy::read, "unknown variant `strict`");
+        refused(r#"" asn""#, BindingPolicy::read, "unknown variant");
+        refused(r#""ASN""#, BindingPolicy::read, "unknown variant");
+        refused(r#"{"asn":{}}"#, BindingPolicy::read, "expected unit");
+        refused(r#"{"asn":null,"ip":null}"#, BindingPolicy::read, "expected value");
+        refused(r#"{}"#, BindingPolicy::read, "expected value");
+        refused(r#"null"#, BindingPolicy::read, "expected value");
+        refused(r#"["asn"]"#, BindingPolicy::read, "expected value");
+        let claims = r#""kid":"k","jti":"j","ip":"a","asn":1,"exp":2"#;
+        reads_as_serde(&format!("{{{claims}}}"), Claims::read);
+        refused(
+            &format!(r#"{{{claims},"x":1}}"#),
+            Claims::read,
+            "unknown field `x`",
+        );
+        refused(
+            r#"{"jti":"j","ip":"a","exp":2}"#,
+            Claims::read,
+            "missing field `kid`",
+        );
+        refused(
+            r#"{"kid":"k","jti":"j","ip":"a"}"#,
+            Claims::read,
+            "missing field `exp`",
+        );
+        refused(
+            r#"{"kid":"k","jti":"j","ip":"a","asn":4294967296,"exp":2}"#,
+            Claims::read,
+            "expected u32",
+        );
+        refused(
+            r#"{"kid":"k","jti":"j","ip":"a","exp":"2"}"#,
+            Claims::read,
+            "invalid type: string",
+        );
+        // A known member twice: serde refuses it as a duplicate field, the JSON reader as a repeated name.
+        let twice = r#"{"kid":"k","jti":"j","ip":"a","exp":2,"exp":3}"#;
+        let serde = serde_json::from_str::<Claims>(twice).unwrap_err().to_string();
+        assert!(serde.contains("duplicate field `exp`"), "{serde}");
+        assert_eq!(
+            json::parse(twice).map_err(|e| e.what),
+            Err("repeated member name")
+        );
+    }
+
+    #[test]
+    fn context_policy_and_claims_readers_accept_what_serde_accepts_beyond_what_is_written() {
+        reads_as_serde(r#"{"ip":"a","asn":null}"#, Context::read);
+        reads_as_serde(r#" { "asn" : 7 , "ip" : "a" } "#, Context::read);
+        reads_as_serde(r#"{"x":[1,{"y":null}],"ip":"a","z":"w"}"#, Context::read);
+        reads_as_serde(r#"{"ip":null}"#, BindingPolicy::read);
+        reads_as_serde(
+            r#"{"exp":1,"ip":"a","jti":"j","kid":"k","asn":null}"#,
+            Claims::read,
+        );
+    }
+
+    #[test]
+    fn context_readers_are_stricter_than_serde_only_where_documented() {
+        stricter(r#"["a",5]"#, Context::read);
+        stricter(r#"{"ip":"a","x":1,"x":2}"#, Context::read);
+        let deep = format!(r#"{{"ip":"a","x":{}{}}}"#, "[".repeat(100), "]".repeat(100));
+        stricter(&deep, Context::read);
+        stricter(r#"["k","j","a",1,2]"#, Claims::read);
+    }
 
     fn ctx(ip: &str, asn: Option<u32>) -> Context {
         Context::from_request(Some(ip), asn).unwrap()

@@ -35,14 +35,13 @@ pub struct Ledger {
 impl Ledger {
     async fn load(&self) -> Result<LedgerState> {
         match self.state.storage().get::<String>(STATE_KEY).await? {
-            Some(text) => serde_json::from_str(&text).map_err(|e| worker::Error::RustError(e.to_string())),
+            Some(text) => LedgerState::from_json(&text).ok_or_else(|| unreadable("the stored ledger")),
             None => Ok(LedgerState::default()),
         }
     }
 
     async fn store(&self, ledger: &LedgerState) -> Result<()> {
-        let text = serde_json::to_string(ledger).map_err(|e| worker::Error::RustError(e.to_string()))?;
-        self.state.storage().put(STATE_KEY, text).await
+        self.state.storage().put(STATE_KEY, ledger.to_json()).await
     }
 
     /// Makes sure an alarm will clean up after the entries just written.
@@ -77,10 +76,10 @@ impl DurableObject for Ledger {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        // The text, then serde_json: `req.json()` would parse in JS and convert through serde-wasm-bindgen,
-        // a call into JS per member.
-        let request: LedgerRequest =
-            serde_json::from_str(&req.text().await?).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        // The text, then the JSON reader: `req.json()` would parse in JS and convert through
+        // serde-wasm-bindgen, a call into JS per member.
+        let request =
+            LedgerRequest::from_json(&req.text().await?).ok_or_else(|| unreadable("the request"))?;
         // Atomic section: load, apply, store. Nothing else is awaited in between, so no other request to this
         // object can interleave (the runtime's input gate holds events while storage operations run).
         let mut ledger = self.load().await?;
@@ -92,7 +91,9 @@ impl DurableObject for Ledger {
         if let (LedgerRequest::Issue { now, .. }, LedgerResponse::Recorded) = (&request, &response) {
             self.schedule_cleanup(&ledger, *now).await?;
         }
-        Response::from_json(&response)
+        Ok(worker::ResponseBuilder::new()
+            .with_header("content-type", "application/json")?
+            .fixed(response.to_json().into_bytes()))
     }
 
     async fn alarm(&self) -> Result<Response> {
@@ -209,10 +210,9 @@ fn unexpected(answer: &LedgerResponse, to: &str) -> ApiError {
 /// Sends one operation to the ledger object of the user `sub`.
 async fn send(env: &Env, sub: &str, request: &LedgerRequest) -> Result<LedgerResponse> {
     let stub = env.durable_object(BINDING)?.id_from_name(sub)?.get_stub()?;
-    let body = serde_json::to_string(request).map_err(|e| worker::Error::RustError(e.to_string()))?;
     let mut init = worker::RequestInit::new();
     init.with_method(worker::Method::Post)
-        .with_body(Some(body.into()));
+        .with_body(Some(request.to_json().into()));
     let response = stub
         .fetch_with_request(Request::new_with_init(OBJECT_URL, &init)?)
         .await?;
@@ -223,5 +223,10 @@ async fn send(env: &Env, sub: &str, request: &LedgerRequest) -> Result<LedgerRes
         )));
     }
     let text = crate::http::answer_text(response).await?;
-    serde_json::from_str(&text).map_err(|e| worker::Error::RustError(e.to_string()))
+    LedgerResponse::from_json(&text).ok_or_else(|| unreadable("the answer"))
+}
+
+/// The error for a ledger document (`what`) that is not what this code writes: a fixed message, no contents.
+fn unreadable(what: &str) -> worker::Error {
+    worker::Error::RustError(format!("ledger: {what} is not ledger JSON"))
 }
