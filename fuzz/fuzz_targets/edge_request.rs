@@ -7,7 +7,8 @@
 //! 1. `bearer(header)` and the secret check: a credential is non-empty RFC 6750 token68 text within the limit, and
 //!    `matches_any` is plain equality;
 //! 2. `json_content_type(header)` and `declared_length(header)`;
-//! 3. `json_body` for the wire request types: only JSON objects parse, and what parses re-serializes to a body
+//! 3. `json_body` for the wire request types: only JSON objects parse, as serde's derive reads them (but for the
+//!    reader's deliberate differences), and what parses re-serializes to a body
 //!    that parses to the same value;
 //! 4. the body cap over a chunked read: a body never grows past `MAX_BODY_BYTES`, and only the chunk that would
 //!    cross it is refused;
@@ -27,6 +28,7 @@ use handoff_edge::request::{
 use handoff_edge::secret::matches_any;
 use handoff_fuzz::fields;
 use libfuzzer_sys::fuzz_target;
+use handoff_core::json::FromObject;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -129,12 +131,27 @@ fn content_type(header: &str) {
     }
 }
 
-fn body<T: DeserializeOwned + Serialize + PartialEq>(raw: &[u8], empty_ok: bool) {
-    let Ok(value) = json_body::<T>(raw, empty_ok) else {
-        return;
-    };
+fn body<T: FromObject + DeserializeOwned + Serialize + PartialEq>(raw: &[u8], empty_ok: bool) {
+    let ours = json_body::<T>(raw, empty_ok);
     let blank = raw.iter().all(u8::is_ascii_whitespace);
     let first = raw.iter().find(|b| !b.is_ascii_whitespace());
+    // The edge's reader against serde's derive on the same object: the same value, and a refusal where serde
+    // reads it only for the reader's deliberate differences (a repeated member name, deeper nesting).
+    if first == Some(&b'{') {
+        let serde = serde_json::from_slice::<T>(raw).ok();
+        match (&ours, &serde) {
+            (Ok(ours), Some(serde)) => assert!(ours == serde, "read differently from serde"),
+            (Ok(_), None) => panic!("read a body serde refuses"),
+            (Err(_), Some(_)) => assert!(
+                std::str::from_utf8(raw).is_ok_and(|text| handoff_core::json::parse(text).is_err()),
+                "refused a body serde reads"
+            ),
+            (Err(_), None) => {}
+        }
+    }
+    let Ok(value) = ours else {
+        return;
+    };
     assert!(
         first == Some(&b'{') || (blank && empty_ok),
         "a body that is not an object parsed"
