@@ -235,8 +235,8 @@ mod cache {
 
     async fn fetch(url: &str) -> Result<String, String> {
         // A request from the URL string: parsing it with the `url` crate would pull IDNA tables into the wasm.
-        let request = worker::Request::new(url, worker::Method::Get)
-            .map_err(|_| "pool JWKS URL is invalid".to_string())?;
+        let request =
+            crate::http::outgoing(url, None).ok_or_else(|| "pool JWKS URL is invalid".to_string())?;
         let response = worker::Fetch::Request(request)
             .send()
             .await

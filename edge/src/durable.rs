@@ -7,6 +7,7 @@
 use std::cell::Cell;
 use std::time::Duration;
 
+use wasm_bindgen_futures::JsFuture;
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
 
 use crate::context::{BindingPolicy, Context};
@@ -33,15 +34,22 @@ pub struct Ledger {
 }
 
 impl Ledger {
+    /// The stored ledger. Read through the raw storage: workers-rs' typed `get` converts with serde, whose error
+    /// messages format floats (14 KB of code for a value that is always a string).
     async fn load(&self) -> Result<LedgerState> {
-        match self.state.storage().get::<String>(STATE_KEY).await? {
-            Some(text) => LedgerState::from_json(&text).ok_or_else(|| unreadable("the stored ledger")),
-            None => Ok(LedgerState::default()),
+        let stored = JsFuture::from(self.state.storage().as_raw().get(STATE_KEY)?).await?;
+        if stored.is_undefined() {
+            return Ok(LedgerState::default());
         }
+        stored
+            .as_string()
+            .and_then(|text| LedgerState::from_json(&text))
+            .ok_or_else(|| unreadable("the stored ledger"))
     }
 
     async fn store(&self, ledger: &LedgerState) -> Result<()> {
-        self.state.storage().put(STATE_KEY, ledger.to_json()).await
+        let text = wasm_bindgen::JsValue::from_str(&ledger.to_json());
+        self.state.storage().put_raw(STATE_KEY, text).await
     }
 
     /// Makes sure an alarm will clean up after the entries just written.
@@ -199,7 +207,7 @@ impl<'a> LedgerStub<'a> {
         } else {
             send(self.env, self.sub, request).await
         };
-        answer.map_err(|e| ApiError::unavailable().detail(format!("ledger: {e}")))
+        answer.map_err(|e| ApiError::unavailable().detail(format!("ledger: {}", crate::http::error_text(&e))))
     }
 }
 
@@ -210,12 +218,9 @@ fn unexpected(answer: &LedgerResponse, to: &str) -> ApiError {
 /// Sends one operation to the ledger object of the user `sub`.
 async fn send(env: &Env, sub: &str, request: &LedgerRequest) -> Result<LedgerResponse> {
     let stub = env.durable_object(BINDING)?.id_from_name(sub)?.get_stub()?;
-    let mut init = worker::RequestInit::new();
-    init.with_method(worker::Method::Post)
-        .with_body(Some(request.to_json().into()));
-    let response = stub
-        .fetch_with_request(Request::new_with_init(OBJECT_URL, &init)?)
-        .await?;
+    let outgoing = crate::http::outgoing(OBJECT_URL, Some((&request.to_json(), &[])))
+        .ok_or_else(|| worker::Error::RustError("ledger: the request could not be built".into()))?;
+    let response = stub.fetch_with_request(outgoing).await?;
     if response.status_code() != 200 {
         return Err(worker::Error::RustError(format!(
             "ledger answered {}",

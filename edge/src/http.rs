@@ -9,6 +9,7 @@ use futures_util::StreamExt;
 use futures_util::future::{Either, select};
 use handoff_core::json::ToJson;
 use handoff_core::wire::MAX_BODY_BYTES;
+use wasm_bindgen::JsCast;
 use worker::{Headers, Request, Response, ResponseBuilder};
 
 use crate::error::ApiError;
@@ -67,6 +68,44 @@ pub async fn answer_text(response: Response) -> worker::Result<String> {
     let text = wasm_bindgen_futures::JsFuture::from(raw.text()?).await?;
     text.as_string()
         .ok_or_else(|| worker::Error::RustError("the answer's body is not text".into()))
+}
+
+/// An outgoing request (`POST` with `body` and `headers`, or `GET` without a body), built on the runtime's own
+/// `Request` and `RequestInit`: workers-rs' `RequestInit` converts its Cloudflare options on every call, 12 KB of
+/// the worker's code and a JS object per call. `None` for a URL the runtime refuses.
+pub fn outgoing(url: &str, post: Option<(&str, &[(&str, &str)])>) -> Option<Request> {
+    let init = web_sys::RequestInit::new();
+    if let Some((body, headers)) = post {
+        init.set_method("POST");
+        if !headers.is_empty() {
+            let all = web_sys::Headers::new().ok()?;
+            for (name, value) in headers {
+                all.set(name, value).ok()?;
+            }
+            init.set_headers(&all);
+        }
+        init.set_body(&wasm_bindgen::JsValue::from_str(body));
+    }
+    web_sys::Request::new_with_str_and_init(url, &init)
+        .ok()
+        .map(Request::from)
+}
+
+/// What a workers-rs error says, for a log line: its message for the kinds the edge meets (a JS exception, a
+/// runtime refusal, our own), a fixed text otherwise. (Its `Display` covers every kind, serde's included, and
+/// brings their formatting code into the worker.)
+pub fn error_text(error: &worker::Error) -> String {
+    match error {
+        worker::Error::JsError(text) | worker::Error::RustError(text) | worker::Error::BindingError(text) => {
+            text.clone()
+        }
+        worker::Error::Internal(value) => value
+            .dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .or_else(|| value.as_string())
+            .unwrap_or_else(|| "a JavaScript error".to_owned()),
+        _ => "a workers-rs error".to_owned(),
+    }
 }
 
 /// Most bytes read and discarded after a chunked body exceeded the cap.

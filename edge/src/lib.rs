@@ -24,6 +24,8 @@ mod handlers;
 #[cfg(target_arch = "wasm32")]
 mod http;
 #[cfg(target_arch = "wasm32")]
+mod kv;
+#[cfg(target_arch = "wasm32")]
 mod webcrypto;
 
 /// The worker's entry point: every request goes through [`handlers::handle`], which always answers (JSON

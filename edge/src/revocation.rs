@@ -129,14 +129,8 @@ mod remote {
 
     async fn get_user(endpoint: &str, access_token: &str) -> Verdict {
         let body = json::object(&[("AccessToken", json::Out::Str(access_token))]);
-        let headers = worker::Headers::new();
-        let _ = headers.set("content-type", CONTENT_TYPE);
-        let _ = headers.set("x-amz-target", GET_USER_TARGET);
-        let mut init = worker::RequestInit::new();
-        init.with_method(worker::Method::Post)
-            .with_headers(headers)
-            .with_body(Some(body.into()));
-        let Ok(request) = worker::Request::new_with_init(endpoint, &init) else {
+        let headers = [("content-type", CONTENT_TYPE), ("x-amz-target", GET_USER_TARGET)];
+        let Some(request) = crate::http::outgoing(endpoint, Some((&body, &headers))) else {
             return Verdict::Unknown("COGNITO_ENDPOINT is not a valid URL".into());
         };
         let response = match worker::Fetch::Request(request).send().await {

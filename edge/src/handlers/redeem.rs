@@ -12,7 +12,9 @@
 
 use handoff_core::wire::{RedeemAnswer, RedeemRequest};
 use handoff_core::{Claims, MAX_CLAIM_LEN, Reason};
-use worker::{KvError, KvStore, Request};
+use worker::Request;
+
+use crate::kv::Kv;
 
 use super::{Ctx, Reply, concerning, handoff_token, json_body};
 use crate::context::{self, BindingPolicy};
@@ -58,7 +60,7 @@ async fn redeem(body: &RedeemRequest, ctx: &Ctx<'_>) -> Result<Reply, ApiError> 
         ));
     }
     let nonce = nonce_digest(&body.nonce);
-    let kv = ctx.env.kv(BURNS).ok();
+    let kv = Kv::new(ctx.env, BURNS);
     // A KV failure decides nothing (KV is only a shortcut: the ledger decides); it is only logged.
     let mut detail = None;
     if let (Some(kv), Some(jti)) = (&kv, unverified_jti(&body.token)) {
@@ -78,7 +80,7 @@ async fn redeem(body: &RedeemRequest, ctx: &Ctx<'_>) -> Result<Reply, ApiError> 
         .await?;
     if outcome == RedeemOutcome::Burned
         && let Some(kv) = kv
-        && let Err(e) = record_burn(&kv, &claims, nonce, ctx).await
+        && let Err(e) = record_burn(&kv, &claims, &nonce, ctx).await
     {
         detail = Some(format!("KV write: {e}"));
     }
@@ -132,16 +134,16 @@ async fn check(body: &RedeemRequest, ctx: &Ctx<'_>) -> Result<Result<(Claims, Se
 }
 
 /// The nonce digest that burned `jti`, from its KV burn record.
-async fn burned_by(kv: &KvStore, jti: &str, faults: Faults) -> Result<Option<String>, KvError> {
+async fn burned_by(kv: &Kv, jti: &str, faults: Faults) -> Result<Option<String>, String> {
     if faults.kv_read {
-        return Err(KvError::InvalidKvStore("injected fault: kv-read".into()));
+        return Err("injected fault: kv-read".to_owned());
     }
-    kv.get(&burn_key(jti)).text().await
+    kv.get_text(&burn_key(jti)).await
 }
 
 /// Writes the burn record: the audit record and fast reject, written after the burn, kept as long as the
 /// ledger keeps the entry.
-async fn record_burn(kv: &KvStore, claims: &Claims, nonce: String, ctx: &Ctx<'_>) -> Result<(), String> {
+async fn record_burn(kv: &Kv, claims: &Claims, nonce: &str, ctx: &Ctx<'_>) -> Result<(), String> {
     if ctx.faults.kv_write {
         return Err("injected fault: kv-write".to_owned());
     }
@@ -150,6 +152,5 @@ async fn record_burn(kv: &KvStore, claims: &Claims, nonce: String, ctx: &Ctx<'_>
         .saturating_add(RETAIN_SECS)
         .saturating_sub(ctx.now)
         .max(KV_MIN_TTL_SECS);
-    let put = kv.put(&burn_key(&claims.jti), nonce).map_err(|e| e.to_string())?;
-    put.expiration_ttl(ttl).execute().await.map_err(|e| e.to_string())
+    kv.put_text(&burn_key(&claims.jti), nonce, ttl).await
 }
