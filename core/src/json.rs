@@ -1,8 +1,10 @@
-//! A small strict JSON reader and writer (RFC 8259) for the landing page, whose wasm is on the critical path of a
-//! sign-in on a phone: serde's derived visitors and serde_json's reader and error messages were a fifth of the
-//! page's code. The edge, the triggers and the CLI keep serde; the page's readers ([`crate::cognito_api::AuthAnswer::parse`],
-//! [`crate::dangerous::insecure_payload`], the page's configuration and words) go through [`parse`], and unit
-//! tests compare them with serde_json's on the same texts.
+//! A small strict JSON reader and writer (RFC 8259) for the two programs that ship as wasm over the network: the
+//! landing page, whose wasm is on the critical path of a sign-in on a phone, and the edge worker. serde's derived
+//! visitors and serde_json's reader and error messages were a fifth of the page's code and nearly a quarter of the
+//! worker's. The page's readers ([`crate::cognito_api::AuthAnswer::parse`], [`crate::dangerous::insecure_payload`],
+//! its configuration and words) and everything the edge reads and writes (token headers and claims, JWKs, the API
+//! bodies of [`crate::wire`], its ledger) go through [`parse`], [`ObjectWriter`] and [`ToJson`]; the triggers and
+//! the CLI keep serde, and tests compare the two readings and writings.
 //!
 //! Stricter than serde_json where a difference could be read two ways: an object with a repeated member name is
 //! refused (serde_json keeps the last one for a map), and so is nesting deeper than [`MAX_DEPTH`]. Numbers keep
