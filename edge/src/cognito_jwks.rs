@@ -228,7 +228,7 @@ mod cache {
     }
 
     async fn fetch_with_timeout(url: &str) -> Result<String, String> {
-        crate::http::within(FETCH_TIMEOUT_MS, fetch(url))
+        crate::outgoing::within(FETCH_TIMEOUT_MS, fetch(url))
             .await
             .unwrap_or_else(|| Err(format!("pool JWKS fetch timed out after {FETCH_TIMEOUT_MS} ms")))
     }
@@ -236,15 +236,14 @@ mod cache {
     async fn fetch(url: &str) -> Result<String, String> {
         // A request from the URL string: parsing it with the `url` crate would pull IDNA tables into the wasm.
         let request =
-            crate::http::outgoing(url, None).ok_or_else(|| "pool JWKS URL is invalid".to_string())?;
-        let response = worker::Fetch::Request(request)
-            .send()
+            crate::outgoing::request(url, None).ok_or_else(|| "pool JWKS URL is invalid".to_string())?;
+        let response = crate::outgoing::fetch(&request)
             .await
             .map_err(|_| "pool JWKS fetch failed".to_string())?;
-        if response.status_code() != 200 {
-            return Err(format!("pool JWKS answered {}", response.status_code()));
+        if response.status() != 200 {
+            return Err(format!("pool JWKS answered {}", response.status()));
         }
-        crate::http::answer_text(response)
+        crate::outgoing::text(&response)
             .await
             .map_err(|_| "pool JWKS body unreadable".to_string())
     }

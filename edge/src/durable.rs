@@ -13,6 +13,7 @@ use worker::{DurableObject, Env, Request, Response, Result, State, durable_objec
 use crate::context::{BindingPolicy, Context};
 use crate::error::ApiError;
 use crate::ledger::{LedgerRequest, LedgerResponse, LedgerState, Limits, RedeemOutcome, Seen};
+use crate::outgoing;
 
 /// The storage key of the user's ledger (one small JSON document).
 const STATE_KEY: &str = "ledger";
@@ -203,11 +204,11 @@ impl<'a> LedgerStub<'a> {
 
     async fn call(&self, request: &LedgerRequest) -> std::result::Result<LedgerResponse, ApiError> {
         let answer = if self.fail {
-            Err(worker::Error::RustError("injected fault: ledger".into()))
+            Err("injected fault: ledger".to_owned())
         } else {
             send(self.env, self.sub, request).await
         };
-        answer.map_err(|e| ApiError::unavailable().detail(format!("ledger: {}", crate::http::error_text(&e))))
+        answer.map_err(|e| ApiError::unavailable().detail(format!("ledger: {e}")))
     }
 }
 
@@ -216,19 +217,19 @@ fn unexpected(answer: &LedgerResponse, to: &str) -> ApiError {
 }
 
 /// Sends one operation to the ledger object of the user `sub`.
-async fn send(env: &Env, sub: &str, request: &LedgerRequest) -> Result<LedgerResponse> {
-    let stub = env.durable_object(BINDING)?.id_from_name(sub)?.get_stub()?;
-    let outgoing = crate::http::outgoing(OBJECT_URL, Some((&request.to_json(), &[])))
-        .ok_or_else(|| worker::Error::RustError("ledger: the request could not be built".into()))?;
-    let response = stub.fetch_with_request(outgoing).await?;
-    if response.status_code() != 200 {
-        return Err(worker::Error::RustError(format!(
-            "ledger answered {}",
-            response.status_code()
-        )));
+async fn send(env: &Env, sub: &str, request: &LedgerRequest) -> std::result::Result<LedgerResponse, String> {
+    let stub = env
+        .durable_object(BINDING)
+        .and_then(|namespace| namespace.id_from_name(sub)?.get_stub())
+        .map_err(|e| crate::http::error_text(&e))?;
+    let outgoing = outgoing::request(OBJECT_URL, Some((&request.to_json(), &[])))
+        .ok_or_else(|| "the request could not be built".to_owned())?;
+    let response = outgoing::fetch_object(stub, &outgoing).await?;
+    if response.status() != 200 {
+        return Err(format!("answered {}", response.status()));
     }
-    let text = crate::http::answer_text(response).await?;
-    LedgerResponse::from_json(&text).ok_or_else(|| unreadable("the answer"))
+    let text = outgoing::text(&response).await?;
+    LedgerResponse::from_json(&text).ok_or_else(|| "the answer is not ledger JSON".to_owned())
 }
 
 /// The error for a ledger document (`what`) that is not what this code writes: a fixed message, no contents.

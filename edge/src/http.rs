@@ -1,12 +1,8 @@
 //! HTTP plumbing on workers-rs: reading a body under the cap (streamed, whatever `Content-Length` claims),
-//! building JSON answers, and a time limit for outgoing calls. Error answers are `{"error", "message"}` with the reason's status, plus
+//! and building JSON answers (outgoing calls: `outgoing.rs`). Error answers are `{"error", "message"}` with the reason's status, plus
 //! `Retry-After` or `Allow` where the status calls for it.
 
-use std::future::Future;
-use std::time::Duration;
-
 use futures_util::StreamExt;
-use futures_util::future::{Either, select};
 use handoff_core::json::ToJson;
 use handoff_core::wire::MAX_BODY_BYTES;
 use wasm_bindgen::JsCast;
@@ -58,37 +54,6 @@ pub async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
         }
     }
     Ok(body)
-}
-
-/// The body of an answer to an outgoing call (the ledger's, Cognito's) as text, read by the runtime in one call.
-/// workers-rs reads a fetched body through a stream reader, a closure per chunk and `releaseLock`: about 7 % of the
-/// worker's CPU on issue + redeem (`cargo xtask bench edge --cpu-profile`).
-pub async fn answer_text(response: Response) -> worker::Result<String> {
-    let raw: web_sys::Response = response.into();
-    let text = wasm_bindgen_futures::JsFuture::from(raw.text()?).await?;
-    text.as_string()
-        .ok_or_else(|| worker::Error::RustError("the answer's body is not text".into()))
-}
-
-/// An outgoing request (`POST` with `body` and `headers`, or `GET` without a body), built on the runtime's own
-/// `Request` and `RequestInit`: workers-rs' `RequestInit` converts its Cloudflare options on every call, 12 KB of
-/// the worker's code and a JS object per call. `None` for a URL the runtime refuses.
-pub fn outgoing(url: &str, post: Option<(&str, &[(&str, &str)])>) -> Option<Request> {
-    let init = web_sys::RequestInit::new();
-    if let Some((body, headers)) = post {
-        init.set_method("POST");
-        if !headers.is_empty() {
-            let all = web_sys::Headers::new().ok()?;
-            for (name, value) in headers {
-                all.set(name, value).ok()?;
-            }
-            init.set_headers(&all);
-        }
-        init.set_body(&wasm_bindgen::JsValue::from_str(body));
-    }
-    web_sys::Request::new_with_str_and_init(url, &init)
-        .ok()
-        .map(Request::from)
 }
 
 /// What a workers-rs error says, for a log line: its message for the kinds the edge meets (a JS exception, a
@@ -159,13 +124,4 @@ const WWW_AUTHENTICATE: &str = "Bearer error=\"invalid_token\"";
 /// `response` without its body: the answer to a `HEAD` request (status and headers stay).
 pub fn without_body(response: Response) -> Response {
     response.into_parts().0.empty()
-}
-
-/// The output of `call`, or `None` if it takes longer than `ms` milliseconds (it is then dropped).
-pub async fn within<F: Future>(ms: u64, call: F) -> Option<F::Output> {
-    let timeout = worker::Delay::from(Duration::from_millis(ms));
-    match select(Box::pin(call), timeout).await {
-        Either::Left((output, _)) => Some(output),
-        Either::Right(_) => None,
-    }
 }

@@ -6,6 +6,8 @@ use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::outgoing::js_text;
+
 /// A KV namespace binding.
 pub struct Kv(Object);
 
@@ -56,15 +58,5 @@ impl Kv {
             .dyn_into::<Promise>()
             .map_err(|_| format!("KV {method} returned no promise"))?;
         Ok(JsFuture::from(promise))
-    }
-}
-
-/// A JS error's message (or a thrown string); a fixed text for anything else.
-fn js_text(error: JsValue) -> String {
-    match error.dyn_ref::<js_sys::Error>() {
-        Some(e) => String::from(e.message()),
-        None => error
-            .as_string()
-            .unwrap_or_else(|| "KV: unknown error".to_owned()),
     }
 }

@@ -26,6 +26,8 @@ mod http;
 #[cfg(target_arch = "wasm32")]
 mod kv;
 #[cfg(target_arch = "wasm32")]
+mod outgoing;
+#[cfg(target_arch = "wasm32")]
 mod webcrypto;
 
 /// The worker's entry point: every request goes through [`handlers::handle`], which always answers (JSON

@@ -103,6 +103,8 @@ mod remote {
     use handoff_core::cognito_api::{CONTENT_TYPE, ERROR_TYPE_HEADER};
     use handoff_core::json;
 
+    use crate::outgoing;
+
     use super::{GET_USER_TARGET, Recent, Verdict, verdict};
 
     /// Longest a `GetUser` call may take, in milliseconds.
@@ -118,7 +120,7 @@ mod remote {
         if RECENT.with_borrow(|r| r.is_fresh(&fingerprint, now)) {
             return Verdict::Current;
         }
-        let verdict = crate::http::within(TIMEOUT_MS, get_user(endpoint, access_token))
+        let verdict = crate::outgoing::within(TIMEOUT_MS, get_user(endpoint, access_token))
             .await
             .unwrap_or_else(|| Verdict::Unknown(format!("GetUser timed out after {TIMEOUT_MS} ms")));
         if verdict == Verdict::Current {
@@ -130,16 +132,16 @@ mod remote {
     async fn get_user(endpoint: &str, access_token: &str) -> Verdict {
         let body = json::object(&[("AccessToken", json::Out::Str(access_token))]);
         let headers = [("content-type", CONTENT_TYPE), ("x-amz-target", GET_USER_TARGET)];
-        let Some(request) = crate::http::outgoing(endpoint, Some((&body, &headers))) else {
+        let Some(request) = outgoing::request(endpoint, Some((&body, &headers))) else {
             return Verdict::Unknown("COGNITO_ENDPOINT is not a valid URL".into());
         };
-        let response = match worker::Fetch::Request(request).send().await {
+        let response = match outgoing::fetch(&request).await {
             Ok(response) => response,
             Err(_) => return Verdict::Unknown("GetUser: no answer".into()),
         };
-        let status = response.status_code();
+        let status = response.status();
         let error_type = response.headers().get(ERROR_TYPE_HEADER).ok().flatten();
-        let body = crate::http::answer_text(response).await.unwrap_or_default();
+        let body = outgoing::text(&response).await.unwrap_or_default();
         verdict(status, error_type.as_deref(), body.as_bytes())
     }
 }
