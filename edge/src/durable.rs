@@ -38,14 +38,7 @@ impl Ledger {
     /// The stored ledger. Read through the raw storage: workers-rs' typed `get` converts with serde, whose error
     /// messages format floats (14 KB of code for a value that is always a string).
     async fn load(&self) -> Result<LedgerState> {
-        let stored = JsFuture::from(self.state.storage().as_raw().get(STATE_KEY)?).await?;
-        if stored.is_undefined() {
-            return Ok(LedgerState::default());
-        }
-        stored
-            .as_string()
-            .and_then(|text| LedgerState::from_json(&text))
-            .ok_or_else(|| unreadable("the stored ledger"))
+        ledger_from(JsFuture::from(self.state.storage().as_raw().get(STATE_KEY)?).await?)
     }
 
     async fn store(&self, ledger: &LedgerState) -> Result<()> {
@@ -84,14 +77,16 @@ impl DurableObject for Ledger {
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        // The text, then the JSON reader: `req.json()` would parse in JS and convert through
-        // serde-wasm-bindgen, a call into JS per member.
-        let request =
-            LedgerRequest::from_json(&req.text().await?).ok_or_else(|| unreadable("the request"))?;
-        // Atomic section: load, apply, store. Nothing else is awaited in between, so no other request to this
-        // object can interleave (the runtime's input gate holds events while storage operations run).
-        let mut ledger = self.load().await?;
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        // The body as text, then the stored ledger, in one await (see `body_then_stored`). Atomic section: load,
+        // apply, store. Nothing else is awaited in between, so no other request to this object can interleave (the
+        // runtime's input gate holds events while storage operations run).
+        let storage = self.state.storage();
+        let (text, stored) = outgoing::body_then_stored(req.inner(), storage.as_raw().as_ref(), STATE_KEY)
+            .await
+            .map_err(worker::Error::RustError)?;
+        let request = LedgerRequest::from_json(&text).ok_or_else(|| unreadable("the request"))?;
+        let mut ledger = ledger_from(stored)?;
         let (response, changed) = ledger.apply(&request);
         if changed {
             self.store(&ledger).await?;
@@ -222,14 +217,19 @@ async fn send(env: &Env, sub: &str, request: &LedgerRequest) -> std::result::Res
         .durable_object(BINDING)
         .and_then(|namespace| namespace.id_from_name(sub)?.get_stub())
         .map_err(|e| crate::http::error_text(&e))?;
-    let outgoing = outgoing::request(OBJECT_URL, Some((&request.to_json(), &[])))
-        .ok_or_else(|| "the request could not be built".to_owned())?;
-    let response = outgoing::fetch_object(stub, &outgoing).await?;
-    if response.status() != 200 {
-        return Err(format!("answered {}", response.status()));
-    }
-    let text = outgoing::text(&response).await?;
+    let text = outgoing::post_to_object(stub, OBJECT_URL, &request.to_json()).await?;
     LedgerResponse::from_json(&text).ok_or_else(|| "the answer is not ledger JSON".to_owned())
+}
+
+/// The ledger stored as `stored` (`undefined`: none yet, an empty ledger).
+fn ledger_from(stored: wasm_bindgen::JsValue) -> Result<LedgerState> {
+    if stored.is_undefined() {
+        return Ok(LedgerState::default());
+    }
+    stored
+        .as_string()
+        .and_then(|text| LedgerState::from_json(&text))
+        .ok_or_else(|| unreadable("the stored ledger"))
 }
 
 /// The error for a ledger document (`what`) that is not what this code writes: a fixed message, no contents.

@@ -19,12 +19,52 @@ extern "C" {
     /// The runtime's global `fetch`.
     #[wasm_bindgen(js_name = fetch, catch)]
     fn global_fetch(request: &Request) -> Result<Promise, JsValue>;
+}
 
-    /// Anything with a `fetch(request)` method: a Durable Object stub.
-    type Fetcher;
+// Two chains of promises run in JS, awaited once from Rust: each promise Rust awaits costs wasm-bindgen-futures two
+// closures and a microtask hop, and building a request from Rust a call across the boundary per option.
+#[wasm_bindgen(inline_js = r#"
+export async function post_text(target, url, body) {
+  const response = await target.fetch(url, { method: "POST", body });
+  if (response.status !== 200) throw new Error(`answered ${response.status}`);
+  return response.text();
+}
+export async function text_then_get(request, storage, key) {
+  const text = await request.text();
+  return [text, await storage.get(key)];
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    fn post_text(target: &JsValue, url: &str, body: &str) -> Result<Promise, JsValue>;
 
-    #[wasm_bindgen(method, catch)]
-    fn fetch(this: &Fetcher, request: &Request) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch)]
+    fn text_then_get(request: &JsValue, storage: &JsValue, key: &str) -> Result<Promise, JsValue>;
+}
+
+/// POSTs `body` to a Durable Object through its stub; the answer's body, which must come with a `200`.
+pub async fn post_to_object(stub: worker::Stub, url: &str, body: &str) -> Result<String, String> {
+    let sent = post_text(&stub.into_rpc::<JsValue>(), url, body).map_err(js_text)?;
+    let text = JsFuture::from(sent).await.map_err(js_text)?;
+    text.as_string()
+        .ok_or_else(|| "the answer's body is not text".to_owned())
+}
+
+/// In a Durable Object: the request's body, THEN the value stored at `key` (`undefined` if none), in one await.
+/// In that order: nothing may be awaited between reading the stored value and writing it back, or another request
+/// could interleave (the runtime's input gate holds events only while a storage operation runs).
+pub async fn body_then_stored(
+    request: &web_sys::Request,
+    storage: &JsValue,
+    key: &str,
+) -> Result<(String, JsValue), String> {
+    let sent = text_then_get(request, storage, key).map_err(js_text)?;
+    let both: js_sys::Array = JsFuture::from(sent).await.map_err(js_text)?.unchecked_into();
+    let text = both
+        .get(0)
+        .as_string()
+        .ok_or_else(|| "the request's body is not text".to_owned())?;
+    Ok((text, both.get(1)))
 }
 
 /// A request (`POST` with `body` and `headers`, or `GET` without a body); `None` for a URL the runtime refuses.
@@ -47,11 +87,6 @@ pub fn request(url: &str, post: Option<(&str, &[(&str, &str)])>) -> Option<Reque
 /// Sends `request` to the internet.
 pub async fn fetch(request: &Request) -> Result<Response, String> {
     answer(global_fetch(request)).await
-}
-
-/// Sends `request` to a Durable Object through its stub.
-pub async fn fetch_object(stub: worker::Stub, request: &Request) -> Result<Response, String> {
-    answer(stub.into_rpc::<Fetcher>().fetch(request)).await
 }
 
 async fn answer(sent: Result<Promise, JsValue>) -> Result<Response, String> {
