@@ -389,8 +389,6 @@ impl RedeemOutcome {
 
 #[cfg(test)]
 mod tests {
-    use proptest::prelude::*;
-
     use super::super::nonce_digest;
     use super::super::tests::{LIMITS, NOW, jti};
     use super::*;
@@ -881,70 +879,78 @@ mod tests {
         );
     }
 
-    fn any_context() -> impl Strategy<Value = Context> {
-        (any::<String>(), any::<Option<u32>>()).prop_map(|(ip, asn)| Context { ip, asn })
-    }
+    /// Property tests, native only (proptest is not a wasm32 dependency).
+    #[cfg(not(target_arch = "wasm32"))]
+    mod property {
+        use proptest::prelude::*;
 
-    fn any_request() -> impl Strategy<Value = LedgerRequest> {
-        let seen = prop_oneof![
-            Just(Seen::NotRequired),
-            Just(Seen::Missing),
-            (any_context(), proptest::sample::select(POLICIES.to_vec()))
-                .prop_map(|(context, policy)| Seen::Context(context, policy)),
-        ];
-        prop_oneof![
-            (
-                any::<String>(),
-                any::<u64>(),
-                any::<u64>(),
-                any::<(u32, u32)>(),
-                proptest::option::of(any_context())
-            )
-                .prop_map(|(jti, exp, now, (a, b), context)| LedgerRequest::Issue {
-                    jti,
-                    exp,
-                    now,
-                    limits: Limits {
-                        issues_per_minute: a,
-                        max_live_tokens: b,
-                    },
-                    context,
+        use super::*;
+
+        fn any_context() -> impl Strategy<Value = Context> {
+            (any::<String>(), any::<Option<u32>>()).prop_map(|(ip, asn)| Context { ip, asn })
+        }
+
+        fn any_request() -> impl Strategy<Value = LedgerRequest> {
+            let seen = prop_oneof![
+                Just(Seen::NotRequired),
+                Just(Seen::Missing),
+                (any_context(), proptest::sample::select(POLICIES.to_vec()))
+                    .prop_map(|(context, policy)| Seen::Context(context, policy)),
+            ];
+            prop_oneof![
+                (
+                    any::<String>(),
+                    any::<u64>(),
+                    any::<u64>(),
+                    any::<(u32, u32)>(),
+                    proptest::option::of(any_context())
+                )
+                    .prop_map(|(jti, exp, now, (a, b), context)| LedgerRequest::Issue {
+                        jti,
+                        exp,
+                        now,
+                        limits: Limits {
+                            issues_per_minute: a,
+                            max_live_tokens: b,
+                        },
+                        context,
+                    }),
+                (any::<String>(), any::<String>(), any::<u64>(), seen).prop_map(|(jti, nonce, now, seen)| {
+                    LedgerRequest::Redeem {
+                        jti,
+                        nonce,
+                        now,
+                        seen,
+                    }
                 }),
-            (any::<String>(), any::<String>(), any::<u64>(), seen).prop_map(|(jti, nonce, now, seen)| {
-                LedgerRequest::Redeem {
-                    jti,
-                    nonce,
-                    now,
-                    seen,
-                }
-            }),
-            any::<u64>().prop_map(|now| LedgerRequest::Revoke { now }),
-        ]
-    }
+                any::<u64>().prop_map(|now| LedgerRequest::Revoke { now }),
+            ]
+        }
 
-    fn any_ledger() -> impl Strategy<Value = LedgerState> {
-        let state = prop_oneof![
-            Just(TokenState::Live),
-            Just(TokenState::Revoked),
-            any::<String>().prop_map(|nonce| TokenState::Burned { nonce }),
-        ];
-        let entry = (any::<u64>(), state, proptest::option::of(any_context()))
-            .prop_map(|(exp, state, context)| Entry { exp, state, context });
-        (
-            proptest::collection::btree_map(any::<String>(), entry, 0..6),
-            proptest::collection::vec(any::<u64>(), 0..6),
-        )
-            .prop_map(|(tokens, issued)| LedgerState { tokens, issued })
-    }
+        fn any_ledger() -> impl Strategy<Value = LedgerState> {
+            let state = prop_oneof![
+                Just(TokenState::Live),
+                Just(TokenState::Revoked),
+                any::<String>().prop_map(|nonce| TokenState::Burned { nonce }),
+            ];
+            let entry = (any::<u64>(), state, proptest::option::of(any_context()))
+                .prop_map(|(exp, state, context)| Entry { exp, state, context });
+            (
+                proptest::collection::btree_map(any::<String>(), entry, 0..6),
+                proptest::collection::vec(any::<u64>(), 0..6),
+            )
+                .prop_map(|(tokens, issued)| LedgerState { tokens, issued })
+        }
 
-    proptest! {
-        #[test]
-        fn any_request_and_any_ledger_are_written_as_serde_writes_them_and_read_back(
-            request in any_request(),
-            ledger in any_ledger(),
-        ) {
-            agrees(&request, LedgerRequest::write_json, LedgerRequest::read);
-            agrees(&ledger, |l, out| out.push_str(&l.to_json()), LedgerState::read);
+        proptest! {
+            #[test]
+            fn any_request_and_any_ledger_are_written_as_serde_writes_them_and_read_back(
+                request in any_request(),
+                ledger in any_ledger(),
+            ) {
+                agrees(&request, LedgerRequest::write_json, LedgerRequest::read);
+                agrees(&ledger, |l, out| out.push_str(&l.to_json()), LedgerState::read);
+            }
         }
     }
 }
