@@ -323,6 +323,7 @@ async function scaling(workers, cognito) {
       for (const w of Object.values(workers)) await load(users.length, 8, (i) => post(`${w.url}/v1/handoffs`, {}, { auth: `Bearer ${accessTokens[i]}` }));
     }
     const slices = [];
+    const outputAt = Object.fromEntries(NAMES.map((name) => [name, workers[name].output().length]));
     const per = Math.ceil(cell.requests / cell.slices);
     for (let s = 0; s < cell.slices; s += 1) {
       // The many-users cell gives each slice its own users; the others share the cell's 64.
@@ -362,6 +363,14 @@ async function scaling(workers, cognito) {
     const secs = ((performance.now() - started) / 1000).toFixed(0);
     const fails = NAMES.filter((n) => pooled[n].failures).map((n) => ` ${n} failures: ${whyText(pooled[n].why)};`).join('');
     process.stderr.write(`scaling ${cell.label}: rust ${pooled.rust.ok}/${pooled.rust.count}, jose ${pooled.jose.ok}/${pooled.jose.count} redeemed ok;${fails} (${secs} s)\n`);
+    // What wrangler and workerd said during a cell with failures (their own lines: not the worker's JSON log lines,
+    // not wrangler's line per request):
+    // a runtime restart under load says why there.
+    for (const name of NAMES.filter((n) => pooled[n].failures)) {
+      const said = workers[name].output().slice(outputAt[name]).split('\n').filter((l) => l.trim() && !l.trimStart().startsWith('{') && !/^\[wrangler:info\] (GET|POST|HEAD|OPTIONS) /.test(l));
+      process.stderr.write(`  ${name}: wrangler/workerd during the cell (last ${Math.min(40, said.length)} of ${said.length} lines):\n`);
+      for (const line of said.slice(-40)) process.stderr.write(`    ${line.slice(0, 300)}\n`);
+    }
   }
   return rows;
 }
