@@ -137,7 +137,7 @@ impl RawAccess {
     /// Reads a decoded payload as serde reads [`RawAccess`] (known members optional, strings or whole numbers
     /// when present and not `null`, the rest ignored); `None` for anything else or a repeated member name.
     fn read(payload: &[u8]) -> Option<RawAccess> {
-        let object = json::parse_object(std::str::from_utf8(payload).ok()?)?;
+        let object = json::parse_object_bytes(payload)?;
         let read = || -> Result<RawAccess, json::Mismatch> {
             Ok(RawAccess {
                 iss: object.opt_str("iss")?,

@@ -2,9 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::b64;
 use crate::error::{Error, ErrorKind, err};
+use crate::json::{self, ToJson};
 use crate::policy::{HARD_MAX_TTL_SECS, Policy};
-use crate::{b64, json};
 
 /// Longest accepted string claim, in bytes.
 pub const MAX_CLAIM_LEN: usize = 512;
@@ -62,7 +63,7 @@ impl RawClaims {
     /// and not `null`, are strings or whole numbers; other members are ignored. `None` for anything else (and,
     /// stricter than serde, for a repeated member name).
     pub(crate) fn read(payload: &[u8]) -> Option<RawClaims> {
-        let object = json::parse_object(std::str::from_utf8(payload).ok()?)?;
+        let object = json::parse_object_bytes(payload)?;
         let read = || -> Result<RawClaims, json::Mismatch> {
             Ok(RawClaims {
                 iss: object.opt_str("iss")?,
@@ -101,12 +102,11 @@ impl RawClaims {
     }
 }
 
-impl Claims {
+impl ToJson for Claims {
     /// The claims as JSON, byte for byte as serde_json writes them (the member order of the struct, `redirect`
     /// only when there is one).
-    pub fn to_json(&self) -> String {
-        let mut out = String::with_capacity(256);
-        let mut w = json::ObjectWriter::new(&mut out);
+    fn write_json(&self, out: &mut String) {
+        let mut w = json::ObjectWriter::new(out);
         w.str("iss", &self.iss)
             .str("aud", &self.aud)
             .str("sub", &self.sub)
@@ -118,9 +118,10 @@ impl Claims {
             .str("jti", &self.jti)
             .opt_str("redirect", self.redirect.as_deref());
         w.end();
-        out
     }
+}
 
+impl Claims {
     /// Shape rules that hold for every token, minted or verified: non-empty bounded strings, a well-formed
     /// `jti`, `iat <= nbf < exp`, and a lifetime within the hard maximum.
     pub fn check_shape(&self) -> Result<(), Error> {

@@ -102,6 +102,12 @@ pub fn parse_object(text: &str) -> Option<Object> {
     }
 }
 
+/// Reads `bytes` as UTF-8 JSON text that is an object (a token's decoded header or payload, a fetched answer);
+/// `None` for anything else.
+pub fn parse_object_bytes(bytes: &[u8]) -> Option<Object> {
+    parse_object(std::str::from_utf8(bytes).ok()?)
+}
+
 impl Value {
     /// The string, if this is one.
     pub fn as_str(&self) -> Option<&str> {

@@ -68,7 +68,7 @@ impl JoseHeader {
     /// Parses a decoded header; `None` unless it is a JSON object with string `alg`/`typ`/`kid` (if present and
     /// not `null`), as serde read it before.
     pub(crate) fn parse(bytes: &[u8]) -> Option<Self> {
-        let object = json::parse_object(std::str::from_utf8(bytes).ok()?)?;
+        let object = json::parse_object_bytes(bytes)?;
         Some(JoseHeader {
             alg: object.opt_str("alg").ok()?,
             typ: object.opt_str("typ").ok()?,

@@ -9,9 +9,10 @@ use serde::Serialize;
 use crate::backend::{AsyncSignatureBackend, Blocking, SignatureBackend, run_ready};
 use crate::claims::{Claims, RawClaims};
 use crate::error::{Error, ErrorKind, Misconfiguration, err};
+use crate::json::{self, ToJson};
 use crate::jws::{self, JoseHeader, SplitError};
 use crate::policy::{Policy, TOKEN_TYPE};
-use crate::{Algorithm, Key, KeySet, b64, json};
+use crate::{Algorithm, Key, KeySet, b64};
 
 /// The header of a handoff token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,16 +35,14 @@ pub(crate) struct Unverified<'t, 'k> {
     key: &'k Key,
 }
 
-impl Header {
+impl ToJson for Header {
     /// The header as JSON, byte for byte as serde_json writes it.
-    pub fn to_json(&self) -> String {
-        let mut out = String::with_capacity(64);
-        let mut w = json::ObjectWriter::new(&mut out);
+    fn write_json(&self, out: &mut String) {
+        let mut w = json::ObjectWriter::new(out);
         w.str("alg", self.alg.as_str())
             .str("typ", self.typ)
             .str("kid", &self.kid);
         w.end();
-        out
     }
 }
 

@@ -16,7 +16,7 @@
 
 use std::net::IpAddr;
 
-use handoff_core::json::{self, Object, ObjectWriter, Value};
+use handoff_core::json::{self, Object, ObjectWriter, ToJson, Value};
 use handoff_core::{Reason, base64url};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -190,14 +190,10 @@ struct Claims {
     exp: u64,
 }
 
-impl Claims {
-    /// The claims' members, in the order they are written.
-    const MEMBERS: [&str; 5] = ["kid", "jti", "ip", "asn", "exp"];
-
+impl ToJson for Claims {
     /// The claims as JSON: `{"kid":…,"jti":…,"ip":…,"asn":…,"exp":…}`, `asn` only when known.
-    fn to_json(&self) -> String {
-        let mut out = String::new();
-        let mut members = ObjectWriter::new(&mut out);
+    fn write_json(&self, out: &mut String) {
+        let mut members = ObjectWriter::new(out);
         members
             .str("kid", &self.kid)
             .str("jti", &self.jti)
@@ -207,12 +203,16 @@ impl Claims {
         }
         members.u64("exp", self.exp);
         members.end();
-        out
     }
+}
+
+impl Claims {
+    /// The claims' members, in the order they are written.
+    const MEMBERS: [&str; 5] = ["kid", "jti", "ip", "asn", "exp"];
 
     /// Reads claims from a payload's bytes: JSON text in UTF-8 (see [`Claims::read`]).
     fn from_json(bytes: &[u8]) -> Option<Claims> {
-        Claims::read(&json::parse(std::str::from_utf8(bytes).ok()?).ok()?)
+        Claims::read(&Value::Object(json::parse_object_bytes(bytes)?))
     }
 
     /// Reads claims: an object of the claims' members and no other (`asn` optional, up to `u32::MAX`).

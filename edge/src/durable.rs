@@ -7,6 +7,7 @@
 use std::cell::Cell;
 use std::time::Duration;
 
+use handoff_core::json::ToJson;
 use wasm_bindgen_futures::JsFuture;
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
 

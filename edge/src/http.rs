@@ -5,7 +5,6 @@
 use futures_util::StreamExt;
 use handoff_core::json::ToJson;
 use handoff_core::wire::MAX_BODY_BYTES;
-use wasm_bindgen::JsCast;
 use worker::{Headers, Request, Response, ResponseBuilder};
 
 use crate::error::ApiError;
@@ -64,11 +63,7 @@ pub fn error_text(error: &worker::Error) -> String {
         worker::Error::JsError(text) | worker::Error::RustError(text) | worker::Error::BindingError(text) => {
             text.clone()
         }
-        worker::Error::Internal(value) => value
-            .dyn_ref::<js_sys::Error>()
-            .map(|e| String::from(e.message()))
-            .or_else(|| value.as_string())
-            .unwrap_or_else(|| "a JavaScript error".to_owned()),
+        worker::Error::Internal(value) => crate::outgoing::js_text(value.clone()),
         _ => "a workers-rs error".to_owned(),
     }
 }

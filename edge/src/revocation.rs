@@ -33,9 +33,7 @@ pub enum Verdict {
 /// Reads a `GetUser` answer: status, `x-amzn-ErrorType` header, body.
 pub fn verdict(status: u16, error_type: Option<&str>, body: &[u8]) -> Verdict {
     if status == 200 {
-        let user = std::str::from_utf8(body)
-            .ok()
-            .and_then(json::parse_object)
+        let user = json::parse_object_bytes(body)
             .is_some_and(|answer| answer.get("Username").and_then(json::Value::as_str).is_some());
         return if user {
             Verdict::Current

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use handoff_core::json::{self, ArrayWriter, Object, ObjectWriter, Value};
+use handoff_core::json::{self, ArrayWriter, Object, ObjectWriter, ToJson, Value};
 
 use super::{Entry, LedgerRequest, LedgerResponse, LedgerState, Limits, RedeemOutcome, Seen, TokenState};
 use crate::context::{BindingPolicy, Context, req_u32, variant};
@@ -143,11 +143,10 @@ impl Seen {
     }
 }
 
-impl LedgerState {
+impl ToJson for LedgerState {
     /// The ledger as stored: `{"tokens":{jti:entry,…},"issued":[…]}`, tokens in `jti` order.
-    pub fn to_json(&self) -> String {
-        let mut out = String::new();
-        let mut members = ObjectWriter::new(&mut out);
+    fn write_json(&self, out: &mut String) {
+        let mut members = ObjectWriter::new(out);
         let mut tokens = ObjectWriter::new(members.member("tokens"));
         for (jti, entry) in &self.tokens {
             entry.write_json(tokens.member(jti));
@@ -159,9 +158,10 @@ impl LedgerState {
         }
         issued.end();
         members.end();
-        out
     }
+}
 
+impl LedgerState {
     /// Reads a stored ledger (see [`LedgerState::read`]).
     pub fn from_json(text: &str) -> Option<LedgerState> {
         LedgerState::read(&json::parse(text).ok()?)
@@ -183,17 +183,10 @@ impl LedgerState {
     }
 }
 
-impl LedgerRequest {
-    /// The request as sent: `{"issue":{…}}`, `{"redeem":{…}}`, `{"check_context":{…}}` or `{"revoke":{…}}`.
-    pub fn to_json(&self) -> String {
-        let mut out = String::new();
-        self.write_json(&mut out);
-        out
-    }
-
-    /// Writes the request as JSON (see [`LedgerRequest::to_json`]); members in declaration order, an issue's
-    /// `context` only when there is one, a redeem's `seen` always.
-    pub fn write_json(&self, out: &mut String) {
+impl ToJson for LedgerRequest {
+    /// The request as sent: `{"issue":{…}}`, `{"redeem":{…}}`, `{"check_context":{…}}` or `{"revoke":{…}}`;
+    /// members in declaration order, an issue's `context` only when there is one, a redeem's `seen` always.
+    fn write_json(&self, out: &mut String) {
         match self {
             LedgerRequest::Issue {
                 jti,
@@ -227,7 +220,9 @@ impl LedgerRequest {
             }),
         }
     }
+}
 
+impl LedgerRequest {
     /// Reads a request as received (see [`LedgerRequest::read`]).
     pub fn from_json(text: &str) -> Option<LedgerRequest> {
         LedgerRequest::read(&json::parse(text).ok()?)
@@ -285,17 +280,10 @@ impl LedgerRequest {
     }
 }
 
-impl LedgerResponse {
+impl ToJson for LedgerResponse {
     /// The answer as sent: `"recorded"`, `{"rate_limited":{"retry_after":…}}`, `"duplicate"`,
     /// `{"redeem":{"result":…}}`, `{"revoked":{"count":…}}` or `{"context":{"same":true|false|null}}`.
-    pub fn to_json(&self) -> String {
-        let mut out = String::new();
-        self.write_json(&mut out);
-        out
-    }
-
-    /// Writes the answer as JSON (see [`LedgerResponse::to_json`]).
-    pub fn write_json(&self, out: &mut String) {
+    fn write_json(&self, out: &mut String) {
         match self {
             LedgerResponse::Recorded => json::write_str(out, "recorded"),
             LedgerResponse::RateLimited { retry_after } => struct_variant(out, "rate_limited", |m| {
@@ -318,7 +306,9 @@ impl LedgerResponse {
             }),
         }
     }
+}
 
+impl LedgerResponse {
     /// Reads an answer as received (see [`LedgerResponse::read`]).
     pub fn from_json(text: &str) -> Option<LedgerResponse> {
         LedgerResponse::read(&json::parse(text).ok()?)
