@@ -516,9 +516,10 @@ async function main() {
         for (const n of NAMES) if (pooled[n].failures) console.log(`  ${label}, ${n} failures: ${whyText(pooled[n].why)}`);
       }
       if (scaled.some(({ pooled }) => NAMES.some((n) => Object.keys(pooled[n].why).some((k) => k.includes('restarted mid-request'))))) {
-        console.log('  ("restarted mid-request" is the 503 wrangler\'s dev proxy gives a POST when its fetch to the worker\'s runtime failed and the proxy');
-        console.log('   has since been pointed at a new runtime, or paused for one (its ProxyWorker.ts): the local runtime was restarted under the load.');
-        console.log('   An exception in the worker is a 500 instead. Not an answer of the worker; it does not occur in every run)');
+        console.log('  ("restarted mid-request", and a connection closed without an answer, are wrangler dev\'s proxy losing a POST on its way to the');
+        console.log('   worker\'s runtime: its pooled connections race their 5 s idle timeouts, more often under load. The worker never restarted, and the');
+        console.log('   jose anchor loses POSTs the same way (tests/edge/helper.mjs, DEV_PROXY_LOST). An exception in the worker is a 500 with our body instead.');
+        console.log('   A production edge has no such proxy; it does not occur in every run)');
       }
     }
     const med = (row) => median(rows.find(([n]) => n === row)[1].ratios);
