@@ -90,7 +90,7 @@ async function ledger(env, sub, op) {
   return res.json();
 }
 
-async function redeem(request, env, cfg, now) {
+async function redeem(request, env, ctx, cfg, now) {
   const presented = await crypto.subtle.digest('SHA-256', enc.encode(bearer(request)));
   let match = false;
   for (const s of cfg.secrets) match = crypto.subtle.timingSafeEqual(presented, s) || match;
@@ -114,7 +114,8 @@ async function redeem(request, env, cfg, now) {
   const { outcome } = await ledger(env, payload.sub, { op: 'redeem', jti: payload.jti, nonce, now });
   if (outcome === 'burned') {
     const ttl = Math.max(60, payload.exp + 60 - now);
-    await env.BURNS.put(`burned:${payload.jti}`, nonce, { expirationTtl: ttl });
+    // After the answer, as the Rust worker writes it (edge/src/handlers/redeem.rs).
+    ctx.waitUntil(env.BURNS.put(`burned:${payload.jti}`, nonce, { expirationTtl: ttl }).catch((e) => console.log(`KV write: ${e}`)));
   }
   if (outcome === 'burned' || outcome === 'repeated') return json(200, { ok: true });
   return json(200, { ok: false, reason: outcome });
@@ -203,21 +204,21 @@ async function logged(route, response, token) {
 }
 
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     const { pathname } = new URL(request.url);
-    const response = await handle(request, env, pathname);
+    const response = await handle(request, env, ctx, pathname);
     return logged(pathname, response);
   },
 };
 
-async function handle(request, env, pathname) {
+async function handle(request, env, ctx, pathname) {
   {
     const now = Math.floor(Date.now() / 1000);
     try {
       const cfg = await config(env);
       if (pathname === '/healthz') return json(200, { ok: true });
       if (request.method !== 'POST') return error(405, 'method_not_allowed', 'POST only', { allow: 'POST' });
-      if (pathname === '/v1/redeem') return await redeem(request, env, cfg, now);
+      if (pathname === '/v1/redeem') return await redeem(request, env, ctx, cfg, now);
       if (pathname === '/v1/handoffs') return await issue(request, env, cfg, now);
       if (pathname === '/bench/verify' && cfg.bench) return await benchVerify(request, cfg, now);
       return error(404, 'not_found', 'no such path');

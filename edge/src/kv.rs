@@ -20,15 +20,14 @@ impl Kv {
 
     /// The value at `key` as text; `None` when there is none.
     pub async fn get_text(&self, key: &str) -> Result<Option<String>, String> {
-        let value = self
-            .call("get", &[JsValue::from_str(key), JsValue::from_str("text")])?
-            .await
-            .map_err(js_text)?;
+        let read = self.call("get", &[JsValue::from_str(key), JsValue::from_str("text")])?;
+        let value = JsFuture::from(read).await.map_err(js_text)?;
         Ok(value.as_string())
     }
 
-    /// Writes `value` at `key`, to expire after `ttl_secs` seconds (KV's minimum is 60).
-    pub async fn put_text(&self, key: &str, value: &str, ttl_secs: u64) -> Result<(), String> {
+    /// Starts writing `value` at `key`, to expire after `ttl_secs` seconds (KV's minimum is 60); the write's
+    /// promise, which nothing here awaits.
+    pub fn put_text(&self, key: &str, value: &str, ttl_secs: u64) -> Result<Promise, String> {
         let options = Object::new();
         // Seconds fit a double exactly far beyond any TTL the edge asks for.
         Reflect::set(
@@ -38,12 +37,11 @@ impl Kv {
         )
         .map_err(js_text)?;
         let args = [JsValue::from_str(key), JsValue::from_str(value), options.into()];
-        self.call("put", &args)?.await.map_err(js_text)?;
-        Ok(())
+        self.call("put", &args)
     }
 
-    /// Calls the binding's `method` with `args` (two or three); its promise as a future.
-    fn call(&self, method: &str, args: &[JsValue]) -> Result<JsFuture, String> {
+    /// Calls the binding's `method` with `args` (two or three); its promise.
+    fn call(&self, method: &str, args: &[JsValue]) -> Result<Promise, String> {
         let function = Reflect::get(&self.0, &JsValue::from_str(method))
             .ok()
             .and_then(|f| f.dyn_into::<Function>().ok())
@@ -57,6 +55,6 @@ impl Kv {
         let promise = returned
             .dyn_into::<Promise>()
             .map_err(|_| format!("KV {method} returned no promise"))?;
-        Ok(JsFuture::from(promise))
+        Ok(promise)
     }
 }

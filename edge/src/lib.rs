@@ -37,7 +37,7 @@ mod webcrypto;
 async fn fetch(
     req: worker::Request,
     env: worker::Env,
-    _ctx: worker::Context,
+    ctx: worker::Context,
 ) -> worker::Result<worker::Response> {
-    Ok(handlers::handle(req, env).await)
+    Ok(handlers::handle(req, env, ctx).await)
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures_util::future::{Either, select};
 use js_sys::Promise;
-use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::prelude::{Closure, wasm_bindgen};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
@@ -33,6 +33,9 @@ export async function text_then_get(request, storage, key) {
   const text = await request.text();
   return [text, await storage.get(key)];
 }
+export function after_answer(ctx, work, failed) {
+  ctx.waitUntil(work.catch(failed));
+}
 "#)]
 extern "C" {
     #[wasm_bindgen(catch)]
@@ -40,6 +43,20 @@ extern "C" {
 
     #[wasm_bindgen(catch)]
     fn text_then_get(request: &JsValue, storage: &JsValue, key: &str) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(catch)]
+    fn after_answer(ctx: &JsValue, work: &Promise, failed: JsValue) -> Result<(), JsValue>;
+}
+
+/// Lets `work` finish after the answer has gone (`waitUntil`); if it fails, `failed` gets the error's text. Nothing
+/// awaits it: the answer does not wait for it, and the runtime keeps the request's context alive until it settles.
+pub fn in_background(ctx: &worker::Context, work: &Promise, failed: impl FnOnce(String) + 'static) {
+    let failed = Closure::once_into_js(move |error: JsValue| failed(js_text(error)));
+    let ctx: &worker::worker_sys::Context = ctx.as_ref();
+    if let Err(error) = after_answer(ctx, work, failed) {
+        // `waitUntil` refused (the request is over): the work still runs, unwatched.
+        web_sys::console::log_1(&JsValue::from_str(&js_text(error)));
+    }
 }
 
 /// POSTs `body` to a Durable Object through its stub; the answer's body, which must come with a `200`.

@@ -5,6 +5,7 @@
 
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { FIXTURE, SECRETS, ensureBuilt, startCognito, startWorker, testVars, post } from './helper.mjs';
 
 describe('fault injection (faults build)', () => {
@@ -71,14 +72,24 @@ describe('fault injection (faults build)', () => {
     assert.deepEqual((await redeem(user, token, 'nonce-b', 'kv-read')).json, { ok: false, reason: 'replayed' });
   });
 
-  test('KV unwritable: the burn still holds (the ledger is the source of truth), with a log line', async () => {
+  test('KV unwritable: the burn still holds (the ledger is the source of truth), with a log line after the answer', async () => {
     const user = cognito.user();
     const { token } = (await issue(user)).json;
     assert.deepEqual((await redeem(user, token, 'nonce-a', 'kv-write')).json, { ok: true });
     assert.deepEqual((await redeem(user, token, 'nonce-b')).json, { ok: false, reason: 'replayed' });
-    // The log line reaches wrangler's output a moment after the answer.
-    for (let i = 0; i < 50 && !/injected fault: kv-write/.test(worker.output()); i += 1) await new Promise((r) => setTimeout(r, 100));
-    assert.match(worker.output(), /KV write: injected fault: kv-write/);
+    // The burn record is written after the answer (waitUntil), so its failure has a line of its own, after the
+    // request's line, about the same token (by fingerprint).
+    const fp = createHash('sha256').update(token).digest('hex').slice(0, 16);
+    const late = `{"route":"redeem","status":200,"token_fp":"${fp}","detail":"KV write: injected fault: kv-write (after the answer)","ms":`;
+    // Log lines reach wrangler's output a moment after the answers.
+    const redeemLines = () => worker.output().split('\n')
+      .filter((l) => l.startsWith('{"route":"redeem"') && l.includes(`"token_fp":"${fp}"`));
+    for (let i = 0; i < 50 && redeemLines().length < 3; i += 1) await new Promise((r) => setTimeout(r, 100));
+    const lines = redeemLines();
+    assert.equal(lines.length, 3, lines.join('\n'));
+    assert.match(lines[0], /^\{"route":"redeem","status":200,"token_fp":"[0-9a-f]{16}","ms":\d+\}$/, 'the answer, no detail');
+    assert.ok(lines[1].startsWith(late), lines[1]);
+    assert.match(lines[2], /"reason":"replayed"/);
   });
 
   test('ledger down at bind and revoke: 503, and revoke works once it is back', async () => {

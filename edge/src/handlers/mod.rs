@@ -16,6 +16,8 @@ use handoff_core::json::{FromObject, ToJson};
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use js_sys::Promise;
+
 use handoff_core::{AccessClaims, Reason, Verified, Verifier, verify_access_token_async};
 use worker::{Env, Method, Request, Response};
 
@@ -27,6 +29,7 @@ use crate::error::ApiError;
 use crate::faults::{self, Faults};
 use crate::http;
 use crate::log::{LogLine, Note};
+use crate::outgoing;
 use crate::request::{self, Route};
 use crate::webcrypto::WebCrypto;
 
@@ -62,12 +65,38 @@ pub struct Ctx<'a> {
     pub now: u64,
     /// Injected faults (test builds only; always none in production).
     pub faults: Faults,
+    /// The request's execution context: work that may finish after the answer.
+    pub background: &'a worker::Context,
+    /// When the request arrived (Unix milliseconds), for log lines written after the answer.
+    pub started: u64,
 }
 
 impl Ctx<'_> {
     /// The ledger of the user `sub`.
     pub fn ledger<'a>(&'a self, sub: &'a str) -> LedgerStub<'a> {
         LedgerStub::new(self.env, sub, self.faults.ledger)
+    }
+
+    /// Lets `work`, already started, finish after the answer (`route` answering `status`). If it fails, a log line
+    /// of its own says so: `what: <error> (after the answer)`, about `token` (by fingerprint).
+    pub fn after_answer(
+        &self,
+        route: &'static str,
+        status: u16,
+        work: &Promise,
+        what: &'static str,
+        token: &str,
+    ) {
+        let token_fp = handoff_core::fingerprint(token);
+        let started = self.started;
+        outgoing::in_background(self.background, work, move |error| {
+            let note = Note {
+                token_fp: Some(token_fp),
+                detail: Some(format!("{what}: {error} (after the answer)")),
+            };
+            let ms = worker::Date::now().as_millis().saturating_sub(started);
+            log(&LogLine::new(route, status, None, note, ms));
+        });
     }
 }
 
@@ -119,13 +148,13 @@ pub fn request_context(req: &Request) -> Option<Context> {
 }
 
 /// Handles one request; always answers.
-pub async fn handle(mut req: Request, env: Env) -> Response {
+pub async fn handle(mut req: Request, env: Env, background: worker::Context) -> Response {
     let started = worker::Date::now().as_millis();
     let head = req.method() == Method::Head;
     let (route, outcome) = match request::route(req.method().as_ref(), &req.path()) {
         Ok(route) => (
             route.name(),
-            dispatch(route, &mut req, &env, started / 1000).await,
+            dispatch(route, &mut req, &env, &background, started).await,
         ),
         Err(error) => ("none", Err(error)),
     };
@@ -148,20 +177,31 @@ pub async fn handle(mut req: Request, env: Env) -> Response {
         response = http::without_body(response);
     }
     let ms = worker::Date::now().as_millis().saturating_sub(started);
-    let line = LogLine::new(route, response.status_code(), reason, note, ms);
-    // The line as it is, without `console_log!`'s formatting pass.
-    web_sys::console::log_1(&wasm_bindgen::JsValue::from_str(&line.to_json()));
+    log(&LogLine::new(route, response.status_code(), reason, note, ms));
     response
 }
 
-async fn dispatch(route: Route, req: &mut Request, env: &Env, now: u64) -> Result<Reply, ApiError> {
+/// Writes a log line as it is, without `console_log!`'s formatting pass.
+fn log(line: &LogLine) {
+    web_sys::console::log_1(&wasm_bindgen::JsValue::from_str(&line.to_json()));
+}
+
+async fn dispatch(
+    route: Route,
+    req: &mut Request,
+    env: &Env,
+    background: &worker::Context,
+    started: u64,
+) -> Result<Reply, ApiError> {
     let config = config(env).map_err(|detail| ApiError::misconfigured().detail(detail))?;
     let faults = Faults::from_header(http::header(req, faults::HEADER).as_deref());
     let ctx = Ctx {
         env,
         config,
-        now,
+        now: started / 1000,
         faults,
+        background,
+        started,
     };
     match route {
         Route::Issue => issue::handle(req, &ctx).await,

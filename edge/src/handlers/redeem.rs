@@ -2,7 +2,8 @@
 //!
 //! Order: redeem secret (constant time) -> body -> KV fast reject -> full verification (WebCrypto) -> the
 //! redeemer must be the token's user -> atomic burn in the user's Durable Object (the source of truth) ->
-//! KV burn record. Refusals of the token answer `200 {"ok": false, "reason"}`; request errors answer 4xx.
+//! answer, while the KV burn record is written (`waitUntil`: the answer does not wait for KV's write). Refusals
+//! of the token answer `200 {"ok": false, "reason"}`; request errors answer 4xx.
 //!
 //! The KV check runs before verification to spare a signature check on replays, so it needs the `jti` before
 //! the token is verified: it is read unverified ([`unverified_jti`]) and used only as a lookup key. The record
@@ -12,6 +13,8 @@
 
 use handoff_core::wire::{RedeemAnswer, RedeemRequest};
 use handoff_core::{Claims, MAX_CLAIM_LEN, Reason};
+use js_sys::Promise;
+use wasm_bindgen::JsValue;
 use worker::Request;
 
 use crate::kv::Kv;
@@ -78,11 +81,14 @@ async fn redeem(body: &RedeemRequest, ctx: &Ctx<'_>) -> Result<Reply, ApiError> 
         .ledger(&claims.sub)
         .redeem(claims.jti.clone(), nonce.clone(), ctx.now, seen)
         .await?;
+    // The burn record is written after the burn, and the answer does not wait for it: the ledger has decided.
     if outcome == RedeemOutcome::Burned
         && let Some(kv) = kv
-        && let Err(e) = record_burn(&kv, &claims, &nonce, ctx).await
     {
-        detail = Some(format!("KV write: {e}"));
+        match record_burn(&kv, &claims, &nonce, ctx) {
+            Ok(write) => ctx.after_answer("redeem", 200, &write, "KV write", &body.token),
+            Err(e) => detail = Some(format!("KV write: {e}")),
+        }
     }
     Ok(verdict(outcome.result(), detail))
 }
@@ -141,16 +147,16 @@ async fn burned_by(kv: &Kv, jti: &str, faults: Faults) -> Result<Option<String>,
     kv.get_text(&burn_key(jti)).await
 }
 
-/// Writes the burn record: the audit record and fast reject, written after the burn, kept as long as the
-/// ledger keeps the entry.
-async fn record_burn(kv: &Kv, claims: &Claims, nonce: &str, ctx: &Ctx<'_>) -> Result<(), String> {
+/// Starts writing the burn record (the audit record and fast reject, kept as long as the ledger keeps the entry);
+/// the write's promise. An injected fault is a write that fails, as KV's would: after the answer.
+fn record_burn(kv: &Kv, claims: &Claims, nonce: &str, ctx: &Ctx<'_>) -> Result<Promise, String> {
     if ctx.faults.kv_write {
-        return Err("injected fault: kv-write".to_owned());
+        return Ok(Promise::reject(&JsValue::from_str("injected fault: kv-write")));
     }
     let ttl = claims
         .exp
         .saturating_add(RETAIN_SECS)
         .saturating_sub(ctx.now)
         .max(KV_MIN_TTL_SECS);
-    kv.put_text(&burn_key(&claims.jti), nonce, ttl).await
+    kv.put_text(&burn_key(&claims.jti), nonce, ttl)
 }
