@@ -6,9 +6,11 @@
 //! and the call made once more: that is how a redeem-secret rotation reaches warm functions without a redeploy.
 //!
 //! [`ask`] holds the retry rule. The budget for the whole redeem, including at most one retry, is [`BUDGET`]:
-//! well inside Cognito's 5 s trigger limit. Only a connection error is retried (the request never reached the
-//! edge, or did not finish connecting); the retry carries the same nonce, so even a redeem that did reach the
-//! edge stays idempotent.
+//! well inside Cognito's 5 s trigger limit. A failure that a second call may not meet is retried
+//! ([`RedeemError::worth_retrying`]): a connection error (the request never reached the edge, or did not finish
+//! connecting), a connection lost mid-answer, and the edge or a proxy in front of it answering 502, 503 or 504.
+//! The retry carries the same nonce, and the edge answers the same nonce the same way, so a redeem that did reach
+//! the ledger before its answer was lost still signs in, and is never spent twice.
 
 use std::io::ErrorKind;
 use std::time::{Duration, Instant};
@@ -38,15 +40,15 @@ pub trait Redeemer: Send + Sync {
 pub struct Asked {
     /// The last call's answer or failure.
     pub answer: Result<RedeemAnswer, RedeemError>,
-    /// Calls made: 1, or 2 after a connection error.
+    /// Calls made: 1, or 2 after a failure worth retrying.
     pub attempts: u8,
 }
 
-/// Asks `redeemer` to redeem `request` before `deadline`, once more after a connection error when at least
-/// 100 ms are left.
+/// Asks `redeemer` to redeem `request` before `deadline`, once more after a failure worth retrying when at
+/// least 100 ms are left.
 pub fn ask(redeemer: &dyn Redeemer, request: &RedeemRequest, deadline: Instant) -> Asked {
     let answer = redeemer.redeem(request, deadline);
-    let retry = matches!(answer, Err(RedeemError::Connect(_)))
+    let retry = answer.as_ref().is_err_and(RedeemError::worth_retrying)
         && deadline.saturating_duration_since(Instant::now()) >= MIN_RETRY_BUDGET;
     if retry {
         return Asked {
@@ -85,6 +87,17 @@ impl RedeemError {
             RedeemError::Transport(_) => "edge_transport",
             RedeemError::Secret(_) => "secret_unavailable",
         }
+    }
+
+    /// Whether a second call, with the same nonce, may get an answer where this one did not: a connection not
+    /// made or lost mid-answer, or a `502` / `503` / `504` (the edge's `unavailable`, or a proxy in front of it).
+    /// Not a timeout (the budget is spent), nor an answer that another call would repeat (`4xx`, a `500`
+    /// `internal`, a body that is not a redeem answer), nor the secret.
+    pub fn worth_retrying(&self) -> bool {
+        matches!(
+            self,
+            RedeemError::Connect(_) | RedeemError::Transport(_) | RedeemError::Status(502..=504)
+        )
     }
 
     /// Whether this failure means "down" or "set up wrong".

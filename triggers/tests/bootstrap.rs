@@ -34,6 +34,9 @@ enum Edge {
     Slow,
     /// Answers 200 with a body that is not a redeem answer.
     Garbage,
+    /// Answers its first request `503` as a proxy in front of the edge does when it lost the request (wrangler
+    /// dev's text), then as [`Edge::Ok`].
+    LostOnce,
 }
 
 /// Starts a fake edge; returns its URL and the redeem bodies it received.
@@ -51,10 +54,24 @@ fn start_edge(mode: Edge) -> (String, Arc<Mutex<Vec<Value>>>) {
                 while let Some(request) = read_request(&mut reader) {
                     let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
                     let authorised = request.header("authorization") == Some(&format!("Bearer {SECRET}"));
-                    record.lock().unwrap().push(body.clone());
+                    let earlier = {
+                        let mut record = record.lock().unwrap();
+                        record.push(body.clone());
+                        record.len() - 1
+                    };
+                    let mode = match mode {
+                        Edge::LostOnce if earlier > 0 => Edge::Ok,
+                        other => other,
+                    };
                     match mode {
                         Edge::Slow => thread::sleep(Duration::from_secs(30)),
                         Edge::Garbage => respond(&mut writer, "200 OK", &[], b"<html>hello</html>"),
+                        Edge::LostOnce => respond(
+                            &mut writer,
+                            "503 Service Unavailable",
+                            &[("retry-after", "0".into())],
+                            b"Your worker restarted mid-request. Please try sending the request again.",
+                        ),
                         Edge::Ok
                             if request.method == "POST" && request.path == "/v1/redeem" && authorised =>
                         {
@@ -229,6 +246,18 @@ fn the_binary_runs_a_whole_sign_in_against_a_working_edge() {
     for line in log.lines() {
         serde_json::from_str::<Value>(line).expect("every log line is JSON");
     }
+}
+
+#[test]
+fn a_request_lost_in_front_of_the_edge_is_sent_again_with_the_same_nonce_and_signs_in() {
+    let (edge, seen) = start_edge(Edge::LostOnce);
+    let (reply, _, log) = verify_against(&edge);
+    assert_eq!(reply.kind, "response", "{reply:?}");
+    assert_eq!(reply.body["response"]["answerCorrect"], true);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0], seen[1], "the same redeem, nonce included");
+    assert!(log.contains("\"attempts\":2"), "{log}");
 }
 
 /// Runs Create, then Verify against `edge_url`; the Verify reply (kind and body), its time and the log.

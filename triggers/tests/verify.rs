@@ -87,15 +87,18 @@ fn verify_error(name: &str, edge: Option<&FakeEdge>) -> (TriggerError, Value) {
 }
 
 #[test]
-fn verify_fails_with_an_error_on_every_edge_failure_without_retrying_non_connection_errors() {
+fn verify_fails_with_an_error_on_an_edge_failure_another_call_would_repeat_without_retrying_it() {
     for (err, kind) in [
         (RedeemError::Timeout, NoVerdict::Unavailable),
         (RedeemError::Status(500), NoVerdict::Unavailable),
-        (RedeemError::Status(503), NoVerdict::Unavailable),
+        (RedeemError::Status(400), NoVerdict::Misconfigured),
         (RedeemError::Status(401), NoVerdict::Misconfigured),
         (RedeemError::Status(404), NoVerdict::Misconfigured),
         (RedeemError::Garbage("not json".into()), NoVerdict::Misconfigured),
-        (RedeemError::Transport("reset".into()), NoVerdict::Unavailable),
+        (
+            RedeemError::Secret("access denied".into()),
+            NoVerdict::Misconfigured,
+        ),
     ] {
         let edge = FakeEdge::new(vec![Err(err.clone()), Ok(RedeemAnswer::OK)]);
         let (error, record) = verify_error("verify.json", Some(&edge));
@@ -103,6 +106,7 @@ fn verify_fails_with_an_error_on_every_edge_failure_without_retrying_non_connect
         assert_eq!(edge.asked().len(), 1, "{err:?} must not be retried");
         assert_eq!(record["reason"], kind.code(), "{err:?}");
         assert_eq!(record["cause"], err.code(), "{err:?}");
+        assert_eq!(record["attempts"], 1, "{err:?}");
     }
 }
 
@@ -140,6 +144,41 @@ fn verify_retries_a_connection_error_once_with_the_same_nonce() {
     let asked = edge.asked();
     assert_eq!(asked.len(), 2);
     assert_eq!(asked[0].nonce, asked[1].nonce);
+    assert_eq!(record["attempts"], 2);
+}
+
+#[test]
+fn verify_retries_a_lost_answer_and_a_gateway_status_once_with_the_same_nonce() {
+    for failure in [
+        RedeemError::Transport("connection reset".into()),
+        RedeemError::Status(502),
+        RedeemError::Status(503),
+        RedeemError::Status(504),
+    ] {
+        let edge = FakeEdge::new(vec![Err(failure.clone()), Ok(RedeemAnswer::OK)]);
+        let (correct, record) = verify("verify.json", Some(&edge));
+        assert!(correct, "{failure:?}");
+        let asked = edge.asked();
+        assert_eq!(asked.len(), 2, "{failure:?}");
+        assert_eq!(
+            asked[0], asked[1],
+            "the same request, nonce included: {failure:?}"
+        );
+        assert_eq!(record["attempts"], 2);
+    }
+}
+
+#[test]
+fn a_gateway_status_twice_is_unavailable_after_two_calls() {
+    let edge = FakeEdge::new(vec![
+        Err(RedeemError::Status(503)),
+        Err(RedeemError::Status(503)),
+        Ok(RedeemAnswer::OK),
+    ]);
+    let (error, record) = verify_error("verify.json", Some(&edge));
+    assert_eq!(error, TriggerError::NoVerdict(NoVerdict::Unavailable));
+    assert_eq!(edge.asked().len(), 2);
+    assert_eq!(record["cause"], "edge_status");
     assert_eq!(record["attempts"], 2);
 }
 
@@ -186,7 +225,7 @@ fn verify_decides_purely_over_the_redeemer() {
         VerifyDecision::Wrong("expired".into())
     );
     assert_eq!(
-        decide(vec![Err(RedeemError::Status(502))]),
+        decide(vec![Err(RedeemError::Status(502)), Err(RedeemError::Status(502))]),
         VerifyDecision::NoVerdict {
             kind: NoVerdict::Unavailable,
             cause: "edge_status"
