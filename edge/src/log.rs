@@ -1,4 +1,5 @@
-//! One structured JSON log line per request: route, status, reason code, token fingerprint, detail, duration.
+//! One structured JSON log line per request: route, status, reason code, token fingerprint, detail, duration; and
+//! one more, of the same shape, when work left to finish after the answer fails (the redeem's KV burn record).
 //! Built once, after the answer, from typed fields only, so a token, secret or nonce cannot end up in it by
 //! accident: the only token-derived field is [`handoff_core::fingerprint`]. What a line says beyond route,
 //! status and time travels with the answer itself ([`Note`], carried by an error or a handler's reply), never

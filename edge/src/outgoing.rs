@@ -50,13 +50,15 @@ extern "C" {
 
 /// Lets `work` finish after the answer has gone (`waitUntil`); if it fails, `failed` gets the error's text. Nothing
 /// awaits it: the answer does not wait for it, and the runtime keeps the request's context alive until it settles.
-pub fn in_background(ctx: &worker::Context, work: &Promise, failed: impl FnOnce(String) + 'static) {
+/// `Err` when the runtime refused to wait for it (the request is over): the work still runs, unwatched.
+pub fn in_background(
+    ctx: &worker::Context,
+    work: &Promise,
+    failed: impl FnOnce(String) + 'static,
+) -> Result<(), String> {
     let failed = Closure::once_into_js(move |error: JsValue| failed(js_text(error)));
     let ctx: &worker::worker_sys::Context = ctx.as_ref();
-    if let Err(error) = after_answer(ctx, work, failed) {
-        // `waitUntil` refused (the request is over): the work still runs, unwatched.
-        web_sys::console::log_1(&JsValue::from_str(&js_text(error)));
-    }
+    after_answer(ctx, work, failed).map_err(js_text)
 }
 
 /// POSTs `body` to a Durable Object through its stub; the answer's body, which must come with a `200`.

@@ -89,14 +89,21 @@ impl Ctx<'_> {
     ) {
         let token_fp = handoff_core::fingerprint(token);
         let started = self.started;
-        outgoing::in_background(self.background, work, move |error| {
+        let line = move |detail: String| {
             let note = Note {
                 token_fp: Some(token_fp),
-                detail: Some(format!("{what}: {error} (after the answer)")),
+                detail: Some(detail),
             };
             let ms = worker::Date::now().as_millis().saturating_sub(started);
-            log(&LogLine::new(route, status, None, note, ms));
+            LogLine::new(route, status, None, note, ms)
+        };
+        let unwatched = line.clone();
+        let waited = outgoing::in_background(self.background, work, move |error| {
+            log(&line(format!("{what}: {error} (after the answer)")));
         });
+        if let Err(error) = waited {
+            log(&unwatched(format!("{what}: not waited for: {error}")));
+        }
     }
 }
 
