@@ -31,13 +31,14 @@ mod outgoing;
 mod webcrypto;
 
 /// The worker's entry point: every request goes through [`handlers::handle`], which always answers (JSON
-/// errors included), so workers-rs's own error page is never used.
+/// errors included) with the runtime's own `Response`. workers-rs' error page could answer only if the runtime
+/// refused to make one, which it does only for a status outside 200..=599.
 #[cfg(target_arch = "wasm32")]
 #[worker::event(fetch)]
 async fn fetch(
     req: worker::Request,
     env: worker::Env,
     ctx: worker::Context,
-) -> worker::Result<worker::Response> {
-    Ok(handlers::handle(req, env, ctx).await)
+) -> worker::Result<web_sys::Response> {
+    handlers::handle(req, env, ctx).await.map_err(worker::Error::from)
 }

@@ -1,10 +1,8 @@
 //! `GET /healthz`: liveness only (no dependency is called).
 
-use worker::Response;
-
-use crate::http;
+use crate::http::{self, Answer};
 
 /// `200 {"ok": true}`.
-pub fn handle() -> Response {
+pub fn handle() -> Answer {
     http::json_text(200, String::from(r#"{"ok":true}"#))
 }

@@ -1,11 +1,9 @@
 //! `GET /.well-known/jwks.json`: the public half of every configured key (active and older ones).
 
-use worker::Response;
-
 use super::Ctx;
-use crate::http;
+use crate::http::{self, Answer};
 
 /// `200` with the public JWK Set.
-pub fn handle(ctx: &Ctx<'_>) -> Response {
+pub fn handle(ctx: &Ctx<'_>) -> Answer {
     http::json_text(200, ctx.config.signing_keys.jwks_json(false))
 }

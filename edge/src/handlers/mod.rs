@@ -19,7 +19,8 @@ use std::rc::Rc;
 use js_sys::Promise;
 
 use handoff_core::{AccessClaims, Reason, Verified, Verifier, verify_access_token_async};
-use worker::{Env, Method, Request, Response};
+use wasm_bindgen::JsValue;
+use worker::{Env, Method, Request};
 
 use crate::cognito_jwks::pool_keys;
 use crate::config::{Config, Kind, Setting};
@@ -27,7 +28,7 @@ use crate::context::Context;
 use crate::durable::LedgerStub;
 use crate::error::ApiError;
 use crate::faults::{self, Faults};
-use crate::http;
+use crate::http::{self, Answer};
 use crate::log::{LogLine, Note};
 use crate::outgoing;
 use crate::request::{self, Route};
@@ -110,7 +111,7 @@ impl Ctx<'_> {
 /// A handler's answer, with what its log line says beyond route and status.
 pub struct Reply {
     /// The answer.
-    pub response: Response,
+    pub response: Answer,
     /// The reason of a refusal answered with a success status (a refused redeem).
     pub refused: Option<Reason>,
     /// The token concerned and a detail for operators.
@@ -130,8 +131,8 @@ impl Reply {
     }
 }
 
-impl From<Response> for Reply {
-    fn from(response: Response) -> Self {
+impl From<Answer> for Reply {
+    fn from(response: Answer) -> Self {
         Reply {
             response,
             refused: None,
@@ -154,8 +155,13 @@ pub fn request_context(req: &Request) -> Option<Context> {
     Context::from_request(http::header(req, "cf-connecting-ip").as_deref(), asn)
 }
 
-/// Handles one request; always answers.
-pub async fn handle(mut req: Request, env: Env, background: worker::Context) -> Response {
+/// Handles one request; always answers (`Err` only if the runtime refused to make the `Response`, see
+/// [`Answer::into_response`]).
+pub async fn handle(
+    mut req: Request,
+    env: Env,
+    background: worker::Context,
+) -> Result<web_sys::Response, JsValue> {
     let started = worker::Date::now().as_millis();
     let head = req.method() == Method::Head;
     let (route, outcome) = match request::route(req.method().as_ref(), &req.path()) {
@@ -173,7 +179,7 @@ pub async fn handle(mut req: Request, env: Env, background: worker::Context) -> 
     if matches!(route, "bind" | "bind_preflight")
         && let Some(config) = CONFIG.with_borrow(Clone::clone)
     {
-        let headers = response.headers_mut();
+        let headers = &response.headers;
         let _ = headers.set("access-control-allow-origin", &config.web_origin);
         let _ = headers.set("vary", "Origin");
         let _ = headers.set("access-control-allow-methods", "POST");
@@ -181,16 +187,16 @@ pub async fn handle(mut req: Request, env: Env, background: worker::Context) -> 
         let _ = headers.set("access-control-max-age", "600");
     }
     if head {
-        response = http::without_body(response);
+        response.body = None;
     }
     let ms = worker::Date::now().as_millis().saturating_sub(started);
-    log(&LogLine::new(route, response.status_code(), reason, note, ms));
-    response
+    log(&LogLine::new(route, response.status, reason, note, ms));
+    response.into_response()
 }
 
 /// Writes a log line as it is, without `console_log!`'s formatting pass.
 fn log(line: &LogLine) {
-    web_sys::console::log_1(&wasm_bindgen::JsValue::from_str(&line.to_json()));
+    web_sys::console::log_1(&JsValue::from_str(&line.to_json()));
 }
 
 async fn dispatch(
@@ -217,9 +223,7 @@ async fn dispatch(
         Route::Jwks => Ok(jwks::handle(&ctx).into()),
         Route::Health => Ok(health::handle().into()),
         Route::Bind => bind::handle(req, &ctx).await,
-        Route::BindPreflight => Response::empty()
-            .map(|r| r.with_status(204).into())
-            .map_err(|_| ApiError::internal()),
+        Route::BindPreflight => Ok(Answer::empty(204).into()),
         #[cfg(feature = "bench")]
         Route::BenchVerify => bench::handle(req, &ctx).await,
     }
