@@ -95,6 +95,8 @@ seed("redirect", "bad-entries", SEP.join([b"/orders/1", b"//evil.example", b"/or
 seed("link_fragment", "fragment-valid", b"\x00#tab=2&handoff=" + valid[0].encode() + b"&lang=en")
 seed("link_fragment", "fragment-repeated", b"\x00#handoff=a.b.c&handoff=d.e.f&x")
 seed("link_fragment", "fragment-bad-chars", b"\x00#handoff=a%2Eb.c")
+# The rest (the address bar's own text) holds the token only once Debug escapes its NUL as `\0` (a fuzz find).
+seed("link_fragment", "fragment-rest-escapes-to-the-token", b"\x00#x=\x00Gdyu_Y-NTyoH2tSAHsifQ.1Gdyu&handoff=0Gdyu_Y-NTyoH2tSAHsifQ.1Gdyu")
 seed("link_fragment", "payload-redirect", b"\x01" + json.dumps(
     {"username": "alice", "aud": "web-client-test", "exp": 1800000060, "redirect": "/orders/42"}).encode() + SEP + b"tab=2")
 seed("link_fragment", "payload-cjk", b"\x01" + json.dumps(
