@@ -52,9 +52,8 @@ impl Kv {
             _ => return Err(format!("KV {method}: wrong number of arguments")),
         }
         .map_err(js_text)?;
-        let promise = returned
+        returned
             .dyn_into::<Promise>()
-            .map_err(|_| format!("KV {method} returned no promise"))?;
-        Ok(promise)
+            .map_err(|_| format!("KV {method} returned no promise"))
     }
 }

@@ -57,14 +57,14 @@ pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError>
         exp: 0,
     };
     let random = random_bytes::<JTI_RANDOM_BYTES>().map_err(|_| ApiError::internal())?;
-    let claims = crate::minting::handoff_claims(&config, &user, ctx.now, random, None);
+    let claims = crate::minting::handoff_claims(&config, &user, ctx.now(), random, None);
     let token = mint_async(&claims, &keys, &WebCrypto)
         .await
         .map_err(|_| ApiError::internal())?;
     let mut ok = 0u32;
     for _ in 0..n.min(100_000) {
         if Verifier::new(&keys, &config.policy)
-            .verify_async(&token, ctx.now, &WebCrypto)
+            .verify_async(&token, ctx.now(), &WebCrypto)
             .await
             .is_ok()
         {

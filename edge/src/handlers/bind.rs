@@ -65,7 +65,7 @@ async fn bind(token: &str, req: &Request, ctx: &Ctx<'_>) -> Result<Reply, ApiErr
     }
     let (kid, key) = config.binding_keys.first().ok_or(ApiError::misconfigured())?;
     let answer = BindAnswer {
-        binding: context::mint(key, kid, &claims.jti, &seen, ctx.now),
+        binding: context::mint(key, kid, &claims.jti, &seen, ctx.now()),
         expires_in: BINDING_TTL_SECS,
     };
     Ok(Reply::json(200, &answer))

@@ -26,7 +26,7 @@ async fn still_current(req: &Request, ctx: &Ctx<'_>) -> Result<(), ApiError> {
     };
     let header = http::header(req, "authorization");
     let token = crate::request::bearer(header.as_deref())?;
-    match revocation::check(endpoint, token, ctx.now).await {
+    match revocation::check(endpoint, token, ctx.now()).await {
         Verdict::Current => Ok(()),
         Verdict::Revoked => Err(ApiError::new(
             Reason::AccessTokenRevoked,
@@ -54,7 +54,7 @@ pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError>
     };
     let random =
         random_bytes::<JTI_RANDOM_BYTES>().map_err(|e| ApiError::internal().detail(e.to_string()))?;
-    let claims = handoff_claims(&config, &user, ctx.now, random, redirect);
+    let claims = handoff_claims(&config, &user, ctx.now(), random, redirect);
 
     let signed = if ctx.faults.sign {
         Err("injected fault: sign".to_owned())
@@ -71,7 +71,7 @@ pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError>
         _ => super::request_context(req),
     };
     ctx.ledger(&user.sub)
-        .issue(claims.jti, claims.exp, ctx.now, config.limits, context)
+        .issue(claims.jti, claims.exp, ctx.now(), config.limits, context)
         .await?;
     let answer = IssueAnswer {
         url: landing_url(&config, &token),

@@ -62,17 +62,20 @@ pub struct Ctx<'a> {
     pub env: &'a Env,
     /// The checked configuration.
     pub config: Rc<Config>,
-    /// The clock, read once per request (Unix seconds).
-    pub now: u64,
     /// Injected faults (test builds only; always none in production).
     pub faults: Faults,
     /// The request's execution context: work that may finish after the answer.
     pub background: &'a worker::Context,
-    /// When the request arrived (Unix milliseconds), for log lines written after the answer.
+    /// The clock, read once per request: when it arrived (Unix milliseconds).
     pub started: u64,
 }
 
 impl Ctx<'_> {
+    /// The request's time in Unix seconds (the clock is read once per request).
+    pub fn now(&self) -> u64 {
+        self.started / 1000
+    }
+
     /// The ledger of the user `sub`.
     pub fn ledger<'a>(&'a self, sub: &'a str) -> LedgerStub<'a> {
         LedgerStub::new(self.env, sub, self.faults.ledger)
@@ -211,7 +214,6 @@ async fn dispatch(
     let ctx = Ctx {
         env,
         config,
-        now: started / 1000,
         faults,
         background,
         started,
@@ -234,7 +236,7 @@ async fn dispatch(
 pub async fn access_token(req: &Request, ctx: &Ctx<'_>) -> Result<AccessClaims, ApiError> {
     let header = http::header(req, "authorization");
     let token = request::bearer(header.as_deref())?;
-    let (config, now) = (&ctx.config, ctx.now);
+    let (config, now) = (&ctx.config, ctx.now());
     let keys = |refresh| async move {
         pool_keys(&config.cognito_jwks_url, now, refresh)
             .await
@@ -259,7 +261,7 @@ pub async fn access_token(req: &Request, ctx: &Ctx<'_>) -> Result<AccessClaims, 
 pub async fn handoff_token(token: &str, ctx: &Ctx<'_>) -> Result<Result<Verified, Reason>, ApiError> {
     let config = &ctx.config;
     match Verifier::new(&config.signing_keys, &config.policy)
-        .verify_async(token, ctx.now, &WebCrypto)
+        .verify_async(token, ctx.now(), &WebCrypto)
         .await
     {
         Ok(verified) => Ok(Ok(verified)),

@@ -79,7 +79,7 @@ async fn redeem(body: &RedeemRequest, ctx: &Ctx<'_>) -> Result<Reply, ApiError> 
     };
     let outcome = ctx
         .ledger(&claims.sub)
-        .redeem(claims.jti.clone(), nonce.clone(), ctx.now, seen)
+        .redeem(claims.jti.clone(), nonce.clone(), ctx.now(), seen)
         .await?;
     // The burn record is written after the burn, and the answer does not wait for it: the ledger has decided.
     if outcome == RedeemOutcome::Burned
@@ -130,7 +130,7 @@ async fn check(body: &RedeemRequest, ctx: &Ctx<'_>) -> Result<Result<(Claims, Se
                     .find(|(k, _)| *k == kid)
                     .map(|(_, key)| key)
             });
-            match context::open(binding, key, &claims.jti, ctx.now) {
+            match context::open(binding, key, &claims.jti, ctx.now()) {
                 Ok(browser) => Seen::Context(browser, policy),
                 Err(reason) => return Ok(Err(reason)),
             }
@@ -156,7 +156,7 @@ fn record_burn(kv: &Kv, claims: &Claims, nonce: &str, ctx: &Ctx<'_>) -> Result<P
     let ttl = claims
         .exp
         .saturating_add(RETAIN_SECS)
-        .saturating_sub(ctx.now)
+        .saturating_sub(ctx.now())
         .max(KV_MIN_TTL_SECS);
     kv.put_text(&burn_key(&claims.jti), nonce, ttl)
 }

@@ -21,6 +21,6 @@ impl FromObject for RevokeRequest {
 pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let user = access_token(req, ctx).await?;
     let RevokeRequest {} = json_body(req, true).await?;
-    let revoked = ctx.ledger(&user.sub).revoke(ctx.now).await?;
+    let revoked = ctx.ledger(&user.sub).revoke(ctx.now()).await?;
     Ok(Reply::json(200, &RevokeAnswer { revoked }))
 }
