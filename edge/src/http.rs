@@ -6,7 +6,9 @@ use futures_util::StreamExt;
 use handoff_core::json::ToJson;
 use handoff_core::wire::MAX_BODY_BYTES;
 use wasm_bindgen::JsValue;
-use worker::{Headers, Request};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::Request;
+use worker::Headers;
 
 use crate::error::ApiError;
 use crate::request::{append_chunk, declared_length, too_large};
@@ -17,30 +19,34 @@ pub fn header(req: &Request, name: &str) -> Option<String> {
 }
 
 /// Reads the whole body, refusing anything over [`MAX_BODY_BYTES`] as soon as it is known to be too big.
-pub async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
+pub async fn read_body(req: &Request) -> Result<Vec<u8>, ApiError> {
+    let unreadable = || ApiError::new(handoff_core::Reason::BadRequest, "the body could not be read");
     let declared = declared_length(header(req, "content-length").as_deref())?;
-    if req.inner().body().is_none() {
+    if req.body().is_none() {
         return Ok(Vec::new());
     }
     if declared.is_some() {
         // A length within the cap: the runtime delivers exactly that many bytes, so one `arrayBuffer()` reads
         // them. (The streamed read below costs a reader, a closure per chunk and `releaseLock`: a tenth of the
         // worker's CPU on issue + redeem, by `cargo xtask bench edge --cpu-profile`.)
-        let body = req
-            .bytes()
+        let buffer = JsFuture::from(req.array_buffer().map_err(|_| unreadable())?)
             .await
-            .map_err(|_| ApiError::new(handoff_core::Reason::BadRequest, "the body could not be read"))?;
-        return if body.len() > MAX_BODY_BYTES {
+            .map_err(|_| unreadable())?;
+        let body = js_sys::Uint8Array::new(&buffer);
+        return if body.length() as usize > MAX_BODY_BYTES {
             Err(too_large())
         } else {
-            Ok(body)
+            Ok(body.to_vec())
         };
     }
-    let mut stream = req.stream().map_err(|_| ApiError::internal())?;
+    // No length (a chunked body): streamed under the cap, through workers-rs' stream (its `Request` is made only
+    // here, for this rare body). `Clone::clone` copies the handle; JS `clone()` would tee the body.
+    let mut stream = worker::Request::from(Clone::clone(req))
+        .stream()
+        .map_err(|_| ApiError::internal())?;
     let mut body = Vec::with_capacity(512.min(MAX_BODY_BYTES));
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk
-            .map_err(|_| ApiError::new(handoff_core::Reason::BadRequest, "the body could not be read"))?;
+        let chunk = chunk.map_err(|_| unreadable())?;
         if let Err(too_large) = append_chunk(&mut body, &chunk) {
             // Without a length the runtime cannot skip the unread rest of a chunked body: the connection
             // would break for the next request. Discard a bounded amount more, then answer regardless.

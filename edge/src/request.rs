@@ -85,6 +85,20 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
     Ok(route)
 }
 
+/// The path of a request's URL as the runtime serialises it (`https://host/path?query`): from the first `/` after
+/// the host up to `?` or `#`, which the serialised path never holds unescaped. Read from the text, without a URL
+/// parser: the runtime has already parsed and normalised it.
+pub fn path_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    // The authority ends at the first `/`, `?` or `#`; only a `/` there starts a path.
+    let rest = &url[after_scheme..];
+    let path = match rest.find(['/', '?', '#']) {
+        Some(start) if rest[start..].starts_with('/') => &rest[start..],
+        _ => return "/",
+    };
+    &path[..path.find(['?', '#']).unwrap_or(path.len())]
+}
+
 /// The 404 answer.
 pub const fn not_found() -> ApiError {
     ApiError::new(Reason::NotFound, "no such path")
@@ -230,6 +244,40 @@ mod tests {
         for path in ["/", "/v1", "/v1/redeem/", "/V1/REDEEM", "/v1/handoffs/x"] {
             assert_eq!(route("POST", path).unwrap_err().status(), 404, "{path}");
         }
+    }
+
+    #[test]
+    fn the_path_is_read_from_the_serialised_url() {
+        let cases = [
+            ("https://edge.example.com/v1/redeem", "/v1/redeem"),
+            ("http://127.0.0.1:8787/healthz?x=1", "/healthz"),
+            (
+                "http://127.0.0.1:8787/.well-known/jwks.json#frag",
+                "/.well-known/jwks.json",
+            ),
+            ("https://edge.example.com", "/"),
+            ("https://edge.example.com/", "/"),
+            ("https://edge.example.com?q=/v1/redeem", "/"),
+            ("https://user@edge.example.com/v1/bind?a=b#c", "/v1/bind"),
+            ("https://edge.example.com/v1/redeem%3Fx", "/v1/redeem%3Fx"),
+            ("https://edge.example.com//v1/redeem", "//v1/redeem"),
+        ];
+        for (url, path) in cases {
+            assert_eq!(path_of(url), path, "{url}");
+        }
+        // A percent-escaped or doubled path is not another spelling of a route.
+        assert_eq!(
+            route("POST", path_of("https://e.example/v1/redeem%3Fx"))
+                .unwrap_err()
+                .status(),
+            404
+        );
+        assert_eq!(
+            route("POST", path_of("https://e.example//v1/redeem"))
+                .unwrap_err()
+                .status(),
+            404
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use handoff_core::json::{self, FromObject, Mismatch, Object};
 use handoff_core::{Algorithm, JTI_RANDOM_BYTES, KeySet, Reason, Verifier, mint_async};
-use worker::Request;
+use web_sys::Request;
 
 use super::{Ctx, Reply, json_body};
 use crate::error::ApiError;
@@ -34,7 +34,7 @@ impl FromObject for BenchRequest {
 }
 
 /// Runs the verify loop.
-pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn handle(req: &Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let BenchRequest { alg, n } = json_body(req, false).await?;
     let config = ctx.config.clone();
     let not_configured = ApiError::new(

@@ -10,7 +10,7 @@
 
 use handoff_core::Reason;
 use handoff_core::wire::BindAnswer;
-use worker::Request;
+use web_sys::Request;
 
 use super::{Ctx, Reply, concerning, handoff_token, request_context};
 use crate::context::{self, BINDING_TTL_SECS, BindingPolicy};
@@ -18,7 +18,7 @@ use crate::error::ApiError;
 use crate::http;
 
 /// Mints a binding for the token in the body.
-pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn handle(req: &Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     if ctx.config.context_binding == BindingPolicy::Off {
         return Err(crate::request::not_found());
     }

@@ -8,7 +8,7 @@
 
 use handoff_core::wire::{IssueAnswer, IssueRequest};
 use handoff_core::{JTI_RANDOM_BYTES, Reason, check_redirect, mint_async};
-use worker::Request;
+use web_sys::Request;
 
 use super::{Ctx, Reply, access_token, json_body};
 use crate::context::BindingPolicy;
@@ -37,7 +37,7 @@ async fn still_current(req: &Request, ctx: &Ctx<'_>) -> Result<(), ApiError> {
 }
 
 /// Issues a token.
-pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn handle(req: &Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let user = access_token(req, ctx).await?;
     still_current(req, ctx).await?;
     let body: IssueRequest = json_body(req, true).await?;

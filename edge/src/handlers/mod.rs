@@ -20,7 +20,9 @@ use js_sys::Promise;
 
 use handoff_core::{AccessClaims, Reason, Verified, Verifier, verify_access_token_async};
 use wasm_bindgen::JsValue;
-use worker::{Env, Method, Request};
+use web_sys::Request;
+use worker::Env;
+use worker::worker_sys::ext::RequestExt;
 
 use crate::cognito_jwks::pool_keys;
 use crate::config::{Config, Kind, Setting};
@@ -154,23 +156,24 @@ pub fn concerning(token: &str, outcome: Result<Reply, ApiError>) -> Result<Reply
 /// The context of the request's client: `CF-Connecting-IP` (the only client address Cloudflare vouches for;
 /// a local test sets it itself) and the ASN from `request.cf`.
 pub fn request_context(req: &Request) -> Option<Context> {
-    let asn = req.cf().and_then(|cf| cf.asn());
+    let asn = req.cf().and_then(|cf| cf.asn().ok().flatten());
     Context::from_request(http::header(req, "cf-connecting-ip").as_deref(), asn)
 }
 
 /// Handles one request; always answers (`Err` only if the runtime refused to make the `Response`, see
 /// [`Answer::into_response`]).
 pub async fn handle(
-    mut req: Request,
+    req: Request,
     env: Env,
     background: worker::Context,
 ) -> Result<web_sys::Response, JsValue> {
     let started = worker::Date::now().as_millis();
-    let head = req.method() == Method::Head;
-    let (route, outcome) = match request::route(req.method().as_ref(), &req.path()) {
+    let method = req.method();
+    let head = method == "HEAD";
+    let (route, outcome) = match request::route(&method, request::path_of(&req.url())) {
         Ok(route) => (
             route.name(),
-            dispatch(route, &mut req, &env, &background, started).await,
+            dispatch(route, &req, &env, &background, started).await,
         ),
         Err(error) => ("none", Err(error)),
     };
@@ -204,7 +207,7 @@ fn log(line: &LogLine) {
 
 async fn dispatch(
     route: Route,
-    req: &mut Request,
+    req: &Request,
     env: &Env,
     background: &worker::Context,
     started: u64,
@@ -274,7 +277,7 @@ pub async fn handoff_token(token: &str, ctx: &Ctx<'_>) -> Result<Result<Verified
 }
 
 /// Reads a JSON body under the cap, after checking its content type; an empty body is `{}` if `empty_ok`.
-pub async fn json_body<T: FromObject>(req: &mut Request, empty_ok: bool) -> Result<T, ApiError> {
+pub async fn json_body<T: FromObject>(req: &Request, empty_ok: bool) -> Result<T, ApiError> {
     let content_type = http::header(req, "content-type");
     let body = http::read_body(req).await?;
     let empty = body.iter().all(u8::is_ascii_whitespace);

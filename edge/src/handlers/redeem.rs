@@ -15,7 +15,7 @@ use handoff_core::wire::{RedeemAnswer, RedeemRequest};
 use handoff_core::{Claims, MAX_CLAIM_LEN, Reason};
 use js_sys::Promise;
 use wasm_bindgen::JsValue;
-use worker::Request;
+use web_sys::Request;
 
 use crate::kv::Kv;
 
@@ -40,7 +40,7 @@ fn burn_key(jti: &str) -> String {
 }
 
 /// Redeems a token.
-pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn handle(req: &Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let header = http::header(req, "authorization");
     let presented = bearer(header.as_deref())?;
     if !matches_any(presented, ctx.config.redeem_secrets()) {

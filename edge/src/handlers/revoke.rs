@@ -2,7 +2,7 @@
 
 use handoff_core::json::{FromObject, Mismatch, Object};
 use handoff_core::wire::RevokeAnswer;
-use worker::Request;
+use web_sys::Request;
 
 use super::{Ctx, Reply, access_token, json_body};
 use crate::error::ApiError;
@@ -18,7 +18,7 @@ impl FromObject for RevokeRequest {
 }
 
 /// Revokes the caller's live tokens.
-pub async fn handle(req: &mut Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
+pub async fn handle(req: &Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let user = access_token(req, ctx).await?;
     let RevokeRequest {} = json_body(req, true).await?;
     let revoked = ctx.ledger(&user.sub).revoke(ctx.now()).await?;
