@@ -2,6 +2,10 @@
 // both under local `wrangler dev` on loopback, same keys, same claims checks, same ledger design (cleanup alarm included). Never part of
 // the tests.
 //
+// Beside them runs the runtime's floor (bench/edge/floor.mjs): the same runtime calls with the least code around
+// them. floor / jose is the best ratio any worker could reach against the anchor here, so the output says which
+// targets are out of reach by construction, and rust / floor is what our own code costs.
+//
 // Built for a shared, noisy machine: rounds interleave the workers (rust jose, jose rust, ...), every ratio
 // (rust / jose) is taken per round, and the table gives the median ratio with its spread over rounds (min-max and
 // IQR) and warns when that spread is too wide to conclude. Each row's target is printed beside it, met or MISSED.
@@ -32,6 +36,8 @@ const SERIAL = 50;
 /** Verifies per timed /bench/verify request: each such request runs for about 150-250 ms. */
 const VERIFIES = { EdDSA: 3000, RS256: 5000 };
 const NAMES = ['rust', 'jose'];
+/** The rounds and the verify rows also run the runtime's floor (bench/edge/floor.mjs). */
+const MEASURED = [...NAMES, 'floor'];
 
 // Targets: ratio rust / jose, except the bundle's (the Rust worker's wasm + JS, gzip).
 const TARGET = {
@@ -63,6 +69,13 @@ const sum = (xs) => xs.reduce((a, x) => a + x, 0);
 const meets = (target, x) => (target.op === '>=' ? x >= target.value : x <= target.value);
 /** The order of the workers in round `r`: rust jose, jose rust, rust jose, ... */
 const order = (r) => (r % 2 ? [...NAMES].reverse() : NAMES);
+/** The order of all three in round `r`: rotated by one each round and reversed every other, so over six rounds each
+ * worker runs twice in each place. */
+const roundOrder = (r) => {
+  const k = r % MEASURED.length;
+  const rotated = [...MEASURED.slice(k), ...MEASURED.slice(0, k)];
+  return r % 2 ? rotated.reverse() : rotated;
+};
 
 /**
  * CPU time (ms, user + system) used so far by a worker's processes: the `wrangler dev` listening on its port
@@ -233,15 +246,15 @@ async function verifyCost(workers, alg) {
     return performance.now() - t;
   };
   for (const w of Object.values(workers)) await time(w, 100); // warm: key import, JIT
-  const zero = { rust: [], jose: [] };
-  const full = { rust: [], jose: [] };
+  const zero = Object.fromEntries(MEASURED.map((name) => [name, []]));
+  const full = Object.fromEntries(MEASURED.map((name) => [name, []]));
   for (let r = 0; r < REPS; r += 1) {
-    for (const name of order(r)) {
+    for (const name of roundOrder(r)) {
       zero[name].push(await time(workers[name], 0));
       full[name].push(await time(workers[name], n));
     }
   }
-  return Object.fromEntries(NAMES.map((name) => [name, full[name].map((t) => ((t - Math.min(...zero[name])) / n) * 1000)]));
+  return Object.fromEntries(MEASURED.map((name) => [name, full[name].map((t) => ((t - Math.min(...zero[name])) / n) * 1000)]));
 }
 
 function bundleSizes() {
@@ -413,6 +426,7 @@ async function main() {
   const workers = {
     rust: await startWorker({ vars, shim: benchShim }),
     jose: await startWorker({ vars: { ...vars, REDIRECT_ALLOWLIST: '/orders,/account' }, configPath: join(benchDir, 'wrangler.toml'), cwd: benchDir }),
+    floor: await startWorker({ vars, configPath: join(benchDir, 'floor.wrangler.toml'), cwd: benchDir }),
   };
   try {
     const { users, accessTokens } = await newUsers(cognito, USERS, 'bench');
@@ -421,13 +435,13 @@ async function main() {
       await empty(w, 50, 4);
       await load(USERS, 8, (i) => post(`${w.url}/v1/handoffs`, {}, { auth: `Bearer ${accessTokens[i]}` }));
     }
-    const results = { rust: [], jose: [] };
+    const results = { rust: [], jose: [], floor: [] };
     let getUsers = 0;
     for (let r = 0; r < ROUNDS; r += 1) {
       const before = cognito.state.getUsers;
-      const res = await round(workers, order(r), users, accessTokens);
+      const res = await round(workers, roundOrder(r), users, accessTokens);
       getUsers += cognito.state.getUsers - before;
-      for (const name of order(r)) {
+      for (const name of roundOrder(r)) {
         const x = res[name];
         results[name].push(x);
         process.stderr.write(`round ${r + 1} ${name}: ${x.ok}/${REQUESTS} redeemed ok, ${x.failures} failures${x.failures ? ` (${whyText(x.why)})` : ''}, `
@@ -443,12 +457,18 @@ async function main() {
     const perRound = (key) => ({
       rust: median(results.rust.map((x) => x[key])),
       jose: median(results.jose.map((x) => x[key])),
+      floor: median(results.floor.map((x) => x[key])),
       ratios: results.rust.map((x, r) => x[key] / results.jose[r][key]),
+      floorRatios: results.floor.map((x, r) => x[key] / results.jose[r][key]),
+      rustToFloor: results.rust.map((x, r) => x[key] / results.floor[r][key]),
     });
     const perRep = (alg) => ({
       rust: median(verify[alg].rust),
       jose: median(verify[alg].jose),
+      floor: median(verify[alg].floor),
       ratios: verify[alg].rust.map((x, r) => x / verify[alg].jose[r]),
+      floorRatios: verify[alg].floor.map((x, r) => x / verify[alg].jose[r]),
+      rustToFloor: verify[alg].rust.map((x, r) => x / verify[alg].floor[r]),
     });
     const rows = [
       ['redeem throughput (req/s)', perRound('rps'), TARGET.rps],
@@ -483,10 +503,22 @@ async function main() {
     console.log('per-round (verify: per-rep) ratios rust/jose, in order:');
     for (const [name, { ratios }] of rows) console.log(`  ${pad(name, 36)}${ratios.map((x) => x.toFixed(2)).join(' ')}`);
 
+    // The floor: the same runtime calls with the least code around them. floor / jose is the best ratio any worker
+    // could reach against the anchor on this runtime; a target beyond it cannot be met here by any code.
+    console.log('\nthe runtime\'s floor (bench/edge/floor.mjs: the same runtime calls in the same order, the least JavaScript around them,');
+    console.log('no token library, no checks; in the verify rows, the WebCrypto call alone): floor/jose is the best ratio ANY worker could');
+    console.log('reach here; rust/floor is what our own code costs');
+    console.log(`${pad('metric', 38)}${pad('floor', 9)}${pad('floor/jose', 12)}${pad('rust/floor', 12)}${pad('target', 9)}the target against the floor`);
+    for (const [name, row, target] of rows) {
+      const best = median(row.floorRatios);
+      const reach = !target ? '' : meets(target, best) ? 'within reach' : `OUT OF REACH: even the floor is ${best.toFixed(2)}`;
+      console.log(`${pad(name, 38)}${pad(num(row.floor), 9)}${pad(best.toFixed(2), 12)}${pad(median(row.rustToFloor).toFixed(2), 12)}${pad(target ? `${target.op} ${target.value.toFixed(2)}` : '', 9)}${reach}`);
+    }
+
     const m = (name, key) => median(results[name].map((x) => x[key]));
     const share = (name, key, of) => `${((m(name, key) / m(name, of)) * 100).toFixed(0)}%`;
     console.log(`\nfixed cost (where the time goes): an empty request through wrangler + workerd, against issue + redeem`);
-    for (const name of NAMES) {
+    for (const name of MEASURED) {
       console.log(`  ${name}: empty p50 ${num(m(name, 'emptyP50'))} ms at ${CONCURRENCY} in flight = ${share(name, 'emptyP50', 'issueP50')} of issue p50, ${share(name, 'emptyP50', 'p50')} of redeem p50; `
         + `${num(m(name, 'serialP50'))} ms one at a time; CPU ${num(m(name, 'cpuEmpty'))} ms per empty request = ${((2 * m(name, 'cpuEmpty') / m(name, 'cpuWork')) * 100).toFixed(0)}% of an issue + redeem pair's ${num(m(name, 'cpuWork'))} ms; `
         + `${num(m(name, 'emptyRps'))} empty req/s`);
@@ -530,8 +562,7 @@ async function main() {
       + `${warnings.length ? ` (${warnings.length} warning${warnings.length > 1 ? 's' : ''}: see above)` : ''}`);
     console.log(`total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   } finally {
-    await workers.rust.stop();
-    await workers.jose.stop();
+    for (const w of Object.values(workers)) await w.stop();
     await cognito.close();
   }
 }
