@@ -35,13 +35,14 @@ function matches(pattern, path) {
 
 /**
  * Starts the server. `root`: the built site; `config`: optional configuration object to serve instead of the
- * built one. Resolves to `{ server, url, close() }`.
+ * built one; `rules`: header rules applied after the site's `_headers` (a later rule's header wins), for a page only
+ * a benchmark serves. Resolves to `{ server, url, close() }`.
  */
-export async function serve({ root, port = 0, config = null }) {
+export async function serve({ root, port = 0, config = null, rules: extra = [] }) {
   root = resolve(root);
   let rules = [];
   try {
-    rules = parseHeaders(await readFile(join(root, '_headers'), 'utf8'));
+    rules = [...parseHeaders(await readFile(join(root, '_headers'), 'utf8')), ...extra];
   } catch {
     throw new Error(`${root}/_headers is missing: build the site with \`cargo xtask build-web\``);
   }

@@ -182,7 +182,8 @@ function checkConfig(config) {
 
 /**
  * Builds the site in `out`: `/handoff` (landing page), `/` (demo web app), `/api-demo/` (plain-JS page using the
- * npm package), `/pkg/` (the npm package's browser files), `/bench/amplify/` (the Amplify anchor), `_headers`.
+ * npm package), `/pkg/` (the npm package's browser files), `/bench/amplify/` (the Amplify anchor), `/bench/floor/`
+ * (the benchmark's floor), `_headers`.
  */
 export async function assemble({ out, page, pkg, config }) {
   checkConfig(config);
@@ -210,6 +211,9 @@ export async function assemble({ out, page, pkg, config }) {
   // The benchmark's anchor page (aws-amplify v6 doing the same sign-in).
   await html(join(WWW, 'bench/amplify/index.html'), join(out, 'bench/amplify/index.html'));
   await bundle(join(WWW, 'bench/amplify/landing.js'), join(out, 'bench/amplify/landing.js'));
+  // The benchmark's floor page: its inline script is allowed by the benchmark's own server rule
+  // (tests/browser/bench.mjs), never by this site's _headers.
+  await html(join(WWW, 'bench/floor/index.html'), join(out, 'bench/floor/index.html'));
   await writeFile(join(out, '_headers'), headersFile(config, [boot]));
 }
 

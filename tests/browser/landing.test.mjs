@@ -16,6 +16,7 @@ import {
   CLIENT_ID,
   Landing,
   RECORD_FETCH_URLS,
+  floorRule,
   handoffToken,
   launchChromium,
   siteConfig,
@@ -119,6 +120,31 @@ describe('landing page', () => {
     assert.equal(await page.evaluate(() => globalThis.injected), undefined, 'the injected script ran');
     assert.equal(violations.length, 1, `CSP reports: ${violations.join(' | ')}`);
     assert.match(violations[0], /inline script/);
+  });
+
+  test('the benchmark\'s floor page runs only where the benchmark allows its script, never under the site\'s headers', async () => {
+    const token = handoffToken({ redirect: '/orders/42' });
+    // Under the site's own headers (which production copies): the CSP refuses the inline script; nothing is sent.
+    cognito.reset();
+    const refused = await freshPage();
+    const violation = refused.waitForEvent('console', (m) => m.text().includes('Content Security Policy'));
+    await refused.goto(`${site.url}/bench/floor/#handoff=${token}`);
+    assert.match((await violation).text(), /script-src/);
+    assert.deepEqual(operations(), []);
+    await refused.close();
+    // Under the benchmark's rule: a real sign-in, the two calls, the session where Amplify reads it, the redirect.
+    const bench = await startSite(siteConfig(cognito.endpoint), [floorRule()]);
+    try {
+      const page = await freshPage(bench);
+      await page.goto(`${bench.url}/bench/floor/#handoff=${token}`);
+      await page.waitForURL(`${bench.url}/orders/42`, { timeout: 15_000 });
+      assert.deepEqual(operations(), ['InitiateAuth', 'RespondToAuthChallenge']);
+      // Cognito's canonical username (its ChallengeParameters.USERNAME), as both real pages store it.
+      assert.equal(await page.evaluate((k) => localStorage.getItem(k), `${PREFIX}.LastAuthUser`), 'u-alice');
+      await page.close();
+    } finally {
+      await bench.close();
+    }
   });
 
   test('happy path: scrubs first, two POSTs without Referer, Amplify keys, lands on the redirect', async () => {

@@ -1,7 +1,7 @@
 // Shared pieces of the browser tests: Debian's Chromium through playwright-core (never a downloaded browser),
 // the built site served by www/serve.mjs, handoff tokens, and a page object for the landing page.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { chromium } from 'playwright-core';
 
 import { serve } from '../../www/serve.mjs';
+import { inlineScripts, parseHeaders, scriptHash } from '../../www/site.mjs';
 import { jwt } from './cognito-standin.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -63,10 +64,21 @@ export function siteConfig(endpoint) {
   };
 }
 
-/** Serves the built site with `config` inlined. */
-export async function startSite(config) {
+/**
+ * The benchmark's floor page (www/bench/floor/) as only the benchmark serves it: the site's CSP plus its inline
+ * script's hash, for `/bench/floor/*`. The site's own `_headers`, which production copies, never allow that script.
+ */
+export function floorRule() {
+  const site = parseHeaders(readFileSync(join(SITE, '_headers'), 'utf8')).find((r) => r.pattern === '/*');
+  const [script] = inlineScripts(readFileSync(join(SITE, 'bench', 'floor', 'index.html'), 'utf8'));
+  const csp = site.headers['Content-Security-Policy'].replace(/script-src [^;]*/, (src) => `${src} ${scriptHash(script)}`);
+  return { pattern: '/bench/floor/*', headers: { 'Content-Security-Policy': csp } };
+}
+
+/** Serves the built site with `config` inlined; `rules`: extra header rules (see www/serve.mjs `serve`). */
+export async function startSite(config, rules = []) {
   requireSite();
-  return serve({ root: SITE, port: 0, config });
+  return serve({ root: SITE, port: 0, config, rules });
 }
 
 /** A handoff token as the edge would issue it (unsigned: the page never checks signatures). */
