@@ -24,7 +24,7 @@ pub const BINDING: &str = "LEDGER";
 const OBJECT_URL: &str = "https://ledger.internal/op";
 
 fn now_secs() -> u64 {
-    worker::Date::now().as_millis() / 1000
+    crate::clock::now_ms() / 1000
 }
 
 /// One user's ledger object (the class name `Ledger` is deployed: `wrangler.toml` binds and migrates it).

@@ -18,6 +18,8 @@ pub mod revocation;
 pub mod secret;
 
 #[cfg(target_arch = "wasm32")]
+mod clock;
+#[cfg(target_arch = "wasm32")]
 mod durable;
 #[cfg(target_arch = "wasm32")]
 mod handlers;

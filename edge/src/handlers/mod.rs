@@ -24,6 +24,7 @@ use web_sys::Request;
 use worker::Env;
 use worker::worker_sys::ext::RequestExt;
 
+use crate::clock::now_ms;
 use crate::cognito_jwks::pool_keys;
 use crate::config::{Config, Kind, Setting};
 use crate::context::Context;
@@ -100,7 +101,7 @@ impl Ctx<'_> {
                 token_fp: Some(token_fp),
                 detail: Some(detail),
             };
-            let ms = worker::Date::now().as_millis().saturating_sub(started);
+            let ms = now_ms().saturating_sub(started);
             LogLine::new(route, status, None, note, ms)
         };
         let unwatched = line.clone();
@@ -167,7 +168,7 @@ pub async fn handle(
     env: Env,
     background: worker::Context,
 ) -> Result<web_sys::Response, JsValue> {
-    let started = worker::Date::now().as_millis();
+    let started = now_ms();
     let method = req.method();
     let head = method == "HEAD";
     let (route, outcome) = match request::route(&method, request::path_of(&req.url())) {
@@ -195,7 +196,7 @@ pub async fn handle(
     if head {
         response.body = None;
     }
-    let ms = worker::Date::now().as_millis().saturating_sub(started);
+    let ms = now_ms().saturating_sub(started);
     log(&LogLine::new(route, response.status, reason, note, ms));
     response.into_response()
 }
@@ -213,7 +214,7 @@ async fn dispatch(
     started: u64,
 ) -> Result<Reply, ApiError> {
     let config = config(env).map_err(|detail| ApiError::misconfigured().detail(detail))?;
-    let faults = Faults::from_header(http::header(req, faults::HEADER).as_deref());
+    let faults = Faults::from_header(|| http::header(req, faults::HEADER));
     let ctx = Ctx {
         env,
         config,
