@@ -1,14 +1,11 @@
-// The runtime's floor: what any edge worker must spend on these routes under this runtime. It makes the calls the
-// workers make, in the same order: signature verify and sign (node:crypto's synchronous one-shot calls, the
-// runtime's cheapest, which the Rust worker makes too), SHA-256 digests (node:crypto), the user's Durable Object (the anchor's own ledger class), KV
-// read and the burn record after the answer, GetUser with its 30 s memory, a Response and a log line. Around those
-// calls it does the least JavaScript that can still make them: no token library, no claims or field checks, no
-// error answers beyond the calls' own. So it accepts what a real edge refuses: it is a measuring stick, never a
-// product. `cargo xtask bench edge` runs it beside both workers: floor / anchor is the best ratio any worker could
-// reach against the anchor (bench/edge/worker.mjs) here. Its /bench/verify is the verify call alone, on a signature
-// decoded once.
-
-import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, timingSafeEqual, verify as nodeVerify } from 'node:crypto';
+// The runtime's floor: what any edge worker must spend on these routes under this runtime. It makes the same
+// runtime calls as the anchor (bench/edge/worker.mjs) and the Rust worker, in the same order: WebCrypto verify, sign
+// and digests, the user's Durable Object (the anchor's own ledger class), KV read and the burn record after the
+// answer, GetUser with its 30 s memory, a Response and a log line. Around those calls it does the least JavaScript
+// that can still make them: no token library, no claims or field checks, no error answers beyond the calls' own.
+// So it accepts what a real edge refuses: it is a measuring stick, never a product. `cargo xtask bench edge`
+// runs it beside both workers: floor / anchor is the best ratio any worker could reach against the anchor here.
+// Its /bench/verify is the WebCrypto call alone, on a signature decoded once.
 
 export { Ledger } from './worker.mjs';
 
@@ -16,9 +13,7 @@ const enc = new TextEncoder();
 const bytes = (b64url) => Uint8Array.from(atob(b64url.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
 const b64url = (data) => btoa(String.fromCharCode(...new Uint8Array(data))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 const text64 = (value) => b64url(enc.encode(JSON.stringify(value)));
-/** node:crypto's digest argument per JWS algorithm. */
-const HASH = { EdDSA: null, RS256: 'sha256' };
-const sha256 = (text) => createHash('sha256').update(text).digest();
+const ALGS = { EdDSA: { name: 'Ed25519' }, RS256: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } };
 const json = (status, body) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
 
 let cached;
@@ -27,11 +22,15 @@ async function config(env) {
   const keys = JSON.parse(env.SIGNING_JWKS).keys;
   const verify = new Map();
   const sign = [];
-  for (const { d, p, q, dp, dq, qi, ...pub } of keys) verify.set(pub.kid, createPublicKey({ key: pub, format: 'jwk' }));
-  for (const jwk of keys.filter((k) => k.d)) sign.push({ jwk, key: createPrivateKey({ key: jwk, format: 'jwk' }) });
+  for (const { d, p, q, dp, dq, qi, ...pub } of keys) {
+    verify.set(pub.kid, await crypto.subtle.importKey('jwk', pub, ALGS[pub.alg], false, ['verify']));
+  }
+  for (const jwk of keys.filter((k) => k.d)) sign.push({ jwk, key: await crypto.subtle.importKey('jwk', jwk, ALGS[jwk.alg], false, ['sign']) });
   const pool = new Map();
-  for (const jwk of (await (await fetch(env.COGNITO_JWKS_URL)).json()).keys) pool.set(jwk.kid, createPublicKey({ key: jwk, format: 'jwk' }));
-  const secrets = env.REDEEM_SECRETS.split(',').map((s) => sha256(s.trim()));
+  for (const jwk of (await (await fetch(env.COGNITO_JWKS_URL)).json()).keys) {
+    pool.set(jwk.kid, await crypto.subtle.importKey('jwk', jwk, ALGS.RS256, false, ['verify']));
+  }
+  const secrets = await Promise.all(env.REDEEM_SECRETS.split(',').map((s) => crypto.subtle.digest('SHA-256', enc.encode(s.trim()))));
   cached = { verify, sign, pool, secrets, ttl: Number(env.TOKEN_TTL_SECS || 60) };
   return cached;
 }
@@ -41,7 +40,7 @@ async function verified(token, keys) {
   const [h, p, s] = token.split('.');
   const header = JSON.parse(atob(h.replace(/-/g, '+').replace(/_/g, '/')));
   const payload = JSON.parse(atob(p.replace(/-/g, '+').replace(/_/g, '/')));
-  const ok = nodeVerify(HASH[header.alg], enc.encode(`${h}.${p}`), keys.get(header.kid), bytes(s));
+  const ok = await crypto.subtle.verify(ALGS[header.alg], keys.get(header.kid), bytes(s), enc.encode(`${h}.${p}`));
   return { header, payload, ok };
 }
 
@@ -76,15 +75,15 @@ async function issue(request, env, cfg, now) {
   if (recorded.outcome !== 'recorded') return json(429, { error: 'rate_limited' });
   const { jwk, key } = cfg.sign[0];
   const input = `${text64({ alg: jwk.alg, typ: 'handoff+jwt', kid: jwk.kid })}.${text64({ iss: env.ISSUER, aud: env.AUDIENCES.split(',')[0], sub: user.sub, username: user.username, azp: user.client_id, iat: now, nbf: now, exp, jti })}`;
-  const token = `${input}.${b64url(nodeSign(HASH[jwk.alg], enc.encode(input), key))}`;
+  const token = `${input}.${b64url(await crypto.subtle.sign(ALGS[jwk.alg], key, enc.encode(input)))}`;
   return json(201, { token, url: `${env.WEB_ORIGIN}${env.LANDING_PATH}#handoff=${token}`, expires_in: cfg.ttl });
 }
 
 async function redeem(request, env, ctx, cfg, now) {
-  const presented = sha256(request.headers.get('authorization').slice(7));
-  if (!cfg.secrets.some((s) => timingSafeEqual(presented, s))) return json(401, { error: 'unauthorized' });
+  const presented = await crypto.subtle.digest('SHA-256', enc.encode(request.headers.get('authorization').slice(7)));
+  if (!cfg.secrets.some((s) => crypto.subtle.timingSafeEqual(presented, s))) return json(401, { error: 'unauthorized' });
   const body = JSON.parse(await request.text());
-  const nonce = b64url(sha256(body.nonce));
+  const nonce = b64url(await crypto.subtle.digest('SHA-256', enc.encode(body.nonce)));
   const { payload, ok } = await verified(body.token, cfg.verify);
   const burnedBy = await env.BURNS.get(`burned:${payload.jti}`);
   if (!ok || (burnedBy && burnedBy !== nonce)) return json(200, { ok: false, reason: ok ? 'replayed' : 'bad_signature' });
@@ -94,17 +93,17 @@ async function redeem(request, env, ctx, cfg, now) {
 }
 
 /**
- * `n` verifies of one token's signature, already decoded: the verify call alone, the floor under the verify rows.
+ * `n` verifies of one token's signature, already decoded: the WebCrypto call alone, the floor under the verify rows.
  * (Reading the token is the workers' own code: it is what the rows compare.)
  */
 async function benchVerify(request, env, cfg, now) {
   const { alg, n } = JSON.parse(await request.text());
   const { jwk, key } = cfg.sign.find((s) => s.jwk.alg === alg);
   const input = enc.encode(`${text64({ alg, typ: 'handoff+jwt', kid: jwk.kid })}.${text64({ iss: env.ISSUER, aud: env.AUDIENCES.split(',')[0], sub: 'bench-sub', username: 'bench', azp: env.MOBILE_CLIENT_IDS.split(',')[0], iat: now, nbf: now, exp: now + cfg.ttl, jti: 'AAECAwQFBgcICQoLDA0ODw' })}`);
-  const signature = nodeSign(HASH[alg], input, key);
+  const signature = await crypto.subtle.sign(ALGS[alg], key, input);
   const verifyKey = cfg.verify.get(jwk.kid);
   let ok = 0;
-  for (let i = 0; i < Math.min(n, 100_000); i += 1) if (nodeVerify(HASH[alg], input, verifyKey, signature)) ok += 1;
+  for (let i = 0; i < Math.min(n, 100_000); i += 1) if (await crypto.subtle.verify(ALGS[alg], verifyKey, signature, input)) ok += 1;
   return json(200, { n, ok });
 }
 

@@ -2,7 +2,7 @@
 //! for the Verify trigger, revokes them, and serves the public keys.
 //!
 //! The pure parts (configuration, the ledger state machine, request validation, the secret check, logs) build
-//! and are tested natively; the worker itself (`worker` module, Durable Object, the runtime's crypto) exists on wasm32.
+//! and are tested natively; the worker itself (`worker` module, Durable Object, WebCrypto) exists on wasm32.
 #![forbid(unsafe_code)]
 
 pub mod cognito_jwks;
@@ -30,7 +30,7 @@ mod kv;
 #[cfg(target_arch = "wasm32")]
 mod outgoing;
 #[cfg(target_arch = "wasm32")]
-mod runtime_crypto;
+mod webcrypto;
 
 /// The worker's entry point: every request goes through [`handlers::handle`], which always answers (JSON
 /// errors included) with the runtime's own `Response`. The request is the runtime's own too: workers-rs's

@@ -9,7 +9,7 @@ use web_sys::Request;
 
 use super::{Ctx, Reply, json_body};
 use crate::error::ApiError;
-use crate::runtime_crypto::{RuntimeCrypto, random_bytes};
+use crate::webcrypto::{WebCrypto, random_bytes};
 
 struct BenchRequest {
     alg: Algorithm,
@@ -58,13 +58,13 @@ pub async fn handle(req: &Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     };
     let random = random_bytes::<JTI_RANDOM_BYTES>().map_err(|_| ApiError::internal())?;
     let claims = crate::minting::handoff_claims(&config, &user, ctx.now(), random, None);
-    let token = mint_async(&claims, &keys, &RuntimeCrypto)
+    let token = mint_async(&claims, &keys, &WebCrypto)
         .await
         .map_err(|_| ApiError::internal())?;
     let mut ok = 0u32;
     for _ in 0..n.min(100_000) {
         if Verifier::new(&keys, &config.policy)
-            .verify_async(&token, ctx.now(), &RuntimeCrypto)
+            .verify_async(&token, ctx.now(), &WebCrypto)
             .await
             .is_ok()
         {

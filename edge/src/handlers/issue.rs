@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::http;
 use crate::minting::{handoff_claims, landing_url};
 use crate::revocation::{self, Verdict};
-use crate::runtime_crypto::{RuntimeCrypto, random_bytes};
+use crate::webcrypto::{WebCrypto, random_bytes};
 
 /// Refuses an access token Cognito says was revoked (signed out): it verifies locally until it expires, but
 /// must not buy a new session. See [`crate::revocation`].
@@ -59,7 +59,7 @@ pub async fn handle(req: &Request, ctx: &Ctx<'_>) -> Result<Reply, ApiError> {
     let signed = if ctx.faults.sign {
         Err("injected fault: sign".to_owned())
     } else {
-        mint_async(&claims, &config.signing_keys, &RuntimeCrypto)
+        mint_async(&claims, &config.signing_keys, &WebCrypto)
             .await
             .map_err(|e| e.to_string())
     };

@@ -35,7 +35,7 @@ use crate::http::{self, Answer};
 use crate::log::{LogLine, Note};
 use crate::outgoing;
 use crate::request::{self, Route};
-use crate::runtime_crypto::RuntimeCrypto;
+use crate::webcrypto::WebCrypto;
 
 thread_local! {
     // The environment of an isolate does not change: parse it once. Failures are not cached, so a fixed
@@ -247,16 +247,14 @@ pub async fn access_token(req: &Request, ctx: &Ctx<'_>) -> Result<AccessClaims, 
             .map_err(|detail| ApiError::unavailable().detail(detail))
     };
     let cached = keys(false).await?;
-    let mut result =
-        verify_access_token_async(token, &cached, &config.access_policy, now, &RuntimeCrypto).await;
+    let mut result = verify_access_token_async(token, &cached, &config.access_policy, now, &WebCrypto).await;
     if result
         .as_ref()
         .is_err_and(|e| *e.kind() == handoff_core::ErrorKind::UnknownKey)
     {
         let fresh = keys(true).await?;
         if !Rc::ptr_eq(&fresh, &cached) {
-            result =
-                verify_access_token_async(token, &fresh, &config.access_policy, now, &RuntimeCrypto).await;
+            result = verify_access_token_async(token, &fresh, &config.access_policy, now, &WebCrypto).await;
         }
     }
     result.map_err(|e| ApiError::access_token(&e))
@@ -267,7 +265,7 @@ pub async fn access_token(req: &Request, ctx: &Ctx<'_>) -> Result<AccessClaims, 
 pub async fn handoff_token(token: &str, ctx: &Ctx<'_>) -> Result<Result<Verified, Reason>, ApiError> {
     let config = &ctx.config;
     match Verifier::new(&config.signing_keys, &config.policy)
-        .verify_async(token, ctx.now(), &RuntimeCrypto)
+        .verify_async(token, ctx.now(), &WebCrypto)
         .await
     {
         Ok(verified) => Ok(Ok(verified)),

@@ -1,6 +1,6 @@
 //! `POST /v1/redeem`: the Verify trigger asks whether a sign-in may use a token, and burns it.
 //!
-//! Order: redeem secret (constant time) -> body -> KV fast reject -> full verification (RuntimeCrypto) -> the
+//! Order: redeem secret (constant time) -> body -> KV fast reject -> full verification (WebCrypto) -> the
 //! redeemer must be the token's user -> atomic burn in the user's Durable Object (the source of truth) ->
 //! answer, while the KV burn record is written (`waitUntil`: the answer does not wait for KV's write). Refusals
 //! of the token answer `200 {"ok": false, "reason"}`; request errors answer 4xx.

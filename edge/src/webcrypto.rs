@@ -1,7 +1,5 @@
-//! The runtime's signature crypto as core's [`AsyncSignatureBackend`]: Ed25519 and RSASSA-PKCS1-v1_5/SHA-256 verify
-//! and sign run natively in the runtime, not in wasm. With `nodejs_compat` (edge/wrangler.toml) through
-//! `node:crypto`'s synchronous one-shot `verify` and `sign`; without it through WebCrypto, whose promises made a verify
-//! cost about 10 % (Ed25519) and 30 % (RSA) more in one side-by-side run of the same worker with and without the flag. Imported keys are cached per isolate (they are not
+//! workerd's WebCrypto as core's [`AsyncSignatureBackend`]: Ed25519 and RSASSA-PKCS1-v1_5/SHA-256 verify and
+//! sign run natively in the runtime, not in wasm. Imported `CryptoKey`s are cached per isolate (they are not
 //! `Send`, hence a `thread_local`), keyed by kid and checked against the key material, so a rotated key with a
 //! reused kid is never confused with the old one. Also the isolate's source of random bytes.
 
@@ -9,7 +7,6 @@ use std::cell::RefCell;
 
 use handoff_core::{Algorithm, AsyncSignatureBackend, BackendError, Key, Material};
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Crypto, CryptoKey, SubtleCrypto};
@@ -24,42 +21,7 @@ enum Usage {
 struct Imported {
     key: Key,
     usage: Usage,
-    runtime_key: RuntimeKey,
-}
-
-/// A key as the runtime holds it: a `node:crypto` `KeyObject` where the runtime has `node:crypto`, else a WebCrypto
-/// `CryptoKey`.
-#[derive(Clone)]
-enum RuntimeKey {
-    Node(JsValue),
-    Web(CryptoKey),
-}
-
-// `node:crypto`'s one-shot `verify` and `sign` (the runtime's `nodejs_compat`), reached through
-// `process.getBuiltinModule` so that the bundle imports nothing. They answer at once, where WebCrypto answers with a
-// promise, and each promise Rust awaits costs wasm-bindgen-futures two closures and two microtask hops. Without the
-// flag `node` is null and the edge uses WebCrypto (tests/edge/crypto.test.mjs runs both).
-#[wasm_bindgen(inline_js = r#"
-const node = globalThis.process?.getBuiltinModule?.("node:crypto") ?? null;
-export function has_node() { return node !== null; }
-export function node_public_key(spki) { return node.createPublicKey({ key: spki, format: "der", type: "spki" }); }
-export function node_private_pkcs8(der) { return node.createPrivateKey({ key: der, format: "der", type: "pkcs8" }); }
-export function node_private_jwk(jwk) { return node.createPrivateKey({ key: JSON.parse(jwk), format: "jwk" }); }
-export function node_verify(rsa, message, key, signature) { return node.verify(rsa ? "sha256" : null, message, key, signature); }
-export function node_sign(rsa, message, key) { return node.sign(rsa ? "sha256" : null, message, key); }
-"#)]
-extern "C" {
-    fn has_node() -> bool;
-    #[wasm_bindgen(catch)]
-    fn node_public_key(spki: &[u8]) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch)]
-    fn node_private_pkcs8(der: &[u8]) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch)]
-    fn node_private_jwk(jwk: &str) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch)]
-    fn node_verify(rsa: bool, message: &[u8], key: &JsValue, signature: &[u8]) -> Result<bool, JsValue>;
-    #[wasm_bindgen(catch)]
-    fn node_sign(rsa: bool, message: &[u8], key: &JsValue) -> Result<Uint8Array, JsValue>;
+    crypto_key: CryptoKey,
 }
 
 thread_local! {
@@ -81,7 +43,7 @@ fn subtle() -> SubtleCrypto {
     SUBTLE.with(Clone::clone)
 }
 
-/// Maps a failed crypto call to `error`: the thrown JS value says no more than which call failed.
+/// Maps a rejected WebCrypto call to `error`: the thrown JS value says no more than which call failed.
 fn js_err(error: BackendError) -> impl Fn(JsValue) -> BackendError {
     move |_| error.clone()
 }
@@ -117,30 +79,7 @@ fn algorithm(alg: Algorithm) -> Object {
     }
 }
 
-/// `key` as the runtime's `node:crypto` holds it (a `KeyObject`).
-fn import_node(key: &Key, usage: Usage) -> Result<JsValue, BackendError> {
-    let import_failed = |_| BackendError::KeyImport(key.algorithm());
-    match (usage, key.material()) {
-        (Usage::Verify, _) => node_public_key(&key.spki_der()).map_err(import_failed),
-        (Usage::Sign, Material::Ed25519 { .. }) => {
-            let der = key.private_der().ok_or_else(|| cannot_sign(key))?;
-            node_private_pkcs8(der.expose()).map_err(import_failed)
-        }
-        (Usage::Sign, Material::Rsa { .. }) => {
-            let jwk = key.private_jwk_json().ok_or_else(|| cannot_sign(key))?;
-            node_private_jwk(&jwk).map_err(import_failed)
-        }
-    }
-}
-
-async fn import(key: &Key, usage: Usage) -> Result<RuntimeKey, BackendError> {
-    if has_node() {
-        return import_node(key, usage).map(RuntimeKey::Node);
-    }
-    import_web(key, usage).await.map(RuntimeKey::Web)
-}
-
-async fn import_web(key: &Key, usage: Usage) -> Result<CryptoKey, BackendError> {
+async fn import(key: &Key, usage: Usage) -> Result<CryptoKey, BackendError> {
     let usages = Array::of1(&JsValue::from_str(if usage == Usage::Sign {
         "sign"
     } else {
@@ -170,17 +109,17 @@ async fn import_web(key: &Key, usage: Usage) -> Result<CryptoKey, BackendError> 
     Ok(crypto_key.unchecked_into())
 }
 
-/// The cached runtime key for `key` and `usage`, importing it on first use.
-async fn runtime_key(key: &Key, usage: Usage) -> Result<RuntimeKey, BackendError> {
+/// The cached `CryptoKey` for `key` and `usage`, importing it on first use.
+async fn crypto_key(key: &Key, usage: Usage) -> Result<CryptoKey, BackendError> {
     let cached = KEYS.with_borrow(|keys| {
         keys.iter()
             .find(|i| i.usage == usage && i.key == *key)
-            .map(|i| i.runtime_key.clone())
+            .map(|i| i.crypto_key.clone())
     });
-    if let Some(runtime_key) = cached {
-        return Ok(runtime_key);
+    if let Some(crypto_key) = cached {
+        return Ok(crypto_key);
     }
-    let runtime_key = import(key, usage).await?;
+    let crypto_key = import(key, usage).await?;
     KEYS.with_borrow_mut(|keys| {
         keys.retain(|i| !(i.usage == usage && i.key.kid() == key.kid()));
         if keys.len() >= MAX_CACHED_KEYS {
@@ -189,26 +128,19 @@ async fn runtime_key(key: &Key, usage: Usage) -> Result<RuntimeKey, BackendError
         keys.push(Imported {
             key: key.clone(),
             usage,
-            runtime_key: runtime_key.clone(),
+            crypto_key: crypto_key.clone(),
         });
     });
-    Ok(runtime_key)
+    Ok(crypto_key)
 }
 
-/// Signature crypto through the runtime: `node:crypto` where it has it, else `crypto.subtle`.
+/// Signature crypto through workerd's `crypto.subtle`.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct RuntimeCrypto;
+pub struct WebCrypto;
 
-impl AsyncSignatureBackend for RuntimeCrypto {
+impl AsyncSignatureBackend for WebCrypto {
     async fn verify(&self, key: &Key, message: &[u8], signature: &[u8]) -> Result<bool, BackendError> {
-        let rsa = key.algorithm() == Algorithm::RS256;
-        let crypto_key = match runtime_key(key, Usage::Verify).await? {
-            RuntimeKey::Node(key_object) => {
-                return node_verify(rsa, message, &key_object, signature)
-                    .map_err(js_err(BackendError::Verify(key.algorithm())));
-            }
-            RuntimeKey::Web(crypto_key) => crypto_key,
-        };
+        let crypto_key = crypto_key(key, Usage::Verify).await?;
         let promise = subtle()
             .verify_with_object_and_u8_array_and_u8_array(
                 &algorithm(key.algorithm()),
@@ -224,15 +156,7 @@ impl AsyncSignatureBackend for RuntimeCrypto {
     }
 
     async fn sign(&self, key: &Key, message: &[u8]) -> Result<Vec<u8>, BackendError> {
-        let rsa = key.algorithm() == Algorithm::RS256;
-        let crypto_key = match runtime_key(key, Usage::Sign).await? {
-            RuntimeKey::Node(key_object) => {
-                return node_sign(rsa, message, &key_object)
-                    .map(|signature| signature.to_vec())
-                    .map_err(js_err(BackendError::Sign(key.algorithm())));
-            }
-            RuntimeKey::Web(crypto_key) => crypto_key,
-        };
+        let crypto_key = crypto_key(key, Usage::Sign).await?;
         let promise = subtle()
             .sign_with_object_and_u8_array(&algorithm(key.algorithm()), &crypto_key, message)
             .map_err(js_err(BackendError::Sign(key.algorithm())))?;
