@@ -77,6 +77,7 @@ test('planted mistakes in a filled config are caught with the exact problem', as
     ['bench', ['REVOCATION_CHECK = "getuser"\n', 'REVOCATION_CHECK = "getuser"\nBENCH_ROUTES = "true"\n']],
     ['missing_var', ['LANDING_PATH = "/handoff"\n# From the SAM', '# From the SAM']],
     ['durable_object', ['[env.production.durable_objects]\nbindings = [{ name = "LEDGER", class_name = "Ledger" }]', '']],
+    ['compat_flag', ['compatibility_date = "2026-04-01"\n', 'compatibility_date = "2026-04-01"\ncompatibility_flags = ["nodejs_compat"]\n']],
   ];
   try {
     for (const [code, edit] of planted) {
