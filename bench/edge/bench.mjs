@@ -6,14 +6,14 @@
 // them. floor / jose is the best ratio any worker could reach against the anchor here, so the output says which
 // targets are out of reach by construction, and rust / floor is what our own code costs.
 //
-// Built for a shared, noisy machine: rounds interleave the workers (rust jose, jose rust, ...), every ratio
+// Built for a shared, noisy machine: rounds interleave the workers (the order rotating round by round), every ratio
 // (rust / jose) is taken per round, and the table gives the median ratio with its spread over rounds (min-max and
 // IQR) and warns when that spread is too wide to conclude. Each row's target is printed beside it, met or MISSED.
 // Besides wall-clock times it reads the CPU time of each worker's processes (wrangler + workerd, from /proc),
 // which other processes on the machine disturb much less.
 //   node bench/edge/bench.mjs [--requests N] [--concurrency C] [--rounds R] [--reps K] [--scaling [--many-users U]]
 // `--scaling` adds "how cost grows": 1, 16, 64 and 256 requests in flight (64 users), and U (10,000) distinct
-// users at 16 in flight, one issue + one redeem each. It adds 10-20 minutes on 2 shared cores.
+// users at 16 in flight, one issue + one redeem each, for all three workers. It adds 15-30 minutes on 2 shared cores.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -67,10 +67,8 @@ const quantile = (xs, p) => {
 const pct = (xs, p) => { const s = sorted(xs); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
 const sum = (xs) => xs.reduce((a, x) => a + x, 0);
 const meets = (target, x) => (target.op === '>=' ? x >= target.value : x <= target.value);
-/** The order of the workers in round `r`: rust jose, jose rust, rust jose, ... */
-const order = (r) => (r % 2 ? [...NAMES].reverse() : NAMES);
-/** The order of all three in round `r`: rotated by one each round and reversed every other, so over six rounds each
- * worker runs twice in each place. */
+/** The order of all three in round `r`: rotated by one each round and reversed every other, so six rounds run the six
+ * orders (each worker twice in each place). */
 const roundOrder = (r) => {
   const k = r % MEASURED.length;
   const rotated = [...MEASURED.slice(k), ...MEASURED.slice(0, k)];
@@ -315,8 +313,8 @@ async function newUsers(cognito, count, name) {
 }
 
 /**
- * "How cost grows". Each cell is cut in slices, and each slice runs both workers, issue then redeem as in a
- * round, the order alternating per slice, so each slice gives one ratio. The 64-user cells: max(500, 4 x in
+ * "How cost grows". Each cell is cut in slices, and each slice runs all three workers (the floor too), issue then
+ * redeem as in a round, the order rotating per slice, so each slice gives one ratio. The 64-user cells: max(500, 4 x in
  * flight) requests in 2 slices, fresh users whose Durable Objects one untimed issue each created first (as in
  * the rounds). The many-users cell: one issue + one redeem per user in 4 slices of users, so every Durable Object
  * is created by a timed issue, and the Rust worker's GetUser memory never helps (every access token is new).
@@ -336,7 +334,7 @@ async function scaling(workers, cognito) {
       for (const w of Object.values(workers)) await load(users.length, 8, (i) => post(`${w.url}/v1/handoffs`, {}, { auth: `Bearer ${accessTokens[i]}` }));
     }
     const slices = [];
-    const outputAt = Object.fromEntries(NAMES.map((name) => [name, workers[name].output().length]));
+    const outputAt = Object.fromEntries(MEASURED.map((name) => [name, workers[name].output().length]));
     const per = Math.ceil(cell.requests / cell.slices);
     for (let s = 0; s < cell.slices; s += 1) {
       // The many-users cell gives each slice its own users; the others share the cell's 64.
@@ -344,17 +342,17 @@ async function scaling(workers, cognito) {
       const count = cell.warm ? per : us.length;
       const slice = {};
       const start = cpuNow(workers);
-      for (const name of order(turn)) {
+      for (const name of roundOrder(turn)) {
         const getUsers = cognito.state.getUsers;
         slice[name] = await issueRedeem(workers[name], us, ts, count, cell.concurrency);
         slice[name].getUsers = cognito.state.getUsers - getUsers;
       }
       const end = cpuNow(workers);
-      for (const name of NAMES) slice[name].cpu = end[name] === null ? NaN : end[name] - start[name];
+      for (const name of MEASURED) slice[name].cpu = end[name] === null ? NaN : end[name] - start[name];
       slices.push(slice);
       turn += 1;
     }
-    const pooled = Object.fromEntries(NAMES.map((name) => {
+    const pooled = Object.fromEntries(MEASURED.map((name) => {
       const xs = slices.map((s) => s[name]);
       const why = {};
       for (const x of xs) for (const [kind, n] of Object.entries(x.why)) why[kind] = (why[kind] || 0) + n;
@@ -371,15 +369,16 @@ async function scaling(workers, cognito) {
         sliceRps: xs.map((x) => x.rps),
       }];
     }));
-    const ratios = (f) => slices.map((s) => f(s.rust) / f(s.jose));
-    rows.push({ ...cell, pooled, ratios: { rps: ratios((x) => x.rps), p99: ratios((x) => x.p99), cpu: ratios((x) => x.cpu / x.count) } });
+    const ratios = (f, of = 'rust') => slices.map((s) => f(s[of]) / f(s.jose));
+    const cpu = (x) => x.cpu / x.count;
+    rows.push({ ...cell, pooled, ratios: { rps: ratios((x) => x.rps), p99: ratios((x) => x.p99), cpu: ratios(cpu), floorCpu: ratios(cpu, 'floor') } });
     const secs = ((performance.now() - started) / 1000).toFixed(0);
-    const fails = NAMES.filter((n) => pooled[n].failures).map((n) => ` ${n} failures: ${whyText(pooled[n].why)};`).join('');
-    process.stderr.write(`scaling ${cell.label}: rust ${pooled.rust.ok}/${pooled.rust.count}, jose ${pooled.jose.ok}/${pooled.jose.count} redeemed ok;${fails} (${secs} s)\n`);
+    const fails = MEASURED.filter((n) => pooled[n].failures).map((n) => ` ${n} failures: ${whyText(pooled[n].why)};`).join('');
+    process.stderr.write(`scaling ${cell.label}: rust ${pooled.rust.ok}/${pooled.rust.count}, jose ${pooled.jose.ok}/${pooled.jose.count}, floor ${pooled.floor.ok}/${pooled.floor.count} redeemed ok;${fails} (${secs} s)\n`);
     // What wrangler and workerd said during a cell with failures (their own lines: not the worker's JSON log lines,
     // not wrangler's line per request):
     // a runtime restart under load says why there.
-    for (const name of NAMES.filter((n) => pooled[n].failures)) {
+    for (const name of MEASURED.filter((n) => pooled[n].failures)) {
       const said = workers[name].output().slice(outputAt[name]).split('\n').filter((l) => l.trim() && !l.trimStart().startsWith('{') && !/^\[wrangler:info\] (GET|POST|HEAD|OPTIONS) /.test(l));
       process.stderr.write(`  ${name}: wrangler/workerd during the cell (last ${Math.min(40, said.length)} of ${said.length} lines):\n`);
       for (const line of said.slice(-40)) process.stderr.write(`    ${line.slice(0, 300)}\n`);
@@ -484,7 +483,8 @@ async function main() {
     ];
     const total = (name, key) => sum(results[name].map((x) => x[key]));
     console.log(`\nedge benchmark: ${ROUNDS} rounds x ${REQUESTS} issues + ${REQUESTS} redeems per worker, ${CONCURRENCY} in flight, ${USERS} users, local wrangler dev (${mainSecs.toFixed(0)} s)`);
-    console.log('rounds interleaved (rust jose, jose rust, ...); rust and jose = medians over rounds; ratio = median of the per-round ratios rust/jose, with their min-max and IQR');
+    console.log('rounds interleaved (six rounds run the six orders of the three workers); rust and jose = medians over rounds;');
+    console.log('ratio = median of the per-round ratios rust/jose, with their min-max and IQR');
     console.log(`empty request = GET /healthz (${EMPTY} at ${CONCURRENCY} in flight and ${SERIAL} one at a time per round); worker CPU = user + system time of the worker's wrangler + workerd processes,`);
     console.log(`  background work (alarms) included; verify rows: ${REPS} reps of ${VERIFIES.EdDSA} EdDSA / ${VERIFIES.RS256} RS256 verifies, order alternating, a cost and a ratio per rep`);
     console.log(`redeemed ok: rust ${total('rust', 'ok')}/${ROUNDS * REQUESTS}, jose ${total('jose', 'ok')}/${ROUNDS * REQUESTS}; failures: rust ${total('rust', 'failures')}, jose ${total('jose', 'failures')}; `
@@ -531,23 +531,24 @@ async function main() {
     console.log(`${pad('worker CPU per issue (ms)', 38)}${pad(num(on.cpu), 18)}${pad(`off: ${num(off.cpu)}`, 24)}ratio ${(on.cpu / off.cpu).toFixed(2)} (one run each, not interleaved)`);
 
     if (scaled) {
-      console.log('\nhow cost grows: each cell in slices, each slice both workers (issue then redeem, order alternating per slice); values pooled over the');
+      console.log('\nhow cost grows: each cell in slices, each slice all three workers (issue then redeem, order rotating per slice); values pooled over the');
       console.log(`cell, ratio = median of the per-slice ratios rust/jose (min-max). ${USERS}-user cells: max(500, 4 x in flight) requests in 2 slices, fresh users whose`);
       console.log(`Durable Objects one untimed issue each created first. ${MANY_USERS}-user cell: one issue + one redeem per user (${MANY_USERS} of each) in 4 slices of users,`);
       console.log('every Durable Object created by a timed issue, every access token new to both workers (one GetUser each, both count in the last column)');
       const rr = (xs) => `${median(xs).toFixed(2)} (${range(xs)})`;
-      console.log(`${pad('cell', 26)}${pad('reqs', 6)}${pad('redeem req/s', 13)}${pad('ratio', 17)}${pad('redeem p99 ms', 14)}${pad('ratio', 17)}${pad('issue p50 ms', 13)}${pad('CPU ms/pair', 12)}${pad('ratio', 17)}${pad('ok', 12)}GetUser`);
-      for (const { label, pooled: { rust, jose }, ratios } of scaled) {
+      console.log(`${pad('cell', 26)}${pad('reqs', 6)}${pad('redeem req/s', 13)}${pad('ratio', 17)}${pad('redeem p99 ms', 14)}${pad('ratio', 17)}${pad('issue p50 ms', 13)}${pad('CPU ms/pair', 17)}${pad('ratio', 17)}${pad('floor/jose CPU', 17)}${pad('ok', 12)}GetUser`);
+      const cpuRatio = (xs) => (xs.some(Number.isNaN) ? 'n/a' : rr(xs));
+      for (const { label, pooled: { rust, jose, floor }, ratios } of scaled) {
         console.log(`${pad(label, 26)}${pad(rust.count, 6)}${pad(`${num(rust.rps)}/${num(jose.rps)}`, 13)}${pad(rr(ratios.rps), 17)}${pad(`${num(rust.p99)}/${num(jose.p99)}`, 14)}${pad(rr(ratios.p99), 17)}`
-          + `${pad(`${num(rust.issueP50)}/${num(jose.issueP50)}`, 13)}${pad(`${num(rust.cpu)}/${num(jose.cpu)}`, 12)}${pad(ratios.cpu.some(Number.isNaN) ? 'n/a' : rr(ratios.cpu), 17)}${pad(`${rust.ok}/${jose.ok}`, 12)}${rust.getUsers}`);
+          + `${pad(`${num(rust.issueP50)}/${num(jose.issueP50)}`, 13)}${pad(`${num(rust.cpu)}/${num(jose.cpu)}/${num(floor.cpu)}`, 17)}${pad(cpuRatio(ratios.cpu), 17)}${pad(cpuRatio(ratios.floorCpu), 17)}${pad(`${rust.ok}/${jose.ok}`, 12)}${rust.getUsers}`);
       }
-      console.log('(columns with two values: rust/jose)');
+      console.log('(columns with two values: rust/jose; CPU ms/pair: rust/jose/floor; ratio: rust/jose; floor/jose CPU: the floor\'s ratio, the best any worker could do)');
       const many = scaled[scaled.length - 1];
       console.log(`${many.label}, redeem req/s per slice of ${Math.ceil(MANY_USERS / 4)} users in order: rust ${many.pooled.rust.sliceRps.map(num).join(' ')}, jose ${many.pooled.jose.sliceRps.map(num).join(' ')}`);
       for (const { label, pooled } of scaled) {
-        for (const n of NAMES) if (pooled[n].failures) console.log(`  ${label}, ${n} failures: ${whyText(pooled[n].why)}`);
+        for (const n of MEASURED) if (pooled[n].failures) console.log(`  ${label}, ${n} failures: ${whyText(pooled[n].why)}`);
       }
-      if (scaled.some(({ pooled }) => NAMES.some((n) => Object.keys(pooled[n].why).some((k) => k.includes('restarted mid-request'))))) {
+      if (scaled.some(({ pooled }) => MEASURED.some((n) => Object.keys(pooled[n].why).some((k) => k.includes('restarted mid-request'))))) {
         console.log('  ("restarted mid-request", and a connection closed without an answer, are wrangler dev\'s proxy losing a POST on its way to the');
         console.log('   worker\'s runtime: its pooled connections race their 5 s idle timeouts, more often under load. The worker never restarted, and the');
         console.log('   jose anchor loses POSTs the same way (tests/edge/helper.mjs, DEV_PROXY_LOST). An exception in the worker is a 500 with our body instead.');
