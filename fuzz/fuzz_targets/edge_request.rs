@@ -3,7 +3,8 @@
 //!
 //! First byte mod 6 picks what the rest (fields split on 0xFF) feeds:
 //! 0. `route(method, path)`: only the six routes answer (and the bind route's CORS preflight, and HEAD on a GET
-//!    path), a known path with another method is 405 with `Allow` (`GET, HEAD` for a GET path);
+//!    path), a known path with another method is 405 with `Allow` (`GET, HEAD` for a GET path); and `path_of`:
+//!    any text's path is `/` or a `/`-led slice of it without `?` or `#`, and a serialised URL's is its path;
 //! 1. `bearer(header)` and the secret check: a credential is non-empty RFC 6750 token68 text within the limit, and
 //!    `matches_any` is plain equality;
 //! 2. `json_content_type(header)` and `declared_length(header)`;
@@ -23,7 +24,7 @@ use handoff_core::wire::{
 use handoff_core::{Algorithm, KeySet, MAX_KID_LEN, MIN_RSA_MODULUS_BYTES, Material, Reason, Secret};
 use handoff_edge::cognito_jwks::parse_pool_jwks;
 use handoff_edge::request::{
-    MAX_BEARER_BYTES, append_chunk, bearer, declared_length, json_body, json_content_type, route,
+    MAX_BEARER_BYTES, append_chunk, bearer, declared_length, json_body, json_content_type, path_of, route,
 };
 use handoff_edge::secret::matches_any;
 use handoff_fuzz::fields;
@@ -48,7 +49,10 @@ fuzz_target!(|data: &[u8]| {
     let f = fields(rest);
     let field = |i: usize| f.get(i).map(String::as_str).unwrap_or("");
     match mode % 6 {
-        0 => routes(field(0), field(1)),
+        0 => {
+            routes(field(0), field(1));
+            url_path(field(1), field(2));
+        }
         1 => credentials(field(0), &f[1..]),
         2 => content_type(field(0)),
         3 => {
@@ -80,6 +84,16 @@ fn routes(method: &str, path: &str) {
             assert_eq!((e.status(), e.allow), (405, Some(allow)));
         }
         (Err(e), None) => assert_eq!((e.status(), e.reason), (404, Reason::NotFound)),
+    }
+}
+
+fn url_path(text: &str, query: &str) {
+    let path = path_of(text);
+    assert!(path.starts_with('/') && !path.contains(['?', '#']), "{text:?} gave {path:?}");
+    assert!(path == "/" || text.contains(path), "{path:?} is not from {text:?}");
+    // As the runtime serialises a request's URL: the path comes back exactly, whatever the query holds.
+    if text.starts_with('/') && !text.contains(['?', '#']) {
+        assert_eq!(path_of(&format!("https://edge.example.com{text}?{query}")), text);
     }
 }
 
