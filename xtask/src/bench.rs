@@ -1,20 +1,23 @@
 //! `cargo xtask bench <what>`: side-by-side benchmarks that print tables (never part of the tests).
 //!
-//! - `edge`: the Rust edge worker against a JavaScript + jose worker in local workerd
-//!   (`bench/edge/bench.mjs`; `--requests`, `--concurrency`, `--rounds`, `--reps` and `--scaling` are passed
-//!   on). Rounds interleave the workers; each row gives the median per-round ratio rust/jose, its spread, and the
-//!   issue's target, met or missed. `--scaling` adds how cost grows with requests in flight and distinct users.
+//! - `edge` (`bench/edge/bench.mjs`; `--requests`, `--concurrency`, `--rounds`, `--reps` and `--scaling` are
+//!   passed on): the Rust edge worker against a JavaScript + jose worker in local workerd, beside the runtime's
+//!   floor (a worker making the same runtime calls with the least code, `bench/edge/floor.mjs`). Rounds interleave
+//!   the workers; each row gives the median per-round ratio rust/jose, its spread, and the issue's target, met or
+//!   missed, and a second table says which targets even the floor misses. `--scaling` adds how cost grows with
+//!   requests in flight and distinct users.
 //!   `--cpu-profile` instead profiles the Rust worker alone on issue + redeem (`bench/edge/profile.mjs`: the V8
 //!   CPU profiler through wrangler's inspector port, on a build that keeps its function names).
-//! - `web`: the landing page against an aws-amplify v6 page in Chromium (`tests/browser/bench.mjs`; `--rounds`,
-//!   `--profile` and `--stack` are passed on). `--profile desktop|mobile|both` (default `both`, rounds
-//!   interleaved): `desktop` is unthrottled, `mobile` is Lighthouse's mobile profile through the DevTools protocol
+//! - `web` (`tests/browser/bench.mjs`; `--rounds`, `--profile` and `--stack` are passed on): the landing page against
+//!   an aws-amplify v6 page in Chromium, beside a floor page (the two Cognito calls and nothing to download,
+//!   `www/bench/floor/`). `--profile desktop|mobile|both` (default `both`, rounds interleaved): `desktop` is
+//!   unthrottled, `mobile` is Lighthouse's mobile profile through the DevTools protocol
 //!   (150 ms latency, 1.6 Mbit/s down, 750 kbit/s up, CPU 4x, a Pixel 5 viewport); `--mobile` is short for
 //!   `--profile mobile`. It prints one table per profile, the per-round handoff/amplify ratios with their spread,
 //!   and the issue's targets, met or missed. Without `--stack` it runs against a loopback Cognito
 //!   stand-in; with `--stack`, against the running local stack, whose edge mints every link. That edge's per-user
-//!   rate limit (5 links a minute by default) would pace a 20-round run of both profiles (80 links) to about
-//!   16 minutes, so the stack is checked first and the command says how to start one with raised limits.
+//!   rate limit (5 links a minute by default) would pace a 20-round run of both profiles (120 links) to about
+//!   24 minutes, so the stack is checked first and the command says how to start one with raised limits.
 
 use std::collections::BTreeMap;
 
@@ -23,8 +26,8 @@ use clap::Subcommand;
 use crate::cmd::{self, Result};
 use crate::tools::Tools;
 
-/// Links a `--stack` run needs per round (one per page variant).
-const LINKS_PER_ROUND: u64 = 2;
+/// Links a `--stack` run needs per round (one per page: Handoff, Amplify, the floor).
+const LINKS_PER_ROUND: u64 = 3;
 /// The hint for a stack whose edge lets a run go at full speed.
 const FAST_STACK: &str = "cargo xtask stack down && HANDOFF_RATE_ISSUES_PER_MINUTE=1000 \
                           HANDOFF_RATE_MAX_LIVE_TOKENS=100 cargo xtask stack up";
@@ -32,7 +35,7 @@ const FAST_STACK: &str = "cargo xtask stack down && HANDOFF_RATE_ISSUES_PER_MINU
 /// The benchmarks.
 #[derive(Subcommand)]
 pub enum Bench {
-    /// The Rust edge against a JavaScript + jose worker in local workerd (bench/edge/bench.mjs)
+    /// The Rust edge against a JavaScript + jose worker and the runtime's floor in local workerd (bench/edge/bench.mjs)
     Edge {
         /// Issues and redeems per round and worker [default: 400]
         #[arg(long, value_name = "N")]
@@ -40,13 +43,13 @@ pub enum Bench {
         /// Requests in flight [default: 16]
         #[arg(long, value_name = "C")]
         concurrency: Option<u32>,
-        /// Rounds, interleaving the workers (rust jose, jose rust, ...); ratios are taken per round [default: 6]
+        /// Rounds, interleaving the workers (six rounds run the six orders of the three); ratios are taken per round [default: 6]
         #[arg(long, value_name = "R")]
         rounds: Option<u32>,
         /// Repetitions of the in-workerd verify loop [default: 10]
         #[arg(long, value_name = "K")]
         reps: Option<u32>,
-        /// Also measure how cost grows: 1, 16, 64, 256 in flight, and 64 vs 10,000 users (10-20 more minutes)
+        /// Also measure how cost grows: 1, 16, 64, 256 in flight, and 64 vs 10,000 users (15-30 more minutes)
         #[arg(long)]
         scaling: bool,
         /// Instead of the comparison: where the Rust worker spends its CPU on issue + redeem (the V8 CPU profiler
@@ -54,7 +57,7 @@ pub enum Bench {
         #[arg(long, conflicts_with_all = ["rounds", "reps", "scaling"])]
         cpu_profile: bool,
     },
-    /// The landing page against an aws-amplify v6 page in Chromium (tests/browser/bench.mjs)
+    /// The landing page against an aws-amplify v6 page and a floor page in Chromium (tests/browser/bench.mjs)
     Web {
         /// Rounds, alternating the pages
         #[arg(long, value_name = "N", default_value_t = 20)]
@@ -233,7 +236,7 @@ mod tests {
         assert!(pacing_note(&env(Some("1000")), 20).is_none());
         let note = pacing_note(&env(Some("5")), 20).unwrap();
         assert!(
-            note.contains("needs 40") && note.contains("HANDOFF_RATE_ISSUES_PER_MINUTE="),
+            note.contains("needs 60") && note.contains("HANDOFF_RATE_ISSUES_PER_MINUTE="),
             "{note}"
         );
         assert!(pacing_note(&env(None), 20).unwrap().contains("default is 5"));
@@ -261,6 +264,6 @@ mod tests {
         assert_eq!(web_profile(&["--profile", "desktop"]).unwrap(), Profile::Desktop);
         assert!(web_profile(&["--profile", "desktop", "--mobile"]).is_err());
         assert!(web_profile(&["--profile", "tablet"]).is_err());
-        assert_eq!(Profile::Both.count() * LINKS_PER_ROUND, 4);
+        assert_eq!(Profile::Both.count() * LINKS_PER_ROUND, 6);
     }
 }
