@@ -3,7 +3,8 @@
 // rounds alternating, a fresh browser context per sign-in. Prints one table per profile and the issue's targets;
 // asserts nothing. Beside them runs the floor (www/bench/floor/): one HTML file whose inline script makes the same
 // two Cognito calls, writes the session and leaves, with no code to download and no checks. floor/amplify is the best
-// ratio any landing page could reach on this stack; the targets are judged against it too.
+// ratio any landing page could reach on this stack; the targets are judged against it too. (Not with `--stack`: the
+// floor's inline script runs only on the bench's own server, `floorRule` in support.mjs.)
 //
 //   cargo xtask bench web [--rounds N] [--profile desktop|mobile|both] [--stack] [--timeline]
 //   (or: node tests/browser/bench.mjs ...; `cargo xtask bench web --mobile` = `--profile mobile`)
@@ -62,6 +63,8 @@ function flagValue(flag) {
 const rounds = Number(flagValue('--rounds') ?? 20);
 if (!Number.isInteger(rounds) || rounds < 1) usage('--rounds takes a whole number >= 1');
 const useStack = args.includes('--stack');
+// The floor page runs on the bench's own server only: the stack's site does not allow its inline script.
+const PAGES = useStack ? ['handoff', 'amplify'] : ['handoff', 'amplify', 'floor'];
 const showTimeline = args.includes('--timeline');
 const profileArg = flagValue('--profile') ?? 'both';
 if (!['desktop', 'mobile', 'both'].includes(profileArg)) usage(`--profile is desktop, mobile or both, not ${profileArg}`);
@@ -71,7 +74,6 @@ const VARIANTS = {
   amplify: { path: '/bench/amplify/', files: ['bench/amplify/index.html', 'bench/amplify/landing.js', 'handoff/landing.css'] },
   floor: { path: '/bench/floor/', files: ['bench/floor/index.html'] },
 };
-const PAGES = Object.keys(VARIANTS);
 
 /** The Handoff page's code (wasm + JS; index.html by its inline boot script) for the page-size target. */
 const PAGE_CODE = ['handoff/index.html', 'handoff/handoff.js', 'handoff/handoff_bg.wasm'];
@@ -315,16 +317,18 @@ async function main() {
           times[name] = one.total;
         }
         results[profileName].ratios.push(times.handoff / times.amplify);
-        results[profileName].floorRatios.push(times.floor / times.amplify);
         const leaves = results[profileName].pages;
         results[profileName].leaveRatios.push(leaves.handoff.leave.at(-1) / leaves.amplify.leave.at(-1));
-        results[profileName].floorLeaveRatios.push(leaves.floor.leave.at(-1) / leaves.amplify.leave.at(-1));
+        if (times.floor) {
+          results[profileName].floorRatios.push(times.floor / times.amplify);
+          results[profileName].floorLeaveRatios.push(leaves.floor.leave.at(-1) / leaves.amplify.leave.at(-1));
+        }
       }
       process.stderr.write(`bench: round ${round + 1}/${rounds} done\n`);
     }
     if (showTimeline) {
       for (const profileName of profiles) {
-        for (const name of Object.keys(VARIANTS)) {
+        for (const name of PAGES) {
           const events = [];
           await signIn(profileName, name, events);
           timelines.push(`\n${name}, ${profileName}: one sign-in, its requests from navigation (Chromium's events)`, ...events);
@@ -375,7 +379,7 @@ async function report(results, seconds) {
     console.log(`\n${profileName} (${what})`);
     const header = ['page', 'gzip', 'brotli', 'raw', 'median', 'p90', 'first', 'leave', 'POSTs', 'preflights', 'doc', 'CPU'];
     const rows = [header];
-    for (const name of Object.keys(VARIANTS)) {
+    for (const name of PAGES) {
       const r = pages[name];
       const s = pageSizes[name];
       rows.push([
@@ -391,14 +395,18 @@ async function report(results, seconds) {
     const q1 = quantile(ratios, 0.25);
     const q3 = quantile(ratios, 0.75);
     const p90 = quantile(pages.handoff.total, 0.9) / quantile(pages.amplify.total, 0.9);
-    const floor = { median: quantile(floorRatios, 0.5), p90: quantile(pages.floor.total, 0.9) / quantile(pages.amplify.total, 0.9) };
+    const floor = floorRatios.length
+      ? { median: quantile(floorRatios, 0.5), p90: quantile(pages.floor.total, 0.9) / quantile(pages.amplify.total, 0.9) }
+      : null;
     summary[profileName] = { median, q1, q3, p90, floor };
     console.log(`handoff/amplify per round: median ${x(median)}, IQR ${x(q1)}-${x(q3)} (${x(q3 - q1)}), `
       + `min-max ${x(Math.min(...ratios))}-${x(Math.max(...ratios))}, n ${ratios.length}; p90 ratio ${x(p90)}`);
     console.log(`the landing page alone (leave), per round: median ${x(quantile(leaveRatios, 0.5))}, `
       + `IQR ${x(quantile(leaveRatios, 0.25))}-${x(quantile(leaveRatios, 0.75))}`);
-    console.log(`the floor: floor/amplify per round: median ${x(floor.median)}, IQR ${x(quantile(floorRatios, 0.25))}-${x(quantile(floorRatios, 0.75))}; `
-      + `p90 ratio ${x(floor.p90)}; leave median ${x(quantile(floorLeaveRatios, 0.5))}; handoff/floor: median ${x(quantile(ratios.map((r, i) => r / floorRatios[i]), 0.5))}`);
+    if (floor) {
+      console.log(`the floor: floor/amplify per round: median ${x(floor.median)}, IQR ${x(quantile(floorRatios, 0.25))}-${x(quantile(floorRatios, 0.75))}; `
+        + `p90 ratio ${x(floor.p90)}; leave median ${x(quantile(floorLeaveRatios, 0.5))}; handoff/floor: median ${x(quantile(ratios.map((r, i) => r / floorRatios[i]), 0.5))}`);
+    }
     const ms1 = (n) => `${n.toFixed(1)} ms`;
     console.log(`Handoff wasm compiled on that page (median, fresh bytes): async ${ms1(quantile(pages.handoff.wasmAsync, 0.5))}, `
       + `sync (main thread) ${ms1(quantile(pages.handoff.wasmSync, 0.5))}`);
@@ -413,8 +421,9 @@ async function report(results, seconds) {
       return;
     }
     const value = got[key];
-    const best = got.floor[key];
-    const reach = best <= target ? `the floor: ${x(best)}` : `OUT OF REACH: even the floor is ${x(best)}`;
+    const best = got.floor?.[key];
+    const reach = best === undefined ? 'no floor with --stack'
+      : best <= target ? `the floor: ${x(best)}` : `OUT OF REACH: even the floor is ${x(best)}`;
     lines.push([label, x(value), `<= ${x(target)}`, `${mark(value <= target)} (${reach})`]);
     if (key === 'median') {
       if (got.q3 - got.q1 > MAX_IQR) {
