@@ -69,6 +69,7 @@ export function siteConfig(endpoint) {
  * script's hash, for `/bench/floor/*`. The site's own `_headers`, which production copies, never allow that script.
  */
 export function floorRule() {
+  requireSite();
   const site = parseHeaders(readFileSync(join(SITE, '_headers'), 'utf8')).find((r) => r.pattern === '/*');
   const [script] = inlineScripts(readFileSync(join(SITE, 'bench', 'floor', 'index.html'), 'utf8'));
   const csp = site.headers['Content-Security-Policy'].replace(/script-src [^;]*/, (src) => `${src} ${scriptHash(script)}`);
