@@ -459,25 +459,17 @@ async function main() {
     const mainSecs = (performance.now() - t0) / 1000;
     const scaled = SCALING ? await scaling(workers, cognito) : null;
 
-    const perRound = (key) => ({
-      rust: median(results.rust.map((x) => x[key])),
-      jose: median(results.jose.map((x) => x[key])),
-      floor: median(results.floor.map((x) => x[key])),
-      ratios: results.rust.map((x, r) => x[key] / results.jose[r][key]),
-      floorRatios: results.floor.map((x, r) => x[key] / results.jose[r][key]),
-      rustToFloor: results.rust.map((x, r) => x[key] / results.floor[r][key]),
+    /** One row's numbers from each worker's series (a value per round or rep): medians and the per-round ratios. */
+    const compare = ({ rust, jose, floor }) => ({
+      rust: median(rust),
+      jose: median(jose),
+      floor: median(floor),
+      ratios: rust.map((x, r) => x / jose[r]),
+      floorRatios: floor.map((x, r) => x / jose[r]),
+      rustToFloor: rust.map((x, r) => x / floor[r]),
     });
-    const perRep = (alg, how) => {
-      const v = verify[alg][how];
-      return {
-        rust: median(v.rust),
-        jose: median(v.jose),
-        floor: median(v.floor),
-        ratios: v.rust.map((x, r) => x / v.jose[r]),
-        floorRatios: v.floor.map((x, r) => x / v.jose[r]),
-        rustToFloor: v.rust.map((x, r) => x / v.floor[r]),
-      };
-    };
+    const perRound = (key) => compare(Object.fromEntries(MEASURED.map((name) => [name, results[name].map((x) => x[key])])));
+    const perRep = (alg, how) => compare(verify[alg][how]);
     const rows = [
       ['redeem throughput (req/s)', perRound('rps'), TARGET.rps],
       ['redeem p50 (ms)', perRound('p50'), TARGET.p50],
