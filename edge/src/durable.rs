@@ -4,11 +4,11 @@
 //! An alarm drops expired entries. The worker reaches an object through [`LedgerStub`], one typed call per
 //! operation.
 
+use crate::promise::settled;
 use std::cell::Cell;
 use std::time::Duration;
 
 use handoff_core::json::ToJson;
-use wasm_bindgen_futures::JsFuture;
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
 
 use crate::context::{BindingPolicy, Context};
@@ -39,7 +39,7 @@ impl Ledger {
     /// The stored ledger. Read through the raw storage: workers-rs' typed `get` converts with serde, whose error
     /// messages format floats (14 KB of code for a value that is always a string).
     async fn load(&self) -> Result<LedgerState> {
-        ledger_from(JsFuture::from(self.state.storage().as_raw().get(STATE_KEY)?).await?)
+        ledger_from(settled(&self.state.storage().as_raw().get(STATE_KEY)?).await?)
     }
 
     async fn store(&self, ledger: &LedgerState) -> Result<()> {

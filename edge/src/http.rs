@@ -2,11 +2,11 @@
 //! and building JSON answers (outgoing calls: `outgoing.rs`). Error answers are `{"error", "message"}` with the reason's status, plus
 //! `Retry-After` or `Allow` where the status calls for it.
 
+use crate::promise::settled;
 use futures_util::StreamExt;
 use handoff_core::json::ToJson;
 use handoff_core::wire::MAX_BODY_BYTES;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::Request;
 use worker::Headers;
 
@@ -29,7 +29,7 @@ pub async fn read_body(req: &Request) -> Result<Vec<u8>, ApiError> {
         // A length within the cap: the runtime delivers exactly that many bytes, so one `arrayBuffer()` reads
         // them. (The streamed read below costs a reader, a closure per chunk and `releaseLock`: a tenth of the
         // worker's CPU on issue + redeem, by `cargo xtask bench edge --cpu-profile`.)
-        let buffer = JsFuture::from(req.array_buffer().map_err(|_| unreadable())?)
+        let buffer = settled(&req.array_buffer().map_err(|_| unreadable())?)
             .await
             .map_err(|_| unreadable())?;
         let body = js_sys::Uint8Array::new(&buffer);

@@ -2,9 +2,9 @@
 //! converts its options with serde on every call, and formatting its error type brings serde_json's messages and
 //! float formatting into the worker (about 20 KB of its code); the two calls the edge makes need neither.
 
+use crate::promise::settled;
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 use crate::outgoing::js_text;
 
@@ -21,7 +21,7 @@ impl Kv {
     /// The value at `key` as text; `None` when there is none.
     pub async fn get_text(&self, key: &str) -> Result<Option<String>, String> {
         let read = self.call("get", &[JsValue::from_str(key), JsValue::from_str("text")])?;
-        let value = JsFuture::from(read).await.map_err(js_text)?;
+        let value = settled(&read).await.map_err(js_text)?;
         Ok(value.as_string())
     }
 

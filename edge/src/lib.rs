@@ -13,6 +13,7 @@ pub mod faults;
 pub mod ledger;
 pub mod log;
 pub mod minting;
+pub mod promise;
 pub mod request;
 pub mod revocation;
 pub mod secret;

@@ -4,6 +4,7 @@
 //! it wraps one, and it reads a fetched body through a stream reader whose `releaseLock` alone was 7 % of the
 //! worker's CPU (`cargo xtask bench edge --cpu-profile`).
 
+use crate::promise::settled;
 use std::future::Future;
 use std::time::Duration;
 
@@ -11,7 +12,6 @@ use futures_util::future::{Either, select};
 use js_sys::Promise;
 use wasm_bindgen::prelude::{Closure, wasm_bindgen};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
 
 #[wasm_bindgen]
@@ -21,8 +21,8 @@ extern "C" {
     fn global_fetch(request: &Request) -> Result<Promise, JsValue>;
 }
 
-// Two chains of promises run in JS, awaited once from Rust: each promise Rust awaits costs wasm-bindgen-futures two
-// closures and a microtask hop, and building a request from Rust a call across the boundary per option.
+// Two chains of promises run in JS, awaited once from Rust: each promise Rust awaits costs a call across the
+// boundary and a microtask hop (`crate::promise`), and building a request from Rust a call per option.
 #[wasm_bindgen(inline_js = r#"
 export async function post_text(target, url, body) {
   const response = await target.fetch(url, { method: "POST", body });
@@ -64,7 +64,7 @@ pub fn in_background(
 /// POSTs `body` to a Durable Object through its stub; the answer's body, which must come with a `200`.
 pub async fn post_to_object(stub: worker::Stub, url: &str, body: &str) -> Result<String, String> {
     let sent = post_text(&stub.into_rpc::<JsValue>(), url, body).map_err(js_text)?;
-    let text = JsFuture::from(sent).await.map_err(js_text)?;
+    let text = settled(&sent).await.map_err(js_text)?;
     text.as_string()
         .ok_or_else(|| "the answer's body is not text".to_owned())
 }
@@ -78,7 +78,7 @@ pub async fn body_then_stored(
     key: &str,
 ) -> Result<(String, JsValue), String> {
     let sent = text_then_get(request, storage, key).map_err(js_text)?;
-    let both: js_sys::Array = JsFuture::from(sent).await.map_err(js_text)?.unchecked_into();
+    let both: js_sys::Array = settled(&sent).await.map_err(js_text)?.unchecked_into();
     let text = both
         .get(0)
         .as_string()
@@ -109,7 +109,7 @@ pub async fn fetch(request: &Request) -> Result<Response, String> {
 }
 
 async fn answer(sent: Result<Promise, JsValue>) -> Result<Response, String> {
-    let answered = JsFuture::from(sent.map_err(js_text)?).await.map_err(js_text)?;
+    let answered = settled(&sent.map_err(js_text)?).await.map_err(js_text)?;
     answered
         .dyn_into::<Response>()
         .map_err(|_| "the answer is not a Response".to_owned())
@@ -117,7 +117,7 @@ async fn answer(sent: Result<Promise, JsValue>) -> Result<Response, String> {
 
 /// The body of an answer as text, read by the runtime in one call.
 pub async fn text(response: &Response) -> Result<String, String> {
-    let text = JsFuture::from(response.text().map_err(js_text)?)
+    let text = settled(&response.text().map_err(js_text)?)
         .await
         .map_err(js_text)?;
     text.as_string()

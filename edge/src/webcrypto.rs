@@ -3,12 +3,12 @@
 //! `Send`, hence a `thread_local`), keyed by kid and checked against the key material, so a rotated key with a
 //! reused kid is never confused with the old one. Also the isolate's source of random bytes.
 
+use crate::promise::settled;
 use std::cell::RefCell;
 
 use handoff_core::{Algorithm, AsyncSignatureBackend, BackendError, Key, Material};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{Crypto, CryptoKey, SubtleCrypto};
 
 /// What an imported key is for.
@@ -105,7 +105,7 @@ async fn import(key: &Key, usage: Usage) -> Result<CryptoKey, BackendError> {
         }
     }
     .map_err(import_failed())?;
-    let crypto_key = JsFuture::from(promise).await.map_err(import_failed())?;
+    let crypto_key = settled(&promise).await.map_err(import_failed())?;
     Ok(crypto_key.unchecked_into())
 }
 
@@ -149,7 +149,7 @@ impl AsyncSignatureBackend for WebCrypto {
                 message,
             )
             .map_err(js_err(BackendError::Verify(key.algorithm())))?;
-        let verdict = JsFuture::from(promise)
+        let verdict = settled(&promise)
             .await
             .map_err(js_err(BackendError::Verify(key.algorithm())))?;
         Ok(verdict.as_bool() == Some(true))
@@ -160,7 +160,7 @@ impl AsyncSignatureBackend for WebCrypto {
         let promise = subtle()
             .sign_with_object_and_u8_array(&algorithm(key.algorithm()), &crypto_key, message)
             .map_err(js_err(BackendError::Sign(key.algorithm())))?;
-        let signature = JsFuture::from(promise)
+        let signature = settled(&promise)
             .await
             .map_err(js_err(BackendError::Sign(key.algorithm())))?;
         Ok(Uint8Array::new(&signature).to_vec())
