@@ -1,9 +1,10 @@
-// `cargo xtask bench edge --cpu-profile`: where the Rust edge worker spends its CPU on issue + redeem. Builds the worker
+// `cargo xtask bench edge --cpu-profile`: where the Rust edge worker spends its CPU on issue + redeem (or, with
+// `--verify EdDSA|RS256`, on the verify loop of `/bench/verify`: a build with the `bench` feature). Builds the worker
 // with its function names kept (its own target directory, so the release build is untouched), runs it under
 // `wrangler dev`, and samples it with the V8 CPU profiler through wrangler's inspector port while N pairs of
 // issue + redeem run. Prints self time by group (our crates, workers-rs, serde, the allocator, JS glue, the
 // runtime's own calls) and the functions that cost most. Never part of the tests.
-//   node --experimental-websocket bench/edge/profile.mjs [--pairs N] [--concurrency C]
+//   node --experimental-websocket bench/edge/profile.mjs [--pairs N] [--concurrency C] [--verify EdDSA|RS256]
 // (`cargo xtask bench edge --cpu-profile [--requests N] [--concurrency C]` runs it.)
 
 import { spawnSync } from 'node:child_process';
@@ -14,6 +15,15 @@ import { ROOT, FIXTURE, SECRETS, buildEnv, post, startCognito, startWorker, test
 import { positiveInt as arg } from './args.mjs';
 
 const PAIRS = arg('pairs', 600);
+/** `--verify ALG`: profile N x 1000 verifies of ALG (one /bench/verify request of 1000 per pair asked) instead. */
+const VERIFY = (() => {
+  const i = process.argv.indexOf('--verify');
+  if (i < 0) return null;
+  const alg = process.argv[i + 1];
+  if (alg !== 'EdDSA' && alg !== 'RS256') throw new Error(`--verify takes EdDSA or RS256, not ${alg}`);
+  return alg;
+})();
+const VERIFIES_PER_REQUEST = 1000;
 const CONCURRENCY = arg('concurrency', 16);
 const USERS = 32;
 const EDGE = join(ROOT, 'edge');
@@ -25,7 +35,8 @@ function buildNamed() {
   const wrapper = join(mkdtempSync(join(tmpdir(), 'handoff-wasm-opt-')), 'wasm-opt');
   writeFileSync(wrapper, `#!/bin/sh\nexec ${JSON.stringify(env.WASM_OPT_BIN)} "$@" -g\n`);
   chmodSync(wrapper, 0o755);
-  const result = spawnSync(join(env.PATH.split(':')[0], 'worker-build'), ['--release', '--out-dir', OUT], {
+  const features = VERIFY ? ['--', '--features', 'bench'] : [];
+  const result = spawnSync(join(env.PATH.split(':')[0], 'worker-build'), ['--release', '--out-dir', OUT, ...features], {
     cwd: EDGE,
     env: { ...env, WASM_OPT_BIN: wrapper, CARGO_PROFILE_RELEASE_STRIP: 'false', CARGO_TARGET_DIR: join(ROOT, 'target', 'edge-profile') },
     stdio: 'inherit',
@@ -94,7 +105,7 @@ function group(frame) {
 async function main() {
   const shim = buildNamed();
   const cognito = await startCognito();
-  const vars = testVars(cognito, { TOKEN_TTL_SECS: '300', RATE_ISSUES_PER_MINUTE: '10000', RATE_MAX_LIVE_TOKENS: '10000' });
+  const vars = testVars(cognito, { ...(VERIFY ? { BENCH: 'true' } : {}), TOKEN_TTL_SECS: '300', RATE_ISSUES_PER_MINUTE: '10000', RATE_MAX_LIVE_TOKENS: '10000' });
   const worker = await startWorker({ vars, shim });
   try {
     const users = Array.from({ length: USERS }, () => cognito.user('profile'));
@@ -113,13 +124,20 @@ async function main() {
         if (res.json?.ok !== true) throw new Error(`redeem: ${res.status} ${res.text}`);
       });
     };
-    await pairs(USERS * 2, 0); // warm: key imports, JWKS, every user's Durable Object
+    const verifies = async (count) => {
+      for (let i = 0; i < count; i += 1) {
+        const res = await post(`${worker.url}/bench/verify`, { alg: VERIFY, n: VERIFIES_PER_REQUEST });
+        if (res.json?.ok !== VERIFIES_PER_REQUEST) throw new Error(`bench/verify: ${res.status} ${res.text}`);
+      }
+    };
+    const work = (count, offset) => (VERIFY ? verifies(count) : pairs(count, offset));
+    await work(VERIFY ? 5 : USERS * 2, 0); // warm: key imports, JWKS, every user's Durable Object
     const session = await inspect(worker.inspectorPort);
     await session.send('Profiler.enable');
     await session.send('Profiler.setSamplingInterval', { interval: 100 });
     await session.send('Profiler.start');
     const t = performance.now();
-    await pairs(PAIRS, 1_000_000);
+    await work(PAIRS, 1_000_000);
     const wall = performance.now() - t;
     const { profile } = await session.send('Profiler.stop');
     // The JS functions' code, to name the anonymous ones by what they do.
@@ -168,8 +186,14 @@ function report(profile, wall, sources) {
   }
   const ms = (us) => (us / 1000).toFixed(1).padStart(8);
   const share = (us) => `${((100 * us) / total).toFixed(1).padStart(5)} %`;
-  console.log(`\nedge CPU profile: ${PAIRS} issue + redeem pairs, ${CONCURRENCY} in flight, ${(wall / 1000).toFixed(1)} s wall; `
-    + `busy ${(total / 1000).toFixed(0)} ms in the worker's isolate (${(total / PAIRS / 1000).toFixed(2)} ms a pair), sampled every 100 us`);
+  const what = VERIFY
+    ? `${PAIRS * VERIFIES_PER_REQUEST} ${VERIFY} verifies (/bench/verify, ${VERIFIES_PER_REQUEST} a request)`
+    : `${PAIRS} issue + redeem pairs, ${CONCURRENCY} in flight`;
+  const each = VERIFY
+    ? `${((total / PAIRS / VERIFIES_PER_REQUEST)).toFixed(2)} us a verify`
+    : `${(total / PAIRS / 1000).toFixed(2)} ms a pair`;
+  console.log(`\nedge CPU profile: ${what}, ${(wall / 1000).toFixed(1)} s wall; `
+    + `busy ${(total / 1000).toFixed(0)} ms in the worker's isolate (${each}), sampled every 100 us`);
   console.log('\nself time by group');
   for (const [g, us] of [...groups].sort((a, b) => b[1] - a[1])) console.log(`${ms(us)} ms ${share(us)}  ${g}`);
   console.log('\nfunctions with the most self time');

@@ -7,7 +7,8 @@
 //!   missed, and a second table says which targets even the floor misses. `--scaling` adds how cost grows with
 //!   requests in flight and distinct users.
 //!   `--cpu-profile` instead profiles the Rust worker alone on issue + redeem (`bench/edge/profile.mjs`: the V8
-//!   CPU profiler through wrangler's inspector port, on a build that keeps its function names).
+//!   CPU profiler through wrangler's inspector port, on a build that keeps its function names); with
+//!   `--verify EdDSA|RS256`, on the verify loop of `/bench/verify` instead.
 //! - `web` (`tests/browser/bench.mjs`; `--rounds`, `--profile` and `--stack` are passed on): the landing page against
 //!   an aws-amplify v6 page in Chromium, beside a floor page (the two Cognito calls and nothing to download,
 //!   `www/bench/floor/`; not with `--stack`, whose site does not allow its script). `--profile desktop|mobile|both` (default `both`, rounds interleaved): `desktop` is
@@ -57,6 +58,10 @@ pub enum Bench {
         /// through wrangler's inspector, self time by group and function; `--requests` pairs, default 600)
         #[arg(long, conflicts_with_all = ["rounds", "reps", "scaling"])]
         cpu_profile: bool,
+        /// With `--cpu-profile`: profile the verify loop of `/bench/verify` for this algorithm instead (`--requests`
+        /// requests of 1000 verifies, default 600)
+        #[arg(long, value_enum, value_name = "ALG", requires = "cpu_profile")]
+        verify: Option<VerifyAlg>,
     },
     /// The landing page against an aws-amplify v6 page and a floor page in Chromium (tests/browser/bench.mjs)
     Web {
@@ -76,6 +81,27 @@ pub enum Bench {
         #[arg(long)]
         timeline: bool,
     },
+}
+
+/// The signature algorithms `bench edge --cpu-profile --verify` profiles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum VerifyAlg {
+    /// Ed25519
+    #[value(name = "EdDSA")]
+    EdDsa,
+    /// RSASSA-PKCS1-v1_5 with SHA-256
+    #[value(name = "RS256")]
+    Rs256,
+}
+
+impl VerifyAlg {
+    /// The JOSE name profile.mjs takes.
+    fn jose(self) -> &'static str {
+        match self {
+            VerifyAlg::EdDsa => "EdDSA",
+            VerifyAlg::Rs256 => "RS256",
+        }
+    }
 }
 
 /// The device and network profiles of `bench web`.
@@ -123,13 +149,19 @@ pub fn run(tools: &Tools, bench: Bench) -> Result<()> {
             reps,
             scaling,
             cpu_profile,
+            verify,
         } => {
             if cpu_profile {
                 let given = [("--pairs", requests), ("--concurrency", concurrency)];
                 let args = given
                     .into_iter()
                     .filter_map(|(flag, value)| Some([flag.to_owned(), value?.to_string()]))
-                    .flatten();
+                    .flatten()
+                    .chain(
+                        verify
+                            .into_iter()
+                            .flat_map(|alg| ["--verify".to_owned(), alg.jose().to_owned()]),
+                    );
                 // Node 20's WebSocket (the inspector's transport) is behind this flag; later versions accept it.
                 return cmd::run(
                     "bench",
@@ -266,5 +298,28 @@ mod tests {
         assert!(web_profile(&["--profile", "desktop", "--mobile"]).is_err());
         assert!(web_profile(&["--profile", "tablet"]).is_err());
         assert_eq!(Profile::Both.count() * LINKS_PER_ROUND, 4);
+    }
+
+    fn edge_verify(args: &[&str]) -> std::result::Result<Option<VerifyAlg>, clap::Error> {
+        use clap::Parser;
+        let cli = Cli::try_parse_from(["bench", "edge"].iter().chain(args))?;
+        match cli.bench {
+            Bench::Edge { verify, .. } => Ok(verify),
+            Bench::Web { .. } => unreachable!("parsed `edge`"),
+        }
+    }
+
+    #[test]
+    fn the_verify_profile_takes_a_jose_algorithm_name_and_only_with_the_cpu_profile() {
+        assert_eq!(edge_verify(&["--cpu-profile"]).unwrap(), None);
+        let rs = edge_verify(&["--cpu-profile", "--verify", "RS256"]).unwrap();
+        assert_eq!(rs.map(VerifyAlg::jose), Some("RS256"));
+        let ed = edge_verify(&["--cpu-profile", "--verify", "EdDSA"]).unwrap();
+        assert_eq!(ed.map(VerifyAlg::jose), Some("EdDSA"));
+        assert!(
+            edge_verify(&["--verify", "RS256"]).is_err(),
+            "a verify profile is a CPU profile"
+        );
+        assert!(edge_verify(&["--cpu-profile", "--verify", "HS256"]).is_err());
     }
 }
