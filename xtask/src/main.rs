@@ -10,6 +10,7 @@ mod cmd;
 mod demo;
 #[cfg(test)]
 mod docs;
+mod glue_names;
 mod layering;
 mod package;
 mod results;
