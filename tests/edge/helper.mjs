@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { createPrivateKey, createPublicKey, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
@@ -71,6 +72,26 @@ export function ensureBuilt({ features = [] } = {}) {
   const result = spawnSync(join(cargoBin, 'worker-build'), args, { cwd: EDGE, env: buildEnv(), stdio: 'inherit' });
   if (result.status !== 0) throw new Error(`worker-build ${args.join(' ')} failed (${result.status})`);
   return shim;
+}
+
+/**
+ * The release worker's code, gzip (level 9), in KB: issue 11's target. `tests/edge/build.mjs` (the test command's
+ * build-edge step) fails above it, so that the worker never grows past it by accident.
+ */
+export const WORKER_BUDGET_KB = 150;
+
+/** The release worker's code (the wasm and its JS glue, as worker-build writes them): each file's gzip size. */
+export function workerSizes(dir = join(EDGE, 'build')) {
+  return ['index_bg.wasm', 'index.js'].map((file) => ({ file, gzip: gzipSync(readFileSync(join(dir, file)), { level: 9 }).length }));
+}
+
+/** `null` when `sizes` fit in `budgetKb`, else the message that says by how much, naming the files. */
+export function overWorkerBudget(sizes, budgetKb) {
+  const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+  const total = sizes.reduce((sum, s) => sum + s.gzip, 0);
+  if (total <= budgetKb * 1024) return null;
+  return `size budget: the edge worker's code is ${kb(total)} gzip (${sizes.map((s) => `${s.file} ${kb(s.gzip)}`).join(', ')}), `
+    + `over its budget of ${budgetKb} KB (WORKER_BUDGET_KB in tests/edge/helper.mjs). Make it smaller, or raise the budget in the same commit and say why.`;
 }
 
 /** A free loopback port (bound and released; good enough for tests that start one server at a time). */
