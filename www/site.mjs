@@ -180,6 +180,9 @@ function checkConfig(config) {
   edgeOrigin(config);
 }
 
+/** The landing page's code files, as `cargo xtask build-web` writes them: the sign-in, then the screens. */
+export const PAGE_FILES = ['handoff.js', 'handoff_bg.wasm', 'screens.js', 'screens_bg.wasm'];
+
 /**
  * Builds the site in `out`: `/handoff` (landing page), `/` (demo web app), `/api-demo/` (plain-JS page using the
  * npm package), `/pkg/` (the npm package's browser files), `/bench/amplify/` (the Amplify anchor), `/bench/floor/`
@@ -200,7 +203,8 @@ export async function assemble({ out, page, pkg, config }) {
   };
   await html(join(WWW, 'landing/index.html'), join(out, 'handoff/index.html'), (text) => inlineBoot(text, boot));
   await copy(join(WWW, 'landing', 'landing.css'), join(out, 'handoff', 'landing.css'));
-  for (const f of ['handoff.js', 'handoff_bg.wasm']) await copy(join(page, f), join(out, 'handoff', f));
+  // The sign-in (handoff.*), and the screens (screens.*) it loads only when it has a screen to show.
+  for (const f of PAGE_FILES) await copy(join(page, f), join(out, 'handoff', f));
   await html(join(WWW, 'app/index.html'), join(out, 'index.html'));
   await bundle(join(WWW, 'app/app.js'), join(out, 'app/app.js'));
   await html(join(WWW, 'api-demo/index.html'), join(out, 'api-demo/index.html'));

@@ -68,6 +68,16 @@ describe('landing page', () => {
     return { released };
   }
 
+  /** The paths of the screens' files (the second wasm) the page requests from now on, as they happen. */
+  function screenRequests(page) {
+    const paths = [];
+    page.on('request', (r) => {
+      const { pathname } = new URL(r.url());
+      if (pathname.startsWith('/handoff/screens')) paths.push(pathname);
+    });
+    return paths;
+  }
+
   /** The Cognito operations the stand-in has received, in order. */
   const operations = () => cognito.posts().map((r) => r.target.split('.').pop());
 
@@ -158,11 +168,13 @@ describe('landing page', () => {
       const origin = new URL(r.url()).origin;
       if (origin !== site.url && origin !== new URL(cognito.endpoint).origin) elsewhere.push(r.url());
     });
+    const screens = screenRequests(page);
     cognito.reset();
     const token = handoffToken({ redirect: '/orders/42' });
     const landing = new Landing(page, site);
     await landing.open(token);
     await page.waitForURL(`${site.url}/orders/42`, { timeout: 15_000 });
+    assert.deepEqual(screens, [], 'the happy path never downloads the screens');
     await page.locator('body[data-user="u-alice"]').waitFor();
     assert.equal(await page.locator('#who').textContent(), 'Signed in as u-alice');
     // Shown by the real aws-amplify v6 (getCurrentUser + fetchAuthSession) in the demo app.
@@ -212,8 +224,10 @@ describe('landing page', () => {
     await new Landing(page, site).open(token);
     await page.waitForURL(/\/orders\/42$/, { timeout: 15_000 });
     const again = new Landing(page, site);
+    const screens = screenRequests(page);
     await again.open(token);
     const failure = await again.failure();
+    assert.deepEqual(screens.sort(), ['/handoff/screens.js', '/handoff/screens_bg.wasm'], 'a failure loads the screens');
     assert.equal(failure.code, 'unusable');
     assert.equal(failure.title, "This link can't be used anymore");
     assert.equal(failure.status, failure.title, 'the live region announces the failure');
@@ -294,6 +308,17 @@ describe('landing page', () => {
     assert.deepEqual(operations(), ['InitiateAuth', 'RespondToAuthChallenge', 'RevokeToken']);
     assert.deepEqual(cognito.state.revokedTokens, [[...cognito.state.refreshTokens.keys()].at(-1)], 'the early session\'s refresh token');
     assert.deepEqual(await page.evaluate(() => Object.keys(localStorage)), [], 'nothing stored');
+    await page.close();
+  });
+
+  test('screens that cannot load: the loading line says "could not start", nothing is sent', async () => {
+    const page = await freshPage();
+    cognito.reset();
+    await page.route('**/handoff/screens.js', (route) => route.fulfill({ status: 404, body: 'not found' }));
+    await new Landing(page, site).open('not-a-token');
+    await page.locator('#handoff-loading', { hasText: 'could not start' }).waitFor({ timeout: 15_000 });
+    assert.deepEqual(operations(), []);
+    assert.ok(!page.url().includes('handoff='));
     await page.close();
   });
 
@@ -461,6 +486,10 @@ describe('landing page', () => {
     cognito.state.dropConnections = true;
     const landing = new Landing(page, site);
     await landing.open(handoffToken());
+    // While the sign-in retries, its step is on the loading line, announced to screen readers (the screens are
+    // not loaded yet: nothing has failed).
+    const line = page.locator('#handoff-loading[role="status"]');
+    await line.filter({ hasText: 'Contacting the sign-in service' }).waitFor({ timeout: 10_000 });
     const failure = await landing.failure();
     cognito.state.dropConnections = false;
     assert.equal(failure.code, 'network');

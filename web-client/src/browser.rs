@@ -18,6 +18,7 @@ use crate::early::{self, EarlyRequest};
 use crate::flow::{self, Env, NetworkError, Reply, SignedIn};
 use crate::link::Link;
 use crate::outcome::{Failure, Step};
+use crate::screen::Handover;
 use crate::session;
 use crate::texts::{Catalogue, MESSAGES_ELEMENT_ID, Texts};
 use handoff_core::link::Fragment;
@@ -70,6 +71,53 @@ pub fn take_boot_fragment() -> Option<String> {
     let value = Reflect::get(&global, &key).ok()?.as_string();
     let _ = Reflect::delete_property(global.unchecked_ref::<js_sys::Object>(), &key);
     value.filter(|hash| !hash.is_empty())
+}
+
+/// Where the sign-in leaves the [`Handover`] for the screens (`window.handoffScreen`), read once and deleted.
+pub const HANDOVER_GLOBAL: &str = "handoffScreen";
+/// The function boot.js defines to load and start the screens' wasm (`window.handoffScreens`).
+pub const SCREENS_LOADER_GLOBAL: &str = "handoffScreens";
+/// The id of the loading line in the page's HTML, which the sign-in keeps up to date.
+pub const LOADING_ELEMENT_ID: &str = "handoff-loading";
+
+/// Shows `text` on the loading line (the sign-in's progress, before any screen is needed).
+pub fn set_loading_text(text: &str) {
+    if let Some(line) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(LOADING_ELEMENT_ID))
+    {
+        line.set_text_content(Some(text));
+    }
+}
+
+/// Leaves `handover` for the screens and asks boot.js to load them. `false` if there is no loader (a page without
+/// boot.js): nothing is shown then but the loading line.
+pub fn hand_over(handover: &Handover) -> bool {
+    let global = js_sys::global();
+    let object = js_sys::Object::new();
+    for (name, value) in handover.fields() {
+        let _ = Reflect::set(&object, &name.into(), &value.into());
+    }
+    if Reflect::set(&global, &HANDOVER_GLOBAL.into(), &object).is_err() {
+        return false;
+    }
+    let Some(load) = Reflect::get(&global, &SCREENS_LOADER_GLOBAL.into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+    else {
+        return false;
+    };
+    load.call0(&JsValue::UNDEFINED).is_ok()
+}
+
+/// Takes (reads and deletes) the [`Handover`] the sign-in left, if any.
+pub fn take_handover() -> Option<Handover> {
+    let global = js_sys::global();
+    let key = JsValue::from_str(HANDOVER_GLOBAL);
+    let object = Reflect::get(&global, &key).ok().filter(|v| v.is_object());
+    let _ = Reflect::delete_property(global.unchecked_ref::<js_sys::Object>(), &key);
+    let object = object?;
+    Handover::read(|name| Reflect::get(&object, &name.into()).ok()?.as_string())
 }
 
 /// The text of the inline `<script type="application/json" id="...">` block `id`, if the page has one.

@@ -4,9 +4,10 @@
 //! Plain logic lives in plain modules, tested natively: [`link`] (the local checks on the unverified token, read
 //! from the `#handoff=` fragment by core's `link`), [`cognito`] (the two JSON 1.1 calls and what their errors mean), [`binding`]
 //! (the edge's context binding proof), [`session`] (Amplify v6's storage keys), [`cookie`] (Amplify's cookie
-//! layout), [`device`] (device tracking), [`early`] (adopting the Cognito calls boot.js sent early), [`flow`] (the sign-in with retries), [`outcome`] (steps and screens) and
+//! layout), [`device`] (device tracking), [`early`] (adopting the Cognito calls boot.js sent early), [`flow`] (the sign-in with retries), [`outcome`] (steps and failures), [`screen`] (what the page shows, and what the sign-in hands the screens) and
 //! [`texts`] (the page's words, as data).
-//! The browser glue (`browser`), the JS API (`api`) and the Leptos page (`page`) exist on wasm32 only.
+//! The browser glue (`browser`), the JS API (`api`), the page's sign-in (`signin`, no Leptos) and its screens
+//! (`page`, Leptos) exist on wasm32 only.
 #![deny(missing_docs)]
 
 pub mod binding;
@@ -18,6 +19,7 @@ pub mod early;
 pub mod flow;
 pub mod link;
 pub mod outcome;
+pub mod screen;
 pub mod session;
 pub mod texts;
 
@@ -27,6 +29,8 @@ pub mod api;
 pub mod browser;
 #[cfg(all(target_arch = "wasm32", feature = "page"))]
 pub mod page;
+#[cfg(target_arch = "wasm32")]
+pub mod signin;
 
 pub use config::PageConfig;
 pub use outcome::{Failure, Step};

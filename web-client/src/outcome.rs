@@ -84,6 +84,11 @@ impl Failure {
         }
     }
 
+    /// The failure whose [`Failure::code`] is `code`.
+    pub fn from_code(code: &str) -> Option<Failure> {
+        Failure::ALL.into_iter().find(|f| f.code() == code)
+    }
+
     /// The key of the screen's heading in the page's messages (`failure.expired.title`).
     pub fn title_key(self) -> String {
         format!("failure.{}.title", self.code())
@@ -103,6 +108,15 @@ impl Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_code_reads_back_as_its_failure() {
+        for failure in Failure::ALL {
+            assert_eq!(Failure::from_code(failure.code()), Some(failure));
+        }
+        assert_eq!(Failure::from_code("Expired"), None);
+        assert_eq!(Failure::from_code(""), None);
+    }
 
     #[test]
     fn one_distinct_screen_per_failure() {

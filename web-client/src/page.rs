@@ -1,5 +1,6 @@
-//! The Leptos landing page: a progress screen with steps, then either the web app (navigation) or one screen per
-//! failure, each with "Back to the app" and "Sign in another way".
+//! The landing page's screens (Leptos), its second wasm: one screen per failure, each with "Back to the app" and
+//! "Sign in another way", the switch question, and the progress screen with steps when the sign-in goes on from
+//! a screen ("Try again", "Continue as ..."). The first sign-in runs without them (`crate::signin`).
 
 use std::sync::Arc;
 
@@ -12,60 +13,18 @@ use crate::outcome::{Failure, Step};
 use crate::session::Switch;
 use crate::texts::{Part, Texts};
 
-/// What the page shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Screen {
-    /// Working on this step.
-    Progress(Step),
-    /// Stopped with this failure.
-    Failed(Failure),
-    /// Someone else is signed in to the web app: ask before replacing them (nothing sent yet).
-    Confirm {
-        /// Who is signed in now.
-        current: String,
-        /// Whom the link signs in.
-        next: String,
-    },
-}
+pub use crate::screen::{Links, Screen, first_screen};
 
-impl Screen {
-    /// The one-line status read out by screen readers.
-    pub fn status(&self, texts: &Texts) -> String {
-        match self {
-            Screen::Progress(step) => texts.get(&step.text_key()).to_owned(),
-            Screen::Failed(failure) => texts.get(&failure.title_key()).to_owned(),
-            Screen::Confirm { .. } => texts.get("switch.title").to_owned(),
-        }
-    }
-}
-
-/// The links every failure screen offers, from the configuration.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Links {
-    /// "Back to the app".
-    pub app_return_url: Option<String>,
-    /// "Sign in another way".
-    pub other_sign_in_url: Option<String>,
-}
-
-impl From<&PageConfig> for Links {
-    fn from(config: &PageConfig) -> Self {
-        Links {
-            app_return_url: config.app_return_url.clone(),
-            other_sign_in_url: config.other_sign_in_url.clone(),
-        }
-    }
-}
-
-/// The page's entry point. `boot.js` has already taken the fragment out of the address bar and history (before
-/// the wasm was even requested) and left it in `window.handoffFragment`, which is read once and deleted. The
-/// location is scrubbed again in case the page was started another way. Does nothing on a page without a
-/// `#handoff-config` block. The first screen is decided here, before anything renders.
+/// The screens' entry point: shows the screen the sign-in handed over (`crate::signin`, through
+/// `window.handoffScreen`) and, where it can go on, goes on from there ("Try again", "Continue as ..."). Does
+/// nothing on a page without a `#handoff-config` block or without a handover.
 pub fn start() {
     let Some(text) = browser::config_text() else {
         return;
     };
-    let token = browser::link_token(browser::take_boot_fragment());
+    let Some(handover) = browser::take_handover() else {
+        return;
+    };
     let config = PageConfig::from_json(&text).ok();
     let texts = browser::texts(
         config
@@ -79,28 +38,14 @@ pub fn start() {
         let alt = c.brand.logo_alt.clone().unwrap_or_default();
         c.brand.logo_url.clone().map(|src| (src, alt))
     });
-    let (first, work) = first_screen(config, token);
-    if work.is_none() {
-        browser::end_early_session();
-    }
-    if let Some(loading) = document().get_element_by_id("handoff-loading") {
+    let (first, work) = handover.into_first(config);
+    if let Some(loading) = document().get_element_by_id(browser::LOADING_ELEMENT_ID) {
         loading.remove();
     }
     let texts = Arc::new(texts);
-    mount_to_body(move || view! { <Landing first=first work=work texts=texts links=links logo=logo /> });
-}
-
-/// The first screen, and the sign-in to run if there is one: a broken configuration shows "service
-/// misconfigured" and sends nothing; a local failure of the token shows its screen.
-pub fn first_screen(
-    config: Option<PageConfig>,
-    token: Result<String, Failure>,
-) -> (Screen, Option<(Arc<PageConfig>, String)>) {
-    match (config, token) {
-        (None, _) => (Screen::Failed(Failure::Misconfigured), None),
-        (Some(_), Err(failure)) => (Screen::Failed(failure), None),
-        (Some(config), Ok(token)) => (Screen::Progress(Step::Checking), Some((Arc::new(config), token))),
-    }
+    mount_to_body(
+        move || view! { <Landing first=first work=work texts=texts links=links logo=logo resumed=true /> },
+    );
 }
 
 /// Runs the sign-in in the background, reporting into `set_screen`, and navigates when done.
@@ -168,12 +113,17 @@ pub fn Landing(
     links: Links,
     /// The deployment's logo and its text alternative.
     logo: Option<(String, String)>,
+    /// The sign-in already ran up to `first` (the screens' start): nothing starts at mount.
+    #[prop(optional)]
+    resumed: bool,
 ) -> impl IntoView {
     let (screen, set_screen) = signal(first);
     let (retry, choose) = match work {
         None => (None, None),
         Some((config, token)) => {
-            begin(config.clone(), token.clone(), set_screen);
+            if !resumed {
+                begin(config.clone(), token.clone(), set_screen);
+            }
             let (c, t) = (config.clone(), token.clone());
             let retry = Callback::new(move |()| begin(c.clone(), t.clone(), set_screen));
             let (c, t) = (config.clone(), token.clone());

@@ -22,15 +22,31 @@ if (hash) {
   globalThis.handoffRevokeEarly = revokeEarlySession;
 }
 
+// The page's screens, its second wasm (Leptos): loaded only when the sign-in stops short of the web app and hands
+// a screen over (web-client/src/signin.rs). The happy path never downloads them.
+globalThis.handoffScreens = async () => {
+  try {
+    const { default: init } = await import('/handoff/screens.js');
+    await init(); // runs the screens' `main`, which takes the handover
+  } catch {
+    couldNotStart();
+  }
+};
+
 try {
   // An async script may run before the <body> is parsed; the page's code needs it (its loading line, its screens).
   if (document.readyState === 'loading') {
     await new Promise((parsed) => document.addEventListener('DOMContentLoaded', parsed, { once: true }));
   }
   const { default: init } = await import('/handoff/handoff.js');
-  await init(); // runs the page's `main`
+  await init(); // runs the sign-in's `main`
 } catch {
-  // The page never started: a session signed in early is nobody's, so it ends here (its refresh token revoked).
+  couldNotStart();
+}
+
+// The page's code never started: a session signed in early is nobody's, so it ends here (its refresh token
+// revoked), and the loading line says what to do.
+function couldNotStart() {
   revokeEarlySession();
   const status = document.getElementById('handoff-loading');
   if (status) {

@@ -1684,6 +1684,8 @@ mod tests {
             "handoff/handoff_bg.wasm",
             "handoff/index.html",
             "handoff/landing.css",
+            "handoff/screens.js",
+            "handoff/screens_bg.wasm",
         ]
         .map(String::from)
         .to_vec();
