@@ -40,9 +40,9 @@ const PAGE_DEAD_EXPORTS: &[&str] = &["*intounderlying*"];
 /// that the page never grows by accident. It is today's size plus a little room; the goal (issue 11) is 42 KB, the
 /// size of the aws-amplify page it replaces. Lower it whenever the page shrinks. (101 -> 86 when the page dropped
 /// serde for core's JSON reader, `handoff_core::json`: 18 KB gzip of wasm; 86 -> 81 with short wasm names,
-/// [`minify_names`]: 4 KB; 81 -> 62 when the Leptos screens became a second wasm, loaded only to show a screen,
+/// [`minify_names`]: 4 KB; 81 -> 57 when the Leptos screens became a second wasm, loaded only to show a screen,
 /// which this budget does not count: the sign-in's code is what every visit waits for.)
-const PAGE_CODE_BUDGET_KB: u32 = 62;
+const PAGE_CODE_BUDGET_KB: u32 = 57;
 
 /// Where the build puts things.
 pub struct Out {
@@ -218,22 +218,28 @@ fn page_target(root: &Path) -> PathBuf {
 /// drops every panic message and the formatting machinery behind them (a panic is a bug and the page has nothing
 /// to say about it; the loading screen's fallback tells the user what to do). 11 % smaller gzip than the stable
 /// build. The npm package stays on stable: its users build it with `wasm-pack` (the README's command).
+///
+/// The sign-in is built without the `page` feature, so that Leptos and its dependencies are not even linked (their
+/// `#[wasm_bindgen]` exports would leave JS classes in its glue); the screens with it.
 fn page_build(tools: &Tools) -> Result<()> {
-    cmd::run(
-        "build-web: cargo build (page)",
-        tools
-            .command("cargo")
-            .arg(format!("+{NIGHTLY}"))
-            .args(["build", "--release", "--target", WASM_TARGET, "-p", PACKAGE])
-            .args(["--bin", PAGE_BIN, "--bin", SCREENS_BIN])
-            .args(["--no-default-features", "--features", "page"])
-            .arg("-Zbuild-std=std,panic_abort")
-            .arg("--target-dir")
-            .arg(page_target(&tools.root))
-            .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort")
-            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
-            .env("CARGO_PROFILE_RELEASE_STRIP", "false"),
-    )
+    for (bin, features) in [(PAGE_BIN, &[][..]), (SCREENS_BIN, &["--features", "page"][..])] {
+        cmd::run(
+            "build-web: cargo build (page)",
+            tools
+                .command("cargo")
+                .arg(format!("+{NIGHTLY}"))
+                .args(["build", "--release", "--target", WASM_TARGET, "-p", PACKAGE])
+                .args(["--bin", bin, "--no-default-features"])
+                .args(features)
+                .arg("-Zbuild-std=std,panic_abort")
+                .arg("--target-dir")
+                .arg(page_target(&tools.root))
+                .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort")
+                .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
+                .env("CARGO_PROFILE_RELEASE_STRIP", "false"),
+        )?;
+    }
+    Ok(())
 }
 
 /// npm binaryen's wasm-opt, in place (never Debian's: it produces wasm that fails at run time), after removing
