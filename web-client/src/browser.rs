@@ -73,6 +73,20 @@ pub fn take_boot_fragment() -> Option<String> {
     value.filter(|hash| !hash.is_empty())
 }
 
+/// The page's configuration from its `#handoff-config` text (`None` when it is broken: the page then says the
+/// service is misconfigured) and its words, with the deployment's look applied to the document.
+pub fn configure(text: &str) -> (Option<PageConfig>, Texts) {
+    let config = PageConfig::from_json(text).ok();
+    let texts = texts(
+        config
+            .as_ref()
+            .map(|c| &c.messages)
+            .unwrap_or(&Default::default()),
+    );
+    apply_look(config.as_ref(), &texts);
+    (config, texts)
+}
+
 /// Where the sign-in leaves the [`Handover`] for the screens (`window.handoffScreen`), read once and deleted.
 pub const HANDOVER_GLOBAL: &str = "handoffScreen";
 /// The function boot.js defines to load and start the screens' wasm (`window.handoffScreens`).

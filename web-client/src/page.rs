@@ -25,14 +25,7 @@ pub fn start() {
     let Some(handover) = browser::take_handover() else {
         return;
     };
-    let config = PageConfig::from_json(&text).ok();
-    let texts = browser::texts(
-        config
-            .as_ref()
-            .map(|c| &c.messages)
-            .unwrap_or(&Default::default()),
-    );
-    browser::apply_look(config.as_ref(), &texts);
+    let (config, texts) = browser::configure(&text);
     let links = config.as_ref().map(Links::from).unwrap_or_default();
     let logo = config.as_ref().and_then(|c| {
         let alt = c.brand.logo_alt.clone().unwrap_or_default();

@@ -5,7 +5,6 @@
 //! costs about 4 ms (docs/web.md), and the happy path needs no screen.
 
 use crate::browser;
-use crate::config::PageConfig;
 use crate::link::Link;
 use crate::outcome::Step;
 use crate::screen::{Handover, Screen, first_screen};
@@ -19,14 +18,7 @@ pub fn start() {
         return;
     };
     let token = browser::link_token(browser::take_boot_fragment());
-    let config = PageConfig::from_json(&text).ok();
-    let texts = browser::texts(
-        config
-            .as_ref()
-            .map(|c| &c.messages)
-            .unwrap_or(&Default::default()),
-    );
-    browser::apply_look(config.as_ref(), &texts);
+    let (config, texts) = browser::configure(&text);
     let (first, work) = first_screen(config, token);
     let Some((config, token)) = work else {
         return stop(first, None);
