@@ -62,7 +62,7 @@ function couldNotStart() {
 // client: the page asks before replacing a user, and nothing goes out before it asks. InitiateAuth spends
 // nothing; RespondToAuthChallenge spends the link, so a session it signs in that the page does not take (the page
 // stopped before its own second call, or never started) is ended: its refresh token is revoked
-// (web-client/src/page.rs, `revokeEarlySession` below).
+// (web-client/src/signin.rs `stop`, `revokeEarlySession` below).
 function startEarlyCalls(hash) {
   try {
     const found = hash.slice(1).split('&').filter((p) => p.startsWith('handoff='));
