@@ -5,3 +5,9 @@ fn main() {
     #[cfg(target_arch = "wasm32")]
     handoff_web::page::start();
 }
+
+/// The sign-in's allocator (see `src/main.rs`): the screens' wasm is another instance, with its own memory.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
