@@ -9,6 +9,7 @@ use crate::browser;
 use crate::config::PageConfig;
 use crate::flow::SignedIn;
 use crate::link::Link;
+use crate::named::Named;
 use crate::outcome::{Failure, Step};
 use crate::session::Switch;
 use crate::texts::{Catalogue, Texts};
@@ -258,7 +259,7 @@ fn texts(options: &JsValue) -> Texts {
         ("en", include_str!("../messages/en.json")),
         ("de", include_str!("../messages/de.json")),
     ] {
-        let words = handoff_core::json::parse_object(text).and_then(|o| o.to_str_map());
+        let words = handoff_core::json::parse_object(text).and_then(|o| Named::strings(&o));
         builtin.insert(lang.into(), words.unwrap_or_default());
     }
     let overrides: Catalogue = JSON::stringify(&option(options, "messages"))

@@ -194,7 +194,7 @@ pub fn apply_look(config: Option<&PageConfig>, texts: &Texts) {
     let Ok(set) = Reflect::get(&style, &"setProperty".into()).and_then(|f| f.dyn_into::<Function>()) else {
         return;
     };
-    for (name, value) in &config.brand.theme {
+    for (name, value) in config.brand.theme.iter() {
         let _ = set.call2(&style, &name.into(), &value.into());
     }
 }

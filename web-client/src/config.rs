@@ -1,12 +1,11 @@
 //! The page's configuration: read from the inline `<script type="application/json" id="handoff-config">` block
 //! (or passed to `completeHandoff`), checked once, before anything else happens.
 
-use std::collections::BTreeMap;
-
 use handoff_core::json::{self, Mismatch, Object, Value};
 use handoff_core::{check_allowlist_entry, check_redirect};
 
 use crate::cookie::CookieOptions;
+use crate::named::Named;
 use crate::texts::{self, Catalogue};
 
 /// The `id` of the inline JSON block that carries the configuration.
@@ -88,7 +87,7 @@ pub struct Brand {
     pub logo_alt: Option<String>,
     /// CSS custom properties set on the page's root (`{"--handoff-accent": "#0a7"}`): `landing.css` draws every
     /// colour and font from `--handoff-*` properties.
-    pub theme: BTreeMap<String, String>,
+    pub theme: Named<String>,
 }
 
 impl Brand {
@@ -96,7 +95,7 @@ impl Brand {
         Ok(Brand {
             logo_url: brand.opt_str("logoUrl")?,
             logo_alt: brand.opt_str("logoAlt")?,
-            theme: brand.str_map("theme")?,
+            theme: Named::member(brand, "theme")?,
         })
     }
 
@@ -108,7 +107,7 @@ impl Brand {
                 "`brand.logoUrl` must be an https URL or a path".into(),
             ));
         }
-        for (name, value) in &self.theme {
+        for (name, value) in self.theme.iter() {
             let name_ok = name.len() <= 64
                 && name.strip_prefix("--handoff-").is_some_and(|n| {
                     !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')

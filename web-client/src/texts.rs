@@ -3,12 +3,12 @@
 //! in the language the browser prefers (`navigator.languages`), English for whatever a language leaves out. No
 //! text is compiled into the page's wasm, so a translation or a new wording needs no rebuild.
 
-use std::collections::BTreeMap;
-
 use handoff_core::json::{self, Mismatch, Object};
 
+use crate::named::Named;
+
 /// Messages by language, then by key: `{"en": {"retry": "Try again"}, "de": {...}}`.
-pub type Catalogue = BTreeMap<String, BTreeMap<String, String>>;
+pub type Catalogue = Named<Named<String>>;
 
 /// Reads a catalogue's JSON text (the inline `#handoff-messages` block); `None` unless it is an object of objects
 /// of strings.
@@ -18,10 +18,9 @@ pub fn catalogue_from_json(text: &str) -> Option<Catalogue> {
 
 /// Reads a catalogue from a JSON object: every member an object of strings (the language `en` must be `{...}`).
 pub fn catalogue(languages: &Object) -> Result<Catalogue, Mismatch> {
-    // `insert`, not `collect`, which would bring a sort (see `json::Object::to_str_map`).
     let mut catalogue = Catalogue::new();
     for (language, _) in languages.iter() {
-        catalogue.insert(language.to_owned(), languages.str_map(language)?);
+        catalogue.insert(language.to_owned(), Named::member(languages, language)?);
     }
     Ok(catalogue)
 }
@@ -37,7 +36,7 @@ pub const MESSAGES_ELEMENT_ID: &str = "handoff-messages";
 pub struct Texts {
     /// The chosen language's tag as the catalogue spells it (`de`, `pt-BR`): the page's `<html lang>`.
     pub language: String,
-    messages: BTreeMap<String, String>,
+    messages: Named<String>,
 }
 
 /// A piece of a message: text, or the value of a `{placeholder}`.
@@ -56,20 +55,20 @@ impl Texts {
     pub fn select(builtin: &Catalogue, overrides: &Catalogue, preferred: &[String]) -> Texts {
         let find = |tag: &str| {
             builtin
-                .keys()
-                .chain(overrides.keys())
+                .names()
+                .chain(overrides.names())
                 .find(|known| known.eq_ignore_ascii_case(tag))
-                .cloned()
+                .map(str::to_owned)
         };
         let language = preferred
             .iter()
             .find_map(|tag| find(tag).or_else(|| find(tag.split('-').next().unwrap_or(tag))))
             .unwrap_or_else(|| FALLBACK_LANGUAGE.to_owned());
-        let mut messages = BTreeMap::new();
+        let mut messages = Named::new();
         for lang in [FALLBACK_LANGUAGE, language.as_str()] {
             for catalogue in [builtin, overrides] {
-                if let Some(layer) = catalogue.get(lang) {
-                    messages.extend(layer.iter().map(|(k, v)| (k.clone(), v.clone())));
+                for (key, text) in catalogue.get(lang).iter().flat_map(|layer| layer.iter()) {
+                    messages.insert(key.to_owned(), text.clone());
                 }
             }
         }
@@ -118,7 +117,7 @@ mod tests {
     use super::*;
 
     fn catalogue(json: serde_json::Value) -> Catalogue {
-        serde_json::from_value(json).unwrap()
+        super::catalogue(&json::parse_object(&json.to_string()).unwrap()).unwrap()
     }
 
     fn builtin() -> Catalogue {
@@ -127,7 +126,10 @@ mod tests {
             ("en", include_str!("../messages/en.json")),
             ("de", include_str!("../messages/de.json")),
         ] {
-            all.insert(lang.into(), serde_json::from_str(text).unwrap());
+            all.insert(
+                lang.into(),
+                Named::strings(&json::parse_object(text).unwrap()).unwrap(),
+            );
         }
         all
     }
@@ -139,16 +141,20 @@ mod tests {
     #[test]
     fn every_language_says_everything_english_says() {
         let all = builtin();
-        let english: Vec<_> = all["en"].keys().collect();
-        for (lang, messages) in &all {
-            assert_eq!(messages.keys().collect::<Vec<_>>(), english, "{lang}");
-            for (key, text) in messages {
+        let english = all.get("en").unwrap();
+        for (lang, messages) in all.iter() {
+            let mut keys: Vec<_> = messages.names().collect();
+            let mut want: Vec<_> = english.names().collect();
+            keys.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(keys, want, "{lang}");
+            for (key, text) in messages.iter() {
                 assert!(!text.trim().is_empty(), "{lang} {key}");
                 // Placeholders are the same in every language.
                 let names = |t: &str| {
                     let texts = Texts {
                         language: String::new(),
-                        messages: [(String::from("k"), t.to_owned())].into(),
+                        messages: [("k", t.to_owned())].into(),
                     };
                     let mut v: Vec<String> = texts
                         .parts("k")
@@ -161,16 +167,24 @@ mod tests {
                     v.sort();
                     v
                 };
-                assert_eq!(names(text), names(&all["en"][key]), "{lang} {key}");
+                assert_eq!(names(text), names(english.get(key).unwrap()), "{lang} {key}");
             }
         }
         // Every screen and step of the page has its words.
         for failure in crate::outcome::Failure::ALL {
-            assert!(all["en"].contains_key(&format!("failure.{}.title", failure.code())));
-            assert!(all["en"].contains_key(&format!("failure.{}.message", failure.code())));
+            assert!(
+                english
+                    .get(&format!("failure.{}.title", failure.code()))
+                    .is_some()
+            );
+            assert!(
+                english
+                    .get(&format!("failure.{}.message", failure.code()))
+                    .is_some()
+            );
         }
         for step in crate::outcome::Step::ALL {
-            assert!(all["en"].contains_key(&format!("step.{}", step.code())));
+            assert!(english.get(&format!("step.{}", step.code())).is_some());
         }
     }
 
@@ -235,7 +249,7 @@ mod tests {
         );
         let odd = Texts {
             language: "en".into(),
-            messages: [("k".to_owned(), "a {b".to_owned())].into(),
+            messages: [("k", "a {b".to_owned())].into(),
         };
         assert_eq!(odd.fill("k", &[("b", "x")]), "a {b");
     }

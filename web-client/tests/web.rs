@@ -7,6 +7,7 @@ use handoff_core::base64url;
 use handoff_web::outcome::Failure;
 use std::sync::Arc;
 
+use handoff_web::named::Named;
 use handoff_web::page::{FailureScreen, Landing, Links, Screen, first_screen};
 use handoff_web::texts::{Catalogue, Texts};
 use js_sys::{Function, Reflect};
@@ -39,7 +40,8 @@ fn english() -> Arc<Texts> {
     let mut builtin = Catalogue::new();
     builtin.insert(
         "en".into(),
-        serde_json::from_str(include_str!("../messages/en.json")).unwrap(),
+        Named::strings(&handoff_core::json::parse_object(include_str!("../messages/en.json")).unwrap())
+            .unwrap(),
     );
     Arc::new(Texts::select(&builtin, &Catalogue::new(), &[]))
 }
