@@ -279,14 +279,45 @@ impl fmt::Debug for RespondToAuthChallenge<'_> {
     }
 }
 
-/// The `InitiateAuth` body for CUSTOM_AUTH, as JSON text.
+/// The `InitiateAuth` body for CUSTOM_AUTH, as JSON text: [`InitiateAuth::custom_auth`]'s, byte for byte (tested),
+/// written without its map so that the landing page's wasm carries no `BTreeMap` code.
 pub fn initiate_auth_body(client_id: &str, username: &str) -> String {
-    InitiateAuth::custom_auth(client_id, username).to_json()
+    json::object(&[
+        ("AuthFlow", Str(CUSTOM_AUTH)),
+        ("ClientId", Str(client_id)),
+        ("AuthParameters", Out::Object(&[("USERNAME", Str(username))])),
+    ])
 }
 
 /// The `RespondToAuthChallenge` body for CUSTOM_CHALLENGE with `answer` as the answer, as JSON text.
 pub fn respond_body(client_id: &str, session: &str, username: &str, answer: &str) -> String {
-    RespondToAuthChallenge::custom_challenge(client_id, session, username, answer).to_json()
+    respond_body_bound(client_id, session, username, answer, None)
+}
+
+/// [`respond_body`] with the landing page's context binding proof as `ClientMetadata: {"handoff_binding": proof}`
+/// when there is one (Cognito hands `ClientMetadata` to the Verify trigger as `request.clientMetadata`). Byte for
+/// byte [`RespondToAuthChallenge::custom_challenge`]'s body (and [`RespondToAuthChallenge::with_binding`]'s; tested),
+/// written without their maps, like [`initiate_auth_body`].
+pub fn respond_body_bound(
+    client_id: &str,
+    session: &str,
+    username: &str,
+    answer: &str,
+    proof: Option<&str>,
+) -> String {
+    // A map's members in its (sorted) order.
+    let responses = [("ANSWER", Str(answer)), ("USERNAME", Str(username))];
+    let metadata = proof.map(|proof| [(crate::wire::BINDING_METADATA_KEY, Str(proof))]);
+    let mut body = vec![
+        ("ChallengeName", Str(CUSTOM_CHALLENGE)),
+        ("ClientId", Str(client_id)),
+        ("Session", Str(session)),
+        ("ChallengeResponses", Out::Object(&responses)),
+    ];
+    if let Some(metadata) = &metadata {
+        body.push(("ClientMetadata", Out::Object(metadata)));
+    }
+    json::object(&body)
 }
 
 /// The answer of `InitiateAuth` and `RespondToAuthChallenge`: tokens, or the next challenge. Unknown members are

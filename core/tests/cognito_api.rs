@@ -4,7 +4,7 @@
 use handoff_core::cognito_api::{
     AuthAnswer, CONTENT_TYPE, ErrorAnswer, ErrorBody, ErrorKind, InitiateAuth, Op, RETRY_BACKOFF_MS,
     RespondToAuthChallenge, TARGET_PREFIX, Tokens, confirm_device_body, error_name, initiate_auth_body,
-    respond_body,
+    respond_body, respond_body_bound,
 };
 use serde_json::{Value, json};
 #[cfg(target_arch = "wasm32")]
@@ -350,6 +350,14 @@ fn the_request_bodies_are_written_byte_for_byte_as_serde_writes_them() {
         assert_eq!(respond_body(client, session, user, answer), respond.to_json());
         let bound = respond.clone().with_binding(odd);
         assert_eq!(bound.to_json(), serde_json::to_string(&bound).unwrap());
+        assert_eq!(
+            respond_body_bound(client, session, user, answer, Some(odd)),
+            bound.to_json()
+        );
+        assert_eq!(
+            respond_body_bound(client, session, user, answer, None),
+            respond.to_json()
+        );
         let initiate = InitiateAuth::custom_auth(client, user);
         assert_eq!(initiate.to_json(), serde_json::to_string(&initiate).unwrap());
         assert_eq!(initiate_auth_body(client, user), initiate.to_json());

@@ -3,28 +3,11 @@
 
 pub use handoff_core::cognito_api::{
     AuthAnswer, CONTENT_TYPE, CUSTOM_CHALLENGE, NewDeviceMetadata, Op, Tokens, confirm_device_body,
-    initiate_auth_body, respond_body,
+    initiate_auth_body, respond_body, respond_body_bound,
 };
-use handoff_core::cognito_api::{ErrorAnswer, ErrorKind, RespondToAuthChallenge};
+use handoff_core::cognito_api::{ErrorAnswer, ErrorKind};
 
 use crate::outcome::Failure;
-
-/// The `RespondToAuthChallenge` body for CUSTOM_CHALLENGE (core's [`respond_body`]), with the context binding's
-/// proof as `ClientMetadata: {"handoff_binding": proof}` when there is one (Cognito hands `ClientMetadata` to the
-/// Verify trigger as `request.clientMetadata`). Without a proof it is exactly core's body.
-pub fn respond_body_bound(
-    client_id: &str,
-    session: &str,
-    username: &str,
-    answer: &str,
-    proof: Option<&str>,
-) -> String {
-    let body = RespondToAuthChallenge::custom_challenge(client_id, session, username, answer);
-    match proof {
-        Some(proof) => body.with_binding(proof).to_json(),
-        None => body.to_json(),
-    }
-}
 
 /// The screen for a Cognito error answer (read by core's [`ErrorAnswer::read`], the same reading as the CLI's).
 /// `token_expired` is the page's own judgement of the token's `exp` right now: Cognito answers "not authorized"
