@@ -121,7 +121,10 @@ impl Brand {
             let value_ok = !value.trim().is_empty()
                 && value.len() <= 256
                 && !value.chars().any(|c| c.is_control() || ";{}<>\\".contains(c))
-                && !value.to_ascii_lowercase().contains("url(");
+                && !value
+                    .as_bytes()
+                    .windows(4)
+                    .any(|w| w.eq_ignore_ascii_case(b"url("));
             if !value_ok {
                 return Err(ConfigError(format!(
                     "`brand.theme` value of `{name}` is not a plain CSS value"
@@ -494,6 +497,44 @@ mod tests {
                 .0
                 .starts_with("not JSON (expected a member name")
         );
+    }
+
+    #[test]
+    fn theme_values_are_plain_css() {
+        let with_theme = |name: &str, value: &str| {
+            let mut v = json();
+            v["brand"] = serde_json::json!({ "theme": { name: value } });
+            PageConfig::from_json(&v.to_string())
+        };
+        let config = with_theme("--handoff-accent", "#0a7").unwrap();
+        assert_eq!(
+            config.brand.theme.get("--handoff-accent").map(String::as_str),
+            Some("#0a7")
+        );
+        assert!(with_theme("--handoff-font", "\"Urlaub Sans\", serif").is_ok());
+        for bad in [
+            "url(x)",
+            "URL(x)",
+            "red UrL(//evil)",
+            "red; x: y",
+            "}",
+            "a\\62",
+            "<b>",
+            " ",
+            "\u{7}",
+        ] {
+            assert_eq!(
+                with_theme("--handoff-accent", bad).unwrap_err().0,
+                "`brand.theme` value of `--handoff-accent` is not a plain CSS value",
+                "{bad:?}"
+            );
+        }
+        for bad in ["color", "--other", "--handoff-", "--handoff-a b"] {
+            assert!(
+                with_theme(bad, "red").unwrap_err().0.contains("custom property"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -156,7 +156,10 @@ impl CookieOptions {
 
 /// Reads `name` from `document.cookie` (`a=1; b=2`), decoding as js-cookie does.
 pub fn read(cookies: &str, name: &str) -> Option<String> {
-    cookies.split("; ").find_map(|pair| {
+    // `document.cookie` separates pairs with "; " (js-cookie splits on that string) and no pair holds a `;`:
+    // splitting on the character is the same, without a substring searcher's code in the page's wasm.
+    cookies.split(';').find_map(|pair| {
+        let pair = pair.strip_prefix(' ').unwrap_or(pair);
         let (key, value) = pair.split_once('=')?;
         (decode(key) == name).then(|| {
             let value = value
@@ -263,6 +266,9 @@ mod tests {
         assert_eq!(read(jar, "q").as_deref(), Some("quoted value"));
         assert_eq!(read(jar, "bad").as_deref(), Some("%zz%"));
         assert_eq!(read(jar, "missing"), None);
+        // Pairs as `document.cookie` writes them; a value's own leading space stays.
+        assert_eq!(read("a=1; b=2; d= 4", "b").as_deref(), Some("2"));
+        assert_eq!(read("a=1; b=2; d= 4", "d").as_deref(), Some(" 4"));
         assert_eq!(read("", "x"), None);
         let value = "é;\u{1F600} \"x\"";
         let written = CookieOptions::default().set("n", value, None);
