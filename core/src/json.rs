@@ -67,7 +67,7 @@ pub struct Mismatch {
 impl Mismatch {
     /// The same mismatch, one level further out (`theme` inside `brand` becomes `brand.theme`).
     pub fn inside(mut self, outer: &str) -> Mismatch {
-        self.member = format!("{outer}.{}", self.member);
+        self.member = [outer, ".", &self.member].concat();
         self
     }
 }

@@ -36,6 +36,7 @@ pub mod dangerous;
 mod der;
 mod error;
 mod fingerprint;
+pub mod hex;
 pub mod json;
 mod jws;
 mod keys;

@@ -110,7 +110,7 @@ impl Fragment {
         let rest = if rest.is_empty() {
             String::new()
         } else {
-            format!("#{}", rest.join("&"))
+            ["#", &rest.join("&")].concat()
         };
         Fragment { token, rest }
     }

@@ -41,7 +41,7 @@ pub fn take_token() -> Result<String, Failure> {
     if hash != fragment.rest {
         let path = location.pathname().map_err(|_| Failure::Misconfigured)?;
         let search = location.search().map_err(|_| Failure::Misconfigured)?;
-        let clean = format!("{path}{search}{}", fragment.rest);
+        let clean = [path.as_str(), &search, &fragment.rest].concat();
         let history = window.history().map_err(|_| Failure::Misconfigured)?;
         history
             .replace_state_with_url(&JsValue::NULL, "", Some(&clean))
@@ -408,7 +408,7 @@ async fn sha256_hex(data: &[u8]) -> Option<String> {
         .dyn_into()
         .ok()?;
     let hash = js_sys::Uint8Array::new(&JsFuture::from(promise).await.ok()?).to_vec();
-    Some(hash.iter().map(|b| format!("{b:02x}")).collect())
+    Some(handoff_core::hex::encode(&hash))
 }
 
 fn from_hex(hex: &str) -> Vec<u8> {
@@ -432,10 +432,10 @@ async fn device_secret(group_key: &str, device_key: &str) -> Option<DeviceSecret
     use js_sys::BigInt;
     let random_password = base64(&random_bytes(40)?)?;
     let inner = sha256_hex(device::password_text(group_key, device_key, &random_password).as_bytes()).await?;
-    let salt_hex: String = random_bytes(16)?.iter().map(|b| format!("{b:02x}")).collect();
+    let salt_hex = handoff_core::hex::encode(&random_bytes(16)?);
     let salt = device::pad_hex(&salt_hex);
-    let x = sha256_hex(&from_hex(&format!("{salt}{inner}"))).await?;
-    let n = BigInt::new(&format!("0x{}", device::N_HEX).into()).ok()?;
+    let x = sha256_hex(&from_hex(&[salt.as_str(), &inner].concat())).await?;
+    let n = BigInt::new(&["0x", device::N_HEX].concat().into()).ok()?;
     let two = BigInt::from(2);
     let mut power = BigInt::from(1);
     // Left to right over the exponent's bits: square, and multiply by g = 2 where the bit is set.
@@ -584,10 +584,15 @@ async fn end_session_in(store: &Store, config: &PageConfig) -> Result<(), Failur
     let Some(current) = store.get(&session::last_user_key(&config.client_id)) else {
         return Ok(());
     };
-    let refresh = store.get(&format!(
-        "{}.{current}.refreshToken",
-        session::client_prefix(&config.client_id)
-    ));
+    let refresh = store.get(
+        &[
+            &session::client_prefix(&config.client_id),
+            ".",
+            &current,
+            ".refreshToken",
+        ]
+        .concat(),
+    );
     if let Some(refresh) = refresh.filter(|t| !t.is_empty()) {
         flow::end_session(&Browser, config, &refresh).await?;
     }

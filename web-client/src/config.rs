@@ -1,8 +1,8 @@
 //! The page's configuration: read from the inline `<script type="application/json" id="handoff-config">` block
 //! (or passed to `completeHandoff`), checked once, before anything else happens.
 
-use handoff_core::json::{self, Mismatch, Object, Value};
-use handoff_core::{check_allowlist_entry, check_redirect};
+use handoff_core::json::{self, Mismatch, Object, SyntaxError, Value};
+use handoff_core::{RedirectError, check_allowlist_entry, check_redirect};
 
 use crate::cookie::CookieOptions;
 use crate::named::Named;
@@ -103,9 +103,7 @@ impl Brand {
         if let Some(logo) = &self.logo_url
             && (!safe_link(logo) || !(logo.starts_with("https://") || logo.starts_with('/')))
         {
-            return Err(ConfigError(
-                "`brand.logoUrl` must be an https URL or a path".into(),
-            ));
+            return Err(ConfigError::LogoUrl);
         }
         for (name, value) in self.theme.iter() {
             let name_ok = name.len() <= 64
@@ -113,9 +111,7 @@ impl Brand {
                     !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 });
             if !name_ok {
-                return Err(ConfigError(format!(
-                    "`brand.theme` member `{name}` must be a `--handoff-...` custom property"
-                )));
+                return Err(ConfigError::ThemeName(name.to_owned()));
             }
             // A value cannot end the declaration or open a block, an url() or an escape.
             let value_ok = !value.trim().is_empty()
@@ -126,33 +122,87 @@ impl Brand {
                     .windows(4)
                     .any(|w| w.eq_ignore_ascii_case(b"url("));
             if !value_ok {
-                return Err(ConfigError(format!(
-                    "`brand.theme` value of `{name}` is not a plain CSS value"
-                )));
+                return Err(ConfigError::ThemeValue(name.to_owned()));
             }
         }
         Ok(())
     }
 }
 
-/// Why a configuration was refused; the page shows "service misconfigured" for every one of them.
+/// Why a configuration was refused; the page shows "service misconfigured" for every one of them. The words are
+/// its `Display` ([`ConfigError::problem`]), written only when someone prints it: the page never does, so its
+/// wasm carries neither the words nor Rust's formatting code (docs/web.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError(pub String);
+pub enum ConfigError {
+    /// The text is not JSON.
+    NotJson(SyntaxError),
+    /// The JSON is not an object.
+    NotObject,
+    /// A member is not of its kind (a required one is missing).
+    Member(Mismatch),
+    /// `region`, `clientId` or `userPoolId` (named) is not an identifier.
+    NotIdentifier(&'static str),
+    /// `cognitoEndpoint` is not an origin the page may send tokens to.
+    CognitoEndpoint,
+    /// An entry of `redirectAllowlist`, and why.
+    AllowlistEntry(String, RedirectError),
+    /// `defaultRedirect` (or the fallback `/`) is not allowed, and why.
+    DefaultRedirect(RedirectError),
+    /// `edgeUrl` is not an origin the page may send tokens to.
+    EdgeUrl,
+    /// `appReturnUrl` or `otherSignInUrl` (named) is not a safe link.
+    UnsafeLink(&'static str),
+    /// The cookie attributes cannot work ([`CookieOptions::problem`]).
+    Cookie(&'static str),
+    /// `brand.logoUrl` is neither https nor a path.
+    LogoUrl,
+    /// A `brand.theme` member (named) is not a `--handoff-*` custom property.
+    ThemeName(String),
+    /// The value of a `brand.theme` member (named) is not a plain CSS value.
+    ThemeValue(String),
+}
+
+impl ConfigError {
+    /// What is wrong, in words (`Display` puts "invalid handoff configuration: " before it).
+    pub fn problem(&self) -> String {
+        match self {
+            ConfigError::NotJson(e) => format!("not JSON ({e})"),
+            ConfigError::NotObject => "not a JSON object".into(),
+            ConfigError::Member(m) => m.to_string(),
+            ConfigError::NotIdentifier(name) => format!("`{name}` must be a non-empty identifier"),
+            ConfigError::CognitoEndpoint => {
+                "`cognitoEndpoint` must be an https origin (http on a loopback host), with no path or userinfo".into()
+            }
+            ConfigError::AllowlistEntry(entry, e) => format!("`redirectAllowlist` entry `{entry}`: {e}"),
+            ConfigError::DefaultRedirect(e) => format!("`defaultRedirect`: {e}"),
+            ConfigError::EdgeUrl => {
+                "`edgeUrl` must be an https origin (http on a loopback host), with no path, query or userinfo".into()
+            }
+            ConfigError::UnsafeLink(name) => format!("`{name}` is not a safe link"),
+            ConfigError::Cookie(problem) => (*problem).into(),
+            ConfigError::LogoUrl => "`brand.logoUrl` must be an https URL or a path".into(),
+            ConfigError::ThemeName(name) => {
+                format!("`brand.theme` member `{name}` must be a `--handoff-...` custom property")
+            }
+            ConfigError::ThemeValue(name) => format!("`brand.theme` value of `{name}` is not a plain CSS value"),
+        }
+    }
+}
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "invalid handoff configuration: {}", self.0)
+        write!(f, "invalid handoff configuration: {}", self.problem())
     }
 }
 
 impl PageConfig {
     /// Parses and checks the configuration JSON.
     pub fn from_json(text: &str) -> Result<PageConfig, ConfigError> {
-        let value = json::parse(text).map_err(|e| ConfigError(format!("not JSON ({e})")))?;
+        let value = json::parse(text).map_err(ConfigError::NotJson)?;
         let Value::Object(members) = value else {
-            return Err(ConfigError("not a JSON object".into()));
+            return Err(ConfigError::NotObject);
         };
-        let config = PageConfig::read(&members).map_err(|m| ConfigError(m.to_string()))?;
+        let config = PageConfig::read(&members).map_err(ConfigError::Member)?;
         config.check()?;
         Ok(config)
     }
@@ -193,7 +243,7 @@ impl PageConfig {
 
     /// Checks every member; a page with a bad configuration must not send anything anywhere.
     pub fn check(&self) -> Result<(), ConfigError> {
-        let simple = |name: &str, value: &str| {
+        let simple = |name: &'static str, value: &str| {
             let ok = !value.is_empty()
                 && value.len() <= 128
                 && value
@@ -202,7 +252,7 @@ impl PageConfig {
             if ok {
                 Ok(())
             } else {
-                Err(ConfigError(format!("`{name}` must be a non-empty identifier")))
+                Err(ConfigError::NotIdentifier(name))
             }
         };
         simple("region", &self.region)?;
@@ -214,23 +264,17 @@ impl PageConfig {
         if let Some(endpoint) = &self.cognito_endpoint
             && !edge_origin(endpoint)
         {
-            return Err(ConfigError(
-                "`cognitoEndpoint` must be an https origin (http on a loopback host), with no path or userinfo".into(),
-            ));
+            return Err(ConfigError::CognitoEndpoint);
         }
         for entry in &self.redirect_allowlist {
-            check_allowlist_entry(entry)
-                .map_err(|e| ConfigError(format!("`redirectAllowlist` entry `{entry}`: {e}")))?;
+            check_allowlist_entry(entry).map_err(|e| ConfigError::AllowlistEntry(entry.clone(), e))?;
         }
         check_redirect(self.default_redirect(), &self.redirect_allowlist)
-            .map_err(|e| ConfigError(format!("`defaultRedirect`: {e}")))?;
+            .map_err(ConfigError::DefaultRedirect)?;
         if let Some(edge) = &self.edge_url
             && !edge_origin(edge)
         {
-            return Err(ConfigError(
-                "`edgeUrl` must be an https origin (http on a loopback host), with no path, query or userinfo"
-                    .into(),
-            ));
+            return Err(ConfigError::EdgeUrl);
         }
         for (name, link) in [
             ("appReturnUrl", &self.app_return_url),
@@ -239,13 +283,13 @@ impl PageConfig {
             if let Some(link) = link
                 && !safe_link(link)
             {
-                return Err(ConfigError(format!("`{name}` is not a safe link")));
+                return Err(ConfigError::UnsafeLink(name));
             }
         }
         if self.storage == StorageKind::Cookie
             && let Some(problem) = self.cookie.problem()
         {
-            return Err(ConfigError(problem.into()));
+            return Err(ConfigError::Cookie(problem));
         }
         self.brand.check()
     }
@@ -254,14 +298,14 @@ impl PageConfig {
     pub fn endpoint(&self) -> String {
         match &self.cognito_endpoint {
             Some(endpoint) => endpoint.clone(),
-            None => format!("https://cognito-idp.{}.amazonaws.com/", self.region),
+            None => ["https://cognito-idp.", &self.region, ".amazonaws.com/"].concat(),
         }
     }
 
     /// The edge's bind endpoint (`{edgeUrl}/v1/bind`), if the configuration names an edge.
     pub fn bind_url(&self) -> Option<String> {
         let edge = self.edge_url.as_deref()?;
-        Some(format!("{}/v1/bind", edge.strip_suffix('/').unwrap_or(edge)))
+        Some([edge.strip_suffix('/').unwrap_or(edge), "/v1/bind"].concat())
     }
 
     /// Where to land when the token names no redirect.
@@ -443,7 +487,7 @@ mod tests {
 
     #[test]
     fn says_which_member_is_wrong_and_why() {
-        let problem = |v: serde_json::Value| PageConfig::from_json(&v.to_string()).unwrap_err().0;
+        let problem = |v: serde_json::Value| PageConfig::from_json(&v.to_string()).unwrap_err().problem();
         let with = |key: &str, value: serde_json::Value| {
             let mut v = json();
             v[key] = value;
@@ -494,7 +538,7 @@ mod tests {
         assert!(
             PageConfig::from_json("{")
                 .unwrap_err()
-                .0
+                .problem()
                 .starts_with("not JSON (expected a member name")
         );
     }
@@ -524,14 +568,17 @@ mod tests {
             "\u{7}",
         ] {
             assert_eq!(
-                with_theme("--handoff-accent", bad).unwrap_err().0,
+                with_theme("--handoff-accent", bad).unwrap_err().problem(),
                 "`brand.theme` value of `--handoff-accent` is not a plain CSS value",
                 "{bad:?}"
             );
         }
         for bad in ["color", "--other", "--handoff-", "--handoff-a b"] {
             assert!(
-                with_theme(bad, "red").unwrap_err().0.contains("custom property"),
+                with_theme(bad, "red")
+                    .unwrap_err()
+                    .problem()
+                    .contains("custom property"),
                 "{bad}"
             );
         }

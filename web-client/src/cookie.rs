@@ -123,14 +123,15 @@ impl CookieOptions {
     /// The `document.cookie` assignment that sets `name` to `value`; `expires` is the date `expires` days from now
     /// as the browser writes it (`Date.prototype.toUTCString`), computed by the caller.
     pub fn set(&self, name: &str, value: &str, expires: Option<&str>) -> String {
-        let mut cookie = format!("{}={}", encode(name, NAME_KEEP), encode(value, VALUE_KEEP));
+        let mut cookie = encode(name, NAME_KEEP) + "=";
+        cookie.push_str(&encode(value, VALUE_KEEP));
         self.attributes(&mut cookie, expires.filter(|_| self.expires.is_some()));
         cookie
     }
 
     /// The `document.cookie` assignment that removes `name` (same path and domain, a date in the past).
     pub fn remove(&self, name: &str) -> String {
-        let mut cookie = format!("{}=", encode(name, NAME_KEEP));
+        let mut cookie = encode(name, NAME_KEEP) + "=";
         self.attributes(&mut cookie, Some("Thu, 01 Jan 1970 00:00:00 GMT"));
         cookie
     }

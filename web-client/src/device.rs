@@ -59,7 +59,7 @@ pub fn pad_hex(hex: &str) -> String {
 
 /// The text hashed for the verifier's inner hash.
 pub fn password_text(group_key: &str, device_key: &str, random_password: &str) -> String {
-    format!("{group_key}{device_key}:{random_password}")
+    [group_key, device_key, ":", random_password].concat()
 }
 
 #[cfg(test)]

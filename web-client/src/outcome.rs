@@ -31,7 +31,7 @@ impl Step {
 
     /// The key of the step's words in the page's messages (`step.checking`).
     pub fn text_key(self) -> String {
-        format!("step.{}", self.code())
+        ["step.", self.code()].concat()
     }
 }
 
@@ -91,12 +91,12 @@ impl Failure {
 
     /// The key of the screen's heading in the page's messages (`failure.expired.title`).
     pub fn title_key(self) -> String {
-        format!("failure.{}.title", self.code())
+        ["failure.", self.code(), ".title"].concat()
     }
 
     /// The key of the screen's explanation and what to do next (`failure.expired.message`).
     pub fn message_key(self) -> String {
-        format!("failure.{}.message", self.code())
+        ["failure.", self.code(), ".message"].concat()
     }
 
     /// Whether the screen offers "Try again".

@@ -46,36 +46,32 @@ pub fn storage_entries(
     now_ms: f64,
     device: Option<&Device>,
 ) -> Vec<(String, String)> {
-    let user = format!("{KEY_PREFIX}.{client_id}.{username}");
-    let mut entries = vec![(format!("{user}.accessToken"), tokens.access_token.clone())];
+    // Keys are joined with `concat`, not `format!`: the sign-in's wasm carries no formatting code (docs/web.md).
+    let user = user_prefix(client_id, username);
+    let key = |name: &str| [&user, ".", name].concat();
+    let mut entries = vec![(key("accessToken"), tokens.access_token.clone())];
     if let Some(id) = &tokens.id_token {
-        entries.push((format!("{user}.idToken"), id.clone()));
+        entries.push((key("idToken"), id.clone()));
     }
     if let Some(refresh) = &tokens.refresh_token {
-        entries.push((format!("{user}.refreshToken"), refresh.clone()));
+        entries.push((key("refreshToken"), refresh.clone()));
     }
-    entries.push((
-        format!("{user}.clockDrift"),
-        clock_drift(&tokens.access_token, now_ms).to_string(),
-    ));
+    let drift = clock_drift(&tokens.access_token, now_ms);
+    let mut drift_text = String::from(if drift < 0 { "-" } else { "" });
+    json::write_u64(&mut drift_text, drift.unsigned_abs());
+    entries.push((key("clockDrift"), drift_text));
     if let Some(device) = device {
-        entries.push((format!("{user}.deviceKey"), device.key.clone()));
-        entries.push((format!("{user}.deviceGroupKey"), device.group_key.clone()));
-        entries.push((
-            format!("{user}.randomPasswordKey"),
-            device.random_password.clone(),
-        ));
+        entries.push((key("deviceKey"), device.key.clone()));
+        entries.push((key("deviceGroupKey"), device.group_key.clone()));
+        entries.push((key("randomPasswordKey"), device.random_password.clone()));
     }
     // Amplify's `signInDetails` value.
     let details = json::object(&[
         ("loginId", Out::Str(username)),
         ("authFlowType", Out::Str(AUTH_FLOW_TYPE)),
     ]);
-    entries.push((format!("{user}.signInDetails"), details));
-    entries.push((
-        format!("{KEY_PREFIX}.{client_id}.LastAuthUser"),
-        username.to_owned(),
-    ));
+    entries.push((key("signInDetails"), details));
+    entries.push((last_user_key(client_id), username.to_owned()));
     entries
 }
 
@@ -89,7 +85,7 @@ pub fn user_keys(client_id: &str, username: &str) -> Vec<String> {
         "signInDetails",
     ]
     .iter()
-    .map(|k| format!("{KEY_PREFIX}.{client_id}.{username}.{k}"))
+    .map(|k| [&user_prefix(client_id, username), ".", k].concat())
     .collect()
 }
 
@@ -123,9 +119,9 @@ pub fn switch(
     let Some(current) = read(&last_user_key(client_id)).filter(|u| !u.is_empty()) else {
         return Switch::Proceed;
     };
-    let user = format!("{KEY_PREFIX}.{client_id}.{current}");
-    let access = read(&format!("{user}.accessToken")).filter(|t| !t.is_empty());
-    let refresh = read(&format!("{user}.refreshToken")).filter(|t| !t.is_empty());
+    let user = user_prefix(client_id, &current);
+    let access = read(&[&user, ".accessToken"].concat()).filter(|t| !t.is_empty());
+    let refresh = read(&[&user, ".refreshToken"].concat()).filter(|t| !t.is_empty());
     if access.is_none() && refresh.is_none() {
         return Switch::Proceed;
     }
@@ -145,12 +141,17 @@ pub fn switch(
 
 /// `CognitoIdentityServiceProvider.<clientId>`: the prefix of every key of a client.
 pub fn client_prefix(client_id: &str) -> String {
-    format!("{KEY_PREFIX}.{client_id}")
+    [KEY_PREFIX, ".", client_id].concat()
+}
+
+/// `CognitoIdentityServiceProvider.<clientId>.<username>`: the prefix of every key of a user of a client.
+fn user_prefix(client_id: &str, username: &str) -> String {
+    [KEY_PREFIX, ".", client_id, ".", username].concat()
 }
 
 /// The `LastAuthUser` key of a client.
 pub fn last_user_key(client_id: &str) -> String {
-    format!("{KEY_PREFIX}.{client_id}.LastAuthUser")
+    [KEY_PREFIX, ".", client_id, ".LastAuthUser"].concat()
 }
 
 /// Milliseconds between the access token's `iat` (Cognito's clock) and the page's clock; 0 if unreadable.
@@ -255,6 +256,9 @@ mod tests {
         );
         assert_eq!(entries[0].1, tokens.access_token);
         assert_eq!(entries[3].1, "-250");
+        for (now, drift) in [(1_799_999_999_000.0, "1000"), (1_800_000_000_000.0, "0")] {
+            assert_eq!(storage_entries("web", "alice", &tokens, now, None)[3].1, drift);
+        }
         let details: serde_json::Value = serde_json::from_str(&entries[4].1).unwrap();
         assert_eq!(
             details,

@@ -38,10 +38,7 @@ pub struct Limits {
 
 /// The SHA-256 of a challenge nonce, hex. The ledger and the KV burn record keep this, never the nonce.
 pub fn nonce_digest(nonce: &str) -> String {
-    Sha256::digest(nonce.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    handoff_core::hex::encode(&Sha256::digest(nonce.as_bytes()))
 }
 
 /// What became of one token.
