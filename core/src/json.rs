@@ -597,8 +597,11 @@ impl Reader<'_> {
                 return Err(self.error("invalid number"));
             }
         }
-        // Only ASCII was consumed, so the slice is on character boundaries.
-        let text = String::from_utf8_lossy(&self.bytes[start..self.at]).into_owned();
+        // Only ASCII digits, signs, `.` and `e` were consumed: each byte is its character.
+        let text = self.bytes[start..self.at]
+            .iter()
+            .map(|&b| char::from(b))
+            .collect();
         Ok(Value::Number(text))
     }
 

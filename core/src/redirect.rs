@@ -76,8 +76,13 @@ fn check_syntax(target: &str) -> Result<&str, RedirectError> {
         }
         i = at + 3;
     }
-    let path = &target[..target.find(['?', '#']).unwrap_or(target.len())];
-    if path.contains(';') {
+    // Byte searches: these bytes are ASCII, and the target is printable ASCII by now.
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'?' || b == b'#')
+        .unwrap_or(bytes.len());
+    let path = &target[..end];
+    if path.as_bytes().contains(&b';') {
         return Err(RedirectError::PathParameter);
     }
     if path.split('/').any(|segment| segment == "." || segment == "..") {

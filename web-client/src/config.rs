@@ -116,7 +116,9 @@ impl Brand {
             // A value cannot end the declaration or open a block, an url() or an escape.
             let value_ok = !value.trim().is_empty()
                 && value.len() <= 256
-                && !value.chars().any(|c| c.is_control() || ";{}<>\\".contains(c))
+                && !value
+                    .chars()
+                    .any(|c| c.is_control() || matches!(c, ';' | '{' | '}' | '<' | '>' | '\\'))
                 && !value
                     .as_bytes()
                     .windows(4)
@@ -329,14 +331,16 @@ pub fn edge_origin(url: &str) -> bool {
     let authority = rest.strip_suffix('/').unwrap_or(rest);
     let (host, port) = match authority.rfind(':') {
         // A colon inside `[...]` belongs to an IPv6 address, not to a port.
-        Some(at) if !authority[at..].contains(']') => (&authority[..at], Some(&authority[at + 1..])),
+        Some(at) if !authority.as_bytes()[at..].contains(&b']') => {
+            (&authority[..at], Some(&authority[at + 1..]))
+        }
         _ => (authority, None),
     };
     let port_ok = port.is_none_or(|p| p.len() <= 5 && decimal(p).is_some_and(|n| (1..=65535).contains(&n)));
     let host_ok = match host.strip_prefix('[') {
-        Some(v6) => v6
-            .strip_suffix(']')
-            .is_some_and(|a| a.contains(':') && a.bytes().all(|b| b.is_ascii_hexdigit() || b == b':')),
+        Some(v6) => v6.strip_suffix(']').is_some_and(|a| {
+            a.as_bytes().contains(&b':') && a.bytes().all(|b| b.is_ascii_hexdigit() || b == b':')
+        }),
         None => dns_name(host),
     };
     let loopback = host.eq_ignore_ascii_case("localhost") || host == "[::1]" || loopback_v4(host);
@@ -393,7 +397,7 @@ pub fn safe_link(link: &str) -> bool {
         return true; // a relative link
     };
     let scheme = &link[..colon];
-    if scheme.contains(['/', '?', '#']) {
+    if scheme.bytes().any(|b| matches!(b, b'/' | b'?' | b'#')) {
         return true; // the colon is inside a relative path or query
     }
     let scheme = scheme.to_ascii_lowercase();
