@@ -476,10 +476,15 @@ impl ErrorBody {
 }
 
 /// The bare error type name in `raw`: drops a `:uri` suffix (as in the `x-amzn-ErrorType` header), then a
-/// `namespace#` prefix (as in `__type`), then surrounding blanks.
+/// `namespace#` prefix (as in `__type`), then surrounding ASCII blanks (header values and type names are ASCII).
 pub fn error_name(raw: &str) -> &str {
     let name = raw.split(':').next().unwrap_or_default();
-    name.rsplit('#').next().unwrap_or_default().trim()
+    // By byte, not `rsplit`: a reverse character search is code the landing page's wasm need not carry.
+    let name = match name.as_bytes().iter().rposition(|&b| b == b'#') {
+        Some(at) => &name[at + 1..],
+        None => name,
+    };
+    name.trim_ascii()
 }
 
 /// Cognito's error types that callers tell apart. The rest keep their name in [`ErrorKind::Other`].

@@ -87,12 +87,16 @@ impl Fragment {
     pub fn parse(hash: &str) -> Fragment {
         let hash = hash.strip_prefix('#').unwrap_or(hash);
         let mut tokens = Vec::new();
-        let mut rest = Vec::new();
+        // `#a=1&b=2`: every other parameter, in order.
+        let mut rest = String::new();
         for part in hash.split('&').filter(|p| !p.is_empty()) {
             match part.split_once('=') {
                 Some((FRAGMENT_PARAM, value)) => tokens.push(value),
                 None if part == FRAGMENT_PARAM => tokens.push(""),
-                _ => rest.push(part),
+                _ => {
+                    rest.push(if rest.is_empty() { '#' } else { '&' });
+                    rest.push_str(part);
+                }
             }
         }
         let token = match tokens[..] {
@@ -106,11 +110,6 @@ impl Fragment {
             }
             [_] => Err(FragmentError::BadCharacters),
             _ => Err(FragmentError::Repeated),
-        };
-        let rest = if rest.is_empty() {
-            String::new()
-        } else {
-            ["#", &rest.join("&")].concat()
         };
         Fragment { token, rest }
     }

@@ -114,7 +114,7 @@ impl Brand {
                 return Err(ConfigError::ThemeName(name.to_owned()));
             }
             // A value cannot end the declaration or open a block, an url() or an escape.
-            let value_ok = !value.trim().is_empty()
+            let value_ok = !value.chars().all(char::is_whitespace)
                 && value.len() <= 256
                 && !value
                     .chars()
