@@ -5,9 +5,6 @@ use handoff_core::check_redirect;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    AbortController, Headers, ReferrerPolicy, Request, RequestCredentials, RequestInit, RequestMode, Response,
-};
 
 use crate::binding;
 use crate::cognito::{CONTENT_TYPE, Op};
@@ -115,10 +112,7 @@ pub fn hand_over(handover: &Handover) -> bool {
     if Reflect::set(&global, &HANDOVER_GLOBAL.into(), &object).is_err() {
         return false;
     }
-    let Some(load) = Reflect::get(&global, &SCREENS_LOADER_GLOBAL.into())
-        .ok()
-        .and_then(|f| f.dyn_into::<Function>().ok())
-    else {
+    let Some(load) = method(&global, SCREENS_LOADER_GLOBAL) else {
         return false;
     };
     load.call0(&JsValue::UNDEFINED).is_ok()
@@ -191,7 +185,7 @@ pub fn apply_look(config: Option<&PageConfig>, texts: &Texts) {
     let Ok(style) = Reflect::get(&root, &"style".into()) else {
         return;
     };
-    let Ok(set) = Reflect::get(&style, &"setProperty".into()).and_then(|f| f.dyn_into::<Function>()) else {
+    let Some(set) = method(&style, "setProperty") else {
         return;
     };
     for (name, value) in config.brand.theme.iter() {
@@ -203,62 +197,70 @@ pub fn apply_look(config: Option<&PageConfig>, texts: &Texts) {
 pub struct Browser;
 
 /// POSTs `body` to `url` with `headers`: CORS, no cookies, no Referer (even if a server forgot its
-/// Referrer-Policy header), aborted after [`REQUEST_TIMEOUT_MS`].
+/// Referrer-Policy header), aborted after [`REQUEST_TIMEOUT_MS`] (`AbortSignal.timeout`; a browser without it
+/// sends the call without a deadline). `fetch(url, init)` with a plain init object, as boot.js sends its calls:
+/// web-sys's `Request` and `RequestInit` bindings were a glue function per member (docs/web.md).
 async fn send(url: &str, headers: &[(&str, &str)], body: &str) -> Result<Reply, NetworkError> {
-    let window = web_sys::window().ok_or(NetworkError)?;
-    let header_list = Headers::new().map_err(|_| NetworkError)?;
+    let global = js_sys::global();
+    let header_list = js_sys::Object::new();
     for (name, value) in headers {
-        header_list.set(name, value).map_err(|_| NetworkError)?;
+        set(&header_list, name, &JsValue::from_str(value));
     }
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_mode(RequestMode::Cors);
-    init.set_credentials(RequestCredentials::Omit);
-    init.set_referrer_policy(ReferrerPolicy::NoReferrer);
-    init.set_headers(&header_list);
-    init.set_body(&JsValue::from_str(body));
-    let abort = AbortController::new().map_err(|_| NetworkError)?;
-    init.set_signal(Some(&abort.signal()));
-    let request = Request::new_with_str_and_init(url, &init).map_err(|_| NetworkError)?;
-    let timer = {
-        let abort = abort.clone();
-        let cb = wasm_bindgen::closure::Closure::once_into_js(move || abort.abort());
-        window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), REQUEST_TIMEOUT_MS)
-            .ok()
-    };
-    // `window.fetch` is looked up at call time, so a page (or a test) may wrap it.
-    let result = async {
-        let fetch: Function = Reflect::get(&window, &"fetch".into())
-            .ok()
-            .and_then(|f| f.dyn_into().ok())
-            .ok_or(NetworkError)?;
-        let promise: Promise = fetch
-            .call1(&window, &request)
-            .map_err(|_| NetworkError)?
-            .dyn_into()
-            .map_err(|_| NetworkError)?;
-        let response: Response = JsFuture::from(promise)
-            .await
-            .map_err(|_| NetworkError)?
-            .dyn_into()
-            .map_err(|_| NetworkError)?;
-        let status = response.status();
-        let error_type = response.headers().get("x-amzn-ErrorType").ok().flatten();
-        let text = JsFuture::from(response.text().map_err(|_| NetworkError)?)
-            .await
-            .map_err(|_| NetworkError)?;
-        Ok(Reply {
-            status,
-            error_type,
-            body: text.as_string().unwrap_or_default(),
-        })
+    let init = js_sys::Object::new();
+    for (name, value) in [
+        ("method", "POST"),
+        ("mode", "cors"),
+        ("credentials", "omit"),
+        ("referrerPolicy", "no-referrer"),
+    ] {
+        set(&init, name, &JsValue::from_str(value));
     }
-    .await;
-    if let Some(timer) = timer {
-        window.clear_timeout_with_handle(timer);
+    set(&init, "headers", &header_list);
+    set(&init, "body", &JsValue::from_str(body));
+    if let Some(signal) = Reflect::get(&global, &"AbortSignal".into())
+        .ok()
+        .and_then(|abort| call(&abort, "timeout", &JsValue::from(REQUEST_TIMEOUT_MS)))
+    {
+        set(&init, "signal", &signal);
     }
-    result
+    // `fetch` is looked up at call time, so a page (or a test) may wrap it.
+    let fetch = method(&global, "fetch").ok_or(NetworkError)?;
+    let promise = fetch.call2(&global, &url.into(), &init).map_err(|_| NetworkError)?;
+    let response = JsFuture::from(Promise::resolve(&promise))
+        .await
+        .map_err(|_| NetworkError)?;
+    let status = Reflect::get(&response, &"status".into())
+        .ok()
+        .and_then(|s| s.as_f64())
+        .ok_or(NetworkError)?;
+    let error_type = Reflect::get(&response, &"headers".into())
+        .ok()
+        .and_then(|h| call(&h, "get", &"x-amzn-ErrorType".into()))
+        .and_then(|t| t.as_string());
+    let text = method(&response, "text")
+        .and_then(|text| text.call0(&response).ok())
+        .ok_or(NetworkError)?;
+    let text = JsFuture::from(Promise::resolve(&text)).await.map_err(|_| NetworkError)?;
+    Ok(Reply {
+        status: status as u16,
+        error_type,
+        body: text.as_string().unwrap_or_default(),
+    })
+}
+
+/// `object[name] = value`.
+fn set(object: &JsValue, name: &str, value: &JsValue) {
+    let _ = Reflect::set(object, &name.into(), value);
+}
+
+/// The function `object[name]`, if it is one.
+fn method(object: &JsValue, name: &str) -> Option<Function> {
+    Reflect::get(object, &name.into()).ok()?.dyn_into().ok()
+}
+
+/// `object[name](arg)`, if `object[name]` is a function and does not throw.
+fn call(object: &JsValue, name: &str, arg: &JsValue) -> Option<JsValue> {
+    method(object, name)?.call1(object, arg).ok()
 }
 
 impl Env for Browser {
@@ -363,9 +365,7 @@ async fn take_early_respond(url: &str, target: &str, body: &str) -> Option<Promi
 /// whenever the page stops short of signing in (a failure, the switch question). boot.js revokes its refresh
 /// token; nothing happens when there is none (no early answer, or the page took it).
 pub fn end_early_session() {
-    if let Ok(revoke) = Reflect::get(&js_sys::global(), &early::REVOKE.into())
-        && let Ok(revoke) = revoke.dyn_into::<Function>()
-    {
+    if let Some(revoke) = method(&js_sys::global(), early::REVOKE) {
         let _ = revoke.call0(&JsValue::UNDEFINED);
     }
 }
@@ -385,12 +385,8 @@ async fn early_reply(reply: Promise) -> Result<Reply, NetworkError> {
 /// `crypto.getRandomValues` over `len` fresh bytes.
 fn random_bytes(len: u32) -> Option<Vec<u8>> {
     let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).ok()?;
-    let fill: Function = Reflect::get(&crypto, &"getRandomValues".into())
-        .ok()?
-        .dyn_into()
-        .ok()?;
     let bytes = js_sys::Uint8Array::new_with_length(len);
-    fill.call1(&crypto, &bytes).ok()?;
+    call(&crypto, "getRandomValues", &bytes)?;
     Some(bytes.to_vec())
 }
 
@@ -401,7 +397,7 @@ async fn sha256_hex(data: &[u8]) -> Option<String> {
         &"subtle".into(),
     )
     .ok()?;
-    let digest: Function = Reflect::get(&subtle, &"digest".into()).ok()?.dyn_into().ok()?;
+    let digest = method(&subtle, "digest")?;
     let promise: Promise = digest
         .call2(&subtle, &"SHA-256".into(), &js_sys::Uint8Array::from(data))
         .ok()?
@@ -420,11 +416,7 @@ fn from_hex(hex: &str) -> Vec<u8> {
 /// Standard base64 with padding, through `btoa`.
 fn base64(bytes: &[u8]) -> Option<String> {
     let binary: String = bytes.iter().map(|&b| char::from(b)).collect();
-    let btoa: Function = Reflect::get(&js_sys::global(), &"btoa".into())
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    btoa.call1(&JsValue::NULL, &binary.into()).ok()?.as_string()
+    call(&js_sys::global(), "btoa", &binary.into())?.as_string()
 }
 
 /// Amplify's `generateHashDevice` ([`crate::device`]), with the browser's `BigInt` for `2^x mod N`.

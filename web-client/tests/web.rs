@@ -60,7 +60,8 @@ fn install_fake_cognito() {
     let install = Function::new_no_args(
         r#"
         window.__hrefs = [];
-        window.fetch = async (request) => {
+        window.fetch = async (input, init) => {
+            const request = new Request(input, init);
             window.__hrefs.push(location.href);
             const target = request.headers.get('X-Amz-Target');
             if (request.referrerPolicy !== 'no-referrer' || request.credentials !== 'omit') throw new Error('leaky');
@@ -193,7 +194,8 @@ fn install_fake_cognito_and_edge(edge: &str) {
         let initiated;
         const initiateSent = new Promise((resolve) => { initiated = resolve; });
         const json = (status, body) => new Response(JSON.stringify(body), {status});
-        window.fetch = async (request) => {
+        window.fetch = async (input, init) => {
+            const request = new Request(input, init);
             if (request.url.endsWith('/v1/bind')) {
                 window.__events.push('bind');
                 window.__binds.push({method: request.method, url: request.url, mode: request.mode,
