@@ -225,7 +225,9 @@ async fn send(url: &str, headers: &[(&str, &str)], body: &str) -> Result<Reply, 
     }
     // `fetch` is looked up at call time, so a page (or a test) may wrap it.
     let fetch = method(&global, "fetch").ok_or(NetworkError)?;
-    let promise = fetch.call2(&global, &url.into(), &init).map_err(|_| NetworkError)?;
+    let promise = fetch
+        .call2(&global, &url.into(), &init)
+        .map_err(|_| NetworkError)?;
     let response = JsFuture::from(Promise::resolve(&promise))
         .await
         .map_err(|_| NetworkError)?;
@@ -240,7 +242,9 @@ async fn send(url: &str, headers: &[(&str, &str)], body: &str) -> Result<Reply, 
     let text = method(&response, "text")
         .and_then(|text| text.call0(&response).ok())
         .ok_or(NetworkError)?;
-    let text = JsFuture::from(Promise::resolve(&text)).await.map_err(|_| NetworkError)?;
+    let text = JsFuture::from(Promise::resolve(&text))
+        .await
+        .map_err(|_| NetworkError)?;
     Ok(Reply {
         status: status as u16,
         error_type,
