@@ -47,6 +47,7 @@ mod reason;
 mod redirect;
 #[cfg(feature = "rust-crypto")]
 mod rust_crypto;
+pub mod slots;
 mod token;
 pub mod wire;
 

@@ -4,128 +4,10 @@
 //! number, and the slot table wakes the task that waits on it. A verify awaits one promise, so this is most of the
 //! difference between the worker's verify and the bare WebCrypto call's.
 //!
-//! The slot table ([`Slots`]) is plain Rust, tested natively; the promise glue exists on wasm32 only.
+//! The slot table ([`Slots`]) is core's (`handoff_core::slots`), plain and tested natively; the promise glue exists on
+//! wasm32 only.
 
-use std::task::Waker;
-
-/// One promise's slot.
-enum Slot<T> {
-    /// Unused, and listed as free.
-    Free,
-    /// Not settled yet; the waker of the task that polled it last.
-    Pending(Option<Waker>),
-    /// Settled, and not taken yet.
-    Settled(T),
-    /// The future was dropped before its promise settled: freed when it settles.
-    Abandoned,
-}
-
-/// What polling a slot finds.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Polled<T> {
-    /// Not settled: the waker is kept and will be woken.
-    Pending,
-    /// Settled: the value, and the slot is free again.
-    Ready(T),
-}
-
-/// The table of promises being awaited, indexed by the slot number JS hands back. Slots are reused, so the table
-/// is as long as the most promises awaited at once.
-pub struct Slots<T> {
-    slots: Vec<Slot<T>>,
-    free: Vec<u32>,
-}
-
-impl<T> Default for Slots<T> {
-    fn default() -> Self {
-        Slots {
-            slots: Vec::new(),
-            free: Vec::new(),
-        }
-    }
-}
-
-impl<T> Slots<T> {
-    /// A new pending slot's number.
-    pub fn open(&mut self) -> u32 {
-        match self.free.pop() {
-            Some(n) => {
-                self.slots[n as usize] = Slot::Pending(None);
-                n
-            }
-            None => {
-                self.slots.push(Slot::Pending(None));
-                // The table never holds 2^32 promises: each pending one is a live JS promise.
-                u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
-            }
-        }
-    }
-
-    /// The promise of slot `n` settled with `value`: returns the waker to wake, if a task is waiting. A slot that
-    /// is not pending (a number JS made up, or settled twice) is left alone.
-    pub fn settle(&mut self, n: u32, value: T) -> Option<Waker> {
-        let slot = self.slots.get_mut(n as usize)?;
-        match std::mem::replace(slot, Slot::Free) {
-            Slot::Pending(waker) => {
-                *slot = Slot::Settled(value);
-                waker
-            }
-            Slot::Abandoned => {
-                self.free.push(n);
-                None
-            }
-            other => {
-                *slot = other;
-                None
-            }
-        }
-    }
-
-    /// Polls slot `n` for the task of `waker`.
-    pub fn poll(&mut self, n: u32, waker: &Waker) -> Polled<T> {
-        let Some(slot) = self.slots.get_mut(n as usize) else {
-            return Polled::Pending;
-        };
-        match std::mem::replace(slot, Slot::Free) {
-            Slot::Settled(value) => {
-                self.free.push(n);
-                Polled::Ready(value)
-            }
-            Slot::Pending(Some(old)) if old.will_wake(waker) => {
-                *slot = Slot::Pending(Some(old));
-                Polled::Pending
-            }
-            Slot::Pending(_) => {
-                *slot = Slot::Pending(Some(waker.clone()));
-                Polled::Pending
-            }
-            other => {
-                *slot = other;
-                Polled::Pending
-            }
-        }
-    }
-
-    /// The future of slot `n` was dropped: a settled slot is freed now, a pending one when it settles.
-    pub fn abandon(&mut self, n: u32) {
-        let Some(slot) = self.slots.get_mut(n as usize) else {
-            return;
-        };
-        match slot {
-            Slot::Pending(_) => *slot = Slot::Abandoned,
-            Slot::Settled(_) => {
-                *slot = Slot::Free;
-                self.free.push(n);
-            }
-            Slot::Free | Slot::Abandoned => {}
-        }
-    }
-
-    /// Slots in use (pending, settled or abandoned).
-    pub fn in_use(&self) -> usize {
-        self.slots.len() - self.free.len()
-    }
-}
+pub use handoff_core::slots::{Polled, Slots};
 
 #[cfg(target_arch = "wasm32")]
 pub use glue::settled;
@@ -156,7 +38,7 @@ export function watch(promise, slot) {
     }
 
     thread_local! {
-        static SLOTS: RefCell<Slots<Result<JsValue, JsValue>>> = RefCell::new(Slots::default());
+        static SLOTS: RefCell<Slots<Result<JsValue, JsValue>>> = const { RefCell::new(Slots::new()) };
         /// The one callback JS settles promises with, made on first use and kept for the isolate's life.
         static SETTLE: () = {
             let settle = Closure::<dyn FnMut(u32, bool, JsValue)>::new(|slot: u32, ok: bool, value: JsValue| {
@@ -205,103 +87,5 @@ export function watch(promise, slot) {
                 SLOTS.with_borrow_mut(|slots| slots.abandon(self.slot));
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::task::Wake;
-
-    use super::*;
-
-    struct Count(AtomicUsize);
-    impl Wake for Count {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    fn waker() -> (Arc<Count>, Waker) {
-        let count = Arc::new(Count(AtomicUsize::new(0)));
-        (count.clone(), Waker::from(count))
-    }
-
-    #[test]
-    fn a_settled_promise_wakes_its_task_once_and_hands_over_its_value() {
-        let mut slots = Slots::default();
-        let (count, w) = waker();
-        let n = slots.open();
-        assert_eq!(slots.poll(n, &w), Polled::Pending);
-        slots.settle(n, "yes").expect("a waiting task").wake();
-        assert_eq!(count.0.load(Ordering::SeqCst), 1);
-        assert_eq!(slots.poll(n, &w), Polled::Ready("yes"));
-        assert_eq!(slots.in_use(), 0);
-    }
-
-    #[test]
-    fn a_promise_settled_before_the_first_poll_is_ready_at_once() {
-        let mut slots = Slots::default();
-        let (_, w) = waker();
-        let n = slots.open();
-        assert!(slots.settle(n, 7).is_none(), "no task polled it yet");
-        assert_eq!(slots.poll(n, &w), Polled::Ready(7));
-    }
-
-    #[test]
-    fn slots_are_reused_and_never_mixed_up() {
-        let mut slots = Slots::default();
-        let (_, w) = waker();
-        let (a, b) = (slots.open(), slots.open());
-        assert_ne!(a, b);
-        slots.settle(b, "b");
-        assert_eq!(slots.poll(b, &w), Polled::Ready("b"));
-        let c = slots.open();
-        assert_eq!(c, b, "b's slot is free again");
-        assert_eq!(slots.poll(a, &w), Polled::Pending);
-        assert_eq!(slots.poll(c, &w), Polled::Pending);
-        slots.settle(a, "a");
-        assert_eq!(slots.poll(c, &w), Polled::Pending, "a's value is not c's");
-        assert_eq!(slots.poll(a, &w), Polled::Ready("a"));
-    }
-
-    #[test]
-    fn a_dropped_future_frees_its_slot_when_its_promise_settles_and_never_hands_the_value_on() {
-        let mut slots = Slots::default();
-        let (count, w) = waker();
-        let n = slots.open();
-        assert_eq!(slots.poll(n, &w), Polled::Pending);
-        slots.abandon(n);
-        assert_eq!(slots.in_use(), 1, "still watched by JS");
-        assert!(slots.settle(n, 1).is_none(), "nobody to wake");
-        assert_eq!(count.0.load(Ordering::SeqCst), 0);
-        assert_eq!(slots.in_use(), 0);
-        let m = slots.open();
-        assert_eq!(m, n);
-        assert_eq!(slots.poll(m, &w), Polled::Pending, "the new slot starts pending");
-    }
-
-    #[test]
-    fn a_settled_but_untaken_value_is_dropped_with_its_future() {
-        let mut slots = Slots::default();
-        let n = slots.open();
-        slots.settle(n, 1);
-        slots.abandon(n);
-        assert_eq!(slots.in_use(), 0);
-    }
-
-    #[test]
-    fn unknown_or_repeated_settles_change_nothing() {
-        let mut slots = Slots::default();
-        let (_, w) = waker();
-        assert!(slots.settle(3, 1).is_none());
-        let n = slots.open();
-        slots.settle(n, 1);
-        assert!(slots.settle(n, 2).is_none());
-        assert_eq!(slots.poll(n, &w), Polled::Ready(1), "the first value stands");
-        assert!(slots.settle(n, 3).is_none(), "a free slot is not settled");
-        assert_eq!(slots.in_use(), 0);
-        assert_eq!(slots.poll(9, &w), Polled::Pending);
     }
 }

@@ -4,7 +4,6 @@
 use handoff_core::check_redirect;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 use crate::binding;
 use crate::cognito::{CONTENT_TYPE, Op};
@@ -17,6 +16,7 @@ use crate::link::Link;
 use crate::outcome::{Failure, Step};
 use crate::screen::Handover;
 use crate::session;
+use crate::task::{after, settled};
 use crate::texts::{Catalogue, MESSAGES_ELEMENT_ID, Texts};
 use handoff_core::link::Fragment;
 
@@ -228,9 +228,7 @@ async fn send(url: &str, headers: &[(&str, &str)], body: &str) -> Result<Reply, 
     let promise = fetch
         .call2(&global, &url.into(), &init)
         .map_err(|_| NetworkError)?;
-    let response = JsFuture::from(Promise::resolve(&promise))
-        .await
-        .map_err(|_| NetworkError)?;
+    let response = settled(&promise).await.map_err(|_| NetworkError)?;
     let status = Reflect::get(&response, &"status".into())
         .ok()
         .and_then(|s| s.as_f64())
@@ -242,9 +240,7 @@ async fn send(url: &str, headers: &[(&str, &str)], body: &str) -> Result<Reply, 
     let text = method(&response, "text")
         .and_then(|text| text.call0(&response).ok())
         .ok_or(NetworkError)?;
-    let text = JsFuture::from(Promise::resolve(&text))
-        .await
-        .map_err(|_| NetworkError)?;
+    let text = settled(&text).await.map_err(|_| NetworkError)?;
     Ok(Reply {
         status: status as u16,
         error_type,
@@ -294,12 +290,7 @@ impl Env for Browser {
     }
 
     async fn sleep(&self, ms: u32) {
-        let promise = Promise::new(&mut |resolve, _| {
-            if let Some(window) = web_sys::window() {
-                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
-            }
-        });
-        let _ = JsFuture::from(promise).await;
+        let _ = after(i32::try_from(ms).unwrap_or(i32::MAX)).await;
     }
 
     async fn device_secret(&self, group_key: &str, device_key: &str) -> Option<DeviceSecret> {
@@ -353,10 +344,7 @@ async fn take_early_respond(url: &str, target: &str, body: &str) -> Option<Promi
     let calls = early_calls()?;
     let key = JsValue::from_str(early::RESPOND);
     let pending = Reflect::get(&calls, &key).ok().filter(|v| v.is_object())?;
-    let sent = JsFuture::from(Promise::resolve(&pending))
-        .await
-        .ok()
-        .filter(|v| v.is_object())?;
+    let sent = settled(&pending).await.ok().filter(|v| v.is_object())?;
     let (request, reply) = early_request(&sent)?;
     if !request.is(url, target, body) {
         return None;
@@ -376,7 +364,7 @@ pub fn end_early_session() {
 
 /// The early call's answer (`{status, errorType, body}`), or a network error if it never got one.
 async fn early_reply(reply: Promise) -> Result<Reply, NetworkError> {
-    let value = JsFuture::from(reply).await.map_err(|_| NetworkError)?;
+    let value = settled(&reply).await.map_err(|_| NetworkError)?;
     let field = |name: &str| Reflect::get(&value, &name.into()).ok();
     let status = field("status").and_then(|s| s.as_f64()).ok_or(NetworkError)?;
     Ok(Reply {
@@ -407,7 +395,7 @@ async fn sha256_hex(data: &[u8]) -> Option<String> {
         .ok()?
         .dyn_into()
         .ok()?;
-    let hash = js_sys::Uint8Array::new(&JsFuture::from(promise).await.ok()?).to_vec();
+    let hash = js_sys::Uint8Array::new(&settled(&promise).await.ok()?).to_vec();
     Some(handoff_core::hex::encode(&hash))
 }
 

@@ -32,6 +32,8 @@ pub mod browser;
 pub mod page;
 #[cfg(target_arch = "wasm32")]
 pub mod signin;
+#[cfg(target_arch = "wasm32")]
+pub mod task;
 
 pub use config::PageConfig;
 pub use outcome::{Failure, Step};

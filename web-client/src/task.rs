@@ -1,0 +1,176 @@
+//! Awaiting promises and timers, and running the sign-in, without wasm-bindgen-futures (wasm32 only). Its
+//! `JsFuture` makes two wasm-bindgen closures per promise and its executor a queue with a closure of its own; here
+//! one callback, made once, settles every awaited promise and timer through core's slot table
+//! (`handoff_core::slots`, as the edge worker's `edge/src/promise.rs` does), and [`spawn`] polls a task whenever
+//! something it waits on settles. Futures made here wake any executor's tasks: the screens run them on Leptos's.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use handoff_core::slots::{Polled, Slots};
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// A task [`spawn`] runs, in its place in the table while it is not being polled.
+type Task = Pin<Box<dyn Future<Output = ()>>>;
+
+/// A task's place in the table.
+enum Place {
+    /// Waiting to be woken.
+    Idle(Task),
+    /// Being polled; `true` once it was woken meanwhile (it is then polled again).
+    Running(bool),
+    /// Finished, or never used: free for the next task.
+    Done,
+}
+
+thread_local! {
+    static SLOTS: RefCell<Slots<Result<JsValue, JsValue>>> = const { RefCell::new(Slots::new()) };
+    static TASKS: RefCell<Vec<Place>> = const { RefCell::new(Vec::new()) };
+    /// `settle(slot, ok, value)`, the one function JS settles slots with, made on first use and kept for the
+    /// page's life.
+    static SETTLE: Function = {
+        let settle = Closure::<dyn FnMut(u32, bool, JsValue)>::new(|slot: u32, ok: bool, value: JsValue| {
+            let value = if ok { Ok(value) } else { Err(value) };
+            let waker = SLOTS.with(|slots| slots.try_borrow_mut().ok()?.settle(slot, value));
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        });
+        let function = Function::from(settle.as_ref().clone());
+        settle.forget();
+        function
+    };
+}
+
+/// A promise or timer being awaited: `Ok` with the promise's value, `Err` with its rejection (as `JsFuture`).
+pub struct Settled {
+    slot: u32,
+    done: bool,
+}
+
+/// `settle` with the slot and the outcome bound in front of the value JS passes.
+fn settler(slot: u32, ok: bool) -> Function {
+    SETTLE.with(|settle| {
+        settle
+            .bind2(&JsValue::NULL, &slot.into(), &ok.into())
+            .unchecked_into()
+    })
+}
+
+/// Awaits `value`, a promise or any other value (`Promise.resolve` semantics: a value that is not a promise is
+/// ready at once, as its own value).
+pub fn settled(value: &JsValue) -> Settled {
+    let slot = SLOTS.with_borrow_mut(Slots::open);
+    let promise = Promise::resolve(value);
+    let watched = js_sys::Reflect::get(&promise, &"then".into())
+        .ok()
+        .and_then(|then| {
+            Function::from(then)
+                .call2(&promise, &settler(slot, true), &settler(slot, false))
+                .ok()
+        });
+    if watched.is_none() {
+        // Cannot happen for a real promise; settle it as a rejection rather than leave the task waiting forever.
+        let _ = settler(slot, false).call1(&JsValue::NULL, &JsValue::UNDEFINED);
+    }
+    Settled { slot, done: false }
+}
+
+/// Resolves after `ms` milliseconds (`setTimeout`, with `undefined`).
+pub fn after(ms: i32) -> Settled {
+    let slot = SLOTS.with_borrow_mut(Slots::open);
+    let global = js_sys::global();
+    let set_timeout = js_sys::Reflect::get(&global, &"setTimeout".into()).map(Function::from);
+    if set_timeout
+        .and_then(|set| set.call2(&global, &settler(slot, true), &ms.into()))
+        .is_err()
+    {
+        let _ = settler(slot, true).call1(&JsValue::NULL, &JsValue::UNDEFINED);
+    }
+    Settled { slot, done: false }
+}
+
+impl Future for Settled {
+    type Output = Result<JsValue, JsValue>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match SLOTS.with_borrow_mut(|slots| slots.poll(self.slot, cx.waker())) {
+            Polled::Ready(value) => {
+                self.done = true;
+                Poll::Ready(value)
+            }
+            Polled::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for Settled {
+    fn drop(&mut self) {
+        if !self.done {
+            SLOTS.with_borrow_mut(|slots| slots.abandon(self.slot));
+        }
+    }
+}
+
+/// Runs `future` to its end: polled now, then whenever something it waits on settles.
+pub fn spawn(future: impl Future<Output = ()> + 'static) {
+    let task: Task = Box::pin(future);
+    let id = TASKS.with_borrow_mut(
+        |tasks| match tasks.iter().position(|p| matches!(p, Place::Done)) {
+            Some(id) => {
+                tasks[id] = Place::Idle(task);
+                id
+            }
+            None => {
+                tasks.push(Place::Idle(task));
+                tasks.len() - 1
+            }
+        },
+    );
+    run(id);
+}
+
+/// Wakes task `id` by polling it (JS settles slots from its own callbacks, never while a task is being polled; a
+/// wake during a poll all the same is remembered and the task polled again right after).
+struct TaskWaker(usize);
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        run(self.0);
+    }
+}
+
+fn run(id: usize) {
+    let waker = Waker::from(Arc::new(TaskWaker(id)));
+    loop {
+        let taken = TASKS.with_borrow_mut(|tasks| {
+            let place = tasks.get_mut(id)?;
+            match std::mem::replace(place, Place::Running(false)) {
+                Place::Idle(task) => Some(task),
+                Place::Running(_) => {
+                    *place = Place::Running(true);
+                    None
+                }
+                Place::Done => {
+                    *place = Place::Done;
+                    None
+                }
+            }
+        });
+        let Some(mut task) = taken else { return };
+        let finished = task.as_mut().poll(&mut Context::from_waker(&waker)).is_ready();
+        let again = TASKS.with_borrow_mut(|tasks| {
+            let woken = matches!(tasks[id], Place::Running(true));
+            tasks[id] = if finished { Place::Done } else { Place::Idle(task) };
+            woken && !finished
+        });
+        if !again {
+            return;
+        }
+    }
+}
