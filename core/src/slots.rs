@@ -1,5 +1,5 @@
 //! A table of awaited JS promises, by slot number: the plain part of awaiting a promise from Rust with one
-//! callback made once (the edge worker's `edge/src/promise.rs`, the landing page's `web-client/src/task.rs`), instead
+//! callback made once (the edge worker's `edge/src/promise.rs`, the landing page's `web-client/src/promise.rs`), instead
 //! of wasm-bindgen-futures' two closures per promise. JS settles slot `n`; the table wakes the task that waits on it.
 //! Plain Rust, tested natively; the glue that hands JS the callback lives in each adapter.
 

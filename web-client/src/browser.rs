@@ -14,9 +14,9 @@ use crate::early::{self, EarlyRequest};
 use crate::flow::{self, Env, NetworkError, Reply, SignedIn};
 use crate::link::Link;
 use crate::outcome::{Failure, Step};
+use crate::promise::{after, settled};
 use crate::screen::Handover;
 use crate::session;
-use crate::task::{after, settled};
 use crate::texts::{Catalogue, MESSAGES_ELEMENT_ID, Texts};
 use handoff_core::link::Fragment;
 

@@ -33,7 +33,7 @@ pub fn start() {
         let next = link.unverified.username;
         return stop(Screen::Confirm { current, next }, Some(token));
     }
-    crate::task::spawn(async move {
+    crate::executor::spawn(async move {
         let progress = |step: Step| browser::set_loading_text(texts.get(&step.text_key()));
         let outcome = match browser::complete(&config, &token, &progress).await {
             Ok(done) => browser::navigate(&config, &done.redirect),

@@ -1,36 +1,20 @@
-//! Awaiting promises and timers, and running the sign-in, without wasm-bindgen-futures (wasm32 only). Its
-//! `JsFuture` makes two wasm-bindgen closures per promise and its executor a queue with a closure of its own; here
-//! one callback, made once, settles every awaited promise and timer through core's slot table
-//! (`handoff_core::slots`, as the edge worker's `edge/src/promise.rs` does), and [`spawn`] polls a task whenever
-//! something it waits on settles. Futures made here wake any executor's tasks: the screens run them on Leptos's.
+//! Awaiting promises and timers without wasm-bindgen-futures (wasm32 only). Its `JsFuture` makes two wasm-bindgen
+//! closures per promise; here one callback, made once, settles every awaited promise and timer through core's slot
+//! table (`handoff_core::slots`, as the edge worker's `edge/src/promise.rs` does). The futures wake whatever
+//! executor polls them: the sign-in's own ([`crate::executor`]), Leptos's in the screens.
 
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll};
 
 use handoff_core::slots::{Polled, Slots};
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// A task [`spawn`] runs, in its place in the table while it is not being polled.
-type Task = Pin<Box<dyn Future<Output = ()>>>;
-
-/// A task's place in the table.
-enum Place {
-    /// Waiting to be woken.
-    Idle(Task),
-    /// Being polled; `true` once it was woken meanwhile (it is then polled again).
-    Running(bool),
-    /// Finished, or never used: free for the next task.
-    Done,
-}
-
 thread_local! {
     static SLOTS: RefCell<Slots<Result<JsValue, JsValue>>> = const { RefCell::new(Slots::new()) };
-    static TASKS: RefCell<Vec<Place>> = const { RefCell::new(Vec::new()) };
     /// `settle(slot, ok, value)`, the one function JS settles slots with, made on first use and kept for the
     /// page's life.
     static SETTLE: Function = {
@@ -113,64 +97,6 @@ impl Drop for Settled {
     fn drop(&mut self) {
         if !self.done {
             SLOTS.with_borrow_mut(|slots| slots.abandon(self.slot));
-        }
-    }
-}
-
-/// Runs `future` to its end: polled now, then whenever something it waits on settles.
-pub fn spawn(future: impl Future<Output = ()> + 'static) {
-    let task: Task = Box::pin(future);
-    let id = TASKS.with_borrow_mut(
-        |tasks| match tasks.iter().position(|p| matches!(p, Place::Done)) {
-            Some(id) => {
-                tasks[id] = Place::Idle(task);
-                id
-            }
-            None => {
-                tasks.push(Place::Idle(task));
-                tasks.len() - 1
-            }
-        },
-    );
-    run(id);
-}
-
-/// Wakes task `id` by polling it (JS settles slots from its own callbacks, never while a task is being polled; a
-/// wake during a poll all the same is remembered and the task polled again right after).
-struct TaskWaker(usize);
-
-impl Wake for TaskWaker {
-    fn wake(self: Arc<Self>) {
-        run(self.0);
-    }
-}
-
-fn run(id: usize) {
-    let waker = Waker::from(Arc::new(TaskWaker(id)));
-    loop {
-        let taken = TASKS.with_borrow_mut(|tasks| {
-            let place = tasks.get_mut(id)?;
-            match std::mem::replace(place, Place::Running(false)) {
-                Place::Idle(task) => Some(task),
-                Place::Running(_) => {
-                    *place = Place::Running(true);
-                    None
-                }
-                Place::Done => {
-                    *place = Place::Done;
-                    None
-                }
-            }
-        });
-        let Some(mut task) = taken else { return };
-        let finished = task.as_mut().poll(&mut Context::from_waker(&waker)).is_ready();
-        let again = TASKS.with_borrow_mut(|tasks| {
-            let woken = matches!(tasks[id], Place::Running(true));
-            tasks[id] = if finished { Place::Done } else { Place::Idle(task) };
-            woken && !finished
-        });
-        if !again {
-            return;
         }
     }
 }
