@@ -37,15 +37,6 @@ pub enum RedirectError {
     NotAllowed,
 }
 
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 /// Syntax rules shared by targets and allowlist entries; returns the path part (before `?` or `#`).
 fn check_syntax(target: &str) -> Result<&str, RedirectError> {
     let bytes = target.as_bytes();
@@ -65,8 +56,8 @@ fn check_syntax(target: &str) -> Result<&str, RedirectError> {
     while let Some(offset) = bytes[i..].iter().position(|&b| b == b'%') {
         let at = i + offset;
         let decoded = match (
-            bytes.get(at + 1).copied().and_then(hex),
-            bytes.get(at + 2).copied().and_then(hex),
+            bytes.get(at + 1).copied().and_then(crate::hex::digit),
+            bytes.get(at + 2).copied().and_then(crate::hex::digit),
         ) {
             (Some(h), Some(l)) => h * 16 + l,
             _ => return Err(RedirectError::Encoding),

@@ -399,12 +399,6 @@ async fn sha256_hex(data: &[u8]) -> Option<String> {
     Some(handoff_core::hex::encode(&hash))
 }
 
-fn from_hex(hex: &str) -> Vec<u8> {
-    (0..hex.len() / 2)
-        .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
-        .collect()
-}
-
 /// Standard base64 with padding, through `btoa`.
 fn base64(bytes: &[u8]) -> Option<String> {
     let binary: String = bytes.iter().map(|&b| char::from(b)).collect();
@@ -418,7 +412,7 @@ async fn device_secret(group_key: &str, device_key: &str) -> Option<DeviceSecret
     let inner = sha256_hex(device::password_text(group_key, device_key, &random_password).as_bytes()).await?;
     let salt_hex = handoff_core::hex::encode(&random_bytes(16)?);
     let salt = device::pad_hex(&salt_hex);
-    let x = sha256_hex(&from_hex(&[salt.as_str(), &inner].concat())).await?;
+    let x = sha256_hex(&handoff_core::hex::decode(&[salt.as_str(), &inner].concat())?).await?;
     let n = BigInt::new(&["0x", device::N_HEX].concat().into()).ok()?;
     let two = BigInt::from(2);
     let mut power = BigInt::from(1);
@@ -435,8 +429,8 @@ async fn device_secret(group_key: &str, device_key: &str) -> Option<DeviceSecret
     let device_name = navigator("userAgent")?.as_string()?;
     Some(DeviceSecret {
         random_password,
-        salt: base64(&from_hex(&salt))?,
-        verifier: base64(&from_hex(&verifier))?,
+        salt: base64(&handoff_core::hex::decode(&salt)?)?,
+        verifier: base64(&handoff_core::hex::decode(&verifier)?)?,
         device_name,
     })
 }
