@@ -3,6 +3,7 @@
 
 use handoff_core::check_redirect;
 use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::binding;
@@ -23,8 +24,26 @@ use handoff_core::link::Fragment;
 /// A call that has not answered after this long counts as a network error (a Cognito call is then retried).
 pub const REQUEST_TIMEOUT_MS: i32 = 20_000;
 
+#[wasm_bindgen]
+extern "C" {
+    /// `globalThis`, the page's window. js-sys's `global()` tries `self`, `window` and `global` too, for runtimes a
+    /// page never runs in, with a glue function each.
+    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
+    static GLOBAL_THIS: JsValue;
+}
+
+/// The page's global object (`globalThis`).
+pub fn global() -> JsValue {
+    GLOBAL_THIS.with(JsValue::clone)
+}
+
+/// The page's window.
+fn page_window() -> Option<web_sys::Window> {
+    global().dyn_into().ok()
+}
+
 fn window() -> Result<web_sys::Window, Failure> {
-    web_sys::window().ok_or(Failure::Misconfigured)
+    page_window().ok_or(Failure::Misconfigured)
 }
 
 /// Reads the token from `location.hash` and removes it from the address bar and the current history entry with
@@ -63,7 +82,7 @@ pub const BOOT_FRAGMENT_GLOBAL: &str = "handoffFragment";
 
 /// Takes (reads and deletes) the fragment `boot.js` left in `window.handoffFragment`, if any.
 pub fn take_boot_fragment() -> Option<String> {
-    let global = js_sys::global();
+    let global = global();
     let key = JsValue::from_str(BOOT_FRAGMENT_GLOBAL);
     let value = Reflect::get(&global, &key).ok()?.as_string();
     let _ = Reflect::delete_property(global.unchecked_ref::<js_sys::Object>(), &key);
@@ -93,7 +112,7 @@ pub const LOADING_ELEMENT_ID: &str = "handoff-loading";
 
 /// Shows `text` on the loading line (the sign-in's progress, before any screen is needed).
 pub fn set_loading_text(text: &str) {
-    if let Some(line) = web_sys::window()
+    if let Some(line) = page_window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id(LOADING_ELEMENT_ID))
     {
@@ -104,7 +123,7 @@ pub fn set_loading_text(text: &str) {
 /// Leaves `handover` for the screens and asks boot.js to load them. `false` if there is no loader (a page without
 /// boot.js): nothing is shown then but the loading line.
 pub fn hand_over(handover: &Handover) -> bool {
-    let global = js_sys::global();
+    let global = global();
     let object = js_sys::Object::new();
     for (name, value) in handover.fields() {
         let _ = Reflect::set(&object, &name.into(), &value.into());
@@ -120,7 +139,7 @@ pub fn hand_over(handover: &Handover) -> bool {
 
 /// Takes (reads and deletes) the [`Handover`] the sign-in left, if any.
 pub fn take_handover() -> Option<Handover> {
-    let global = js_sys::global();
+    let global = global();
     let key = JsValue::from_str(HANDOVER_GLOBAL);
     let object = Reflect::get(&global, &key).ok().filter(|v| v.is_object());
     let _ = Reflect::delete_property(global.unchecked_ref::<js_sys::Object>(), &key);
@@ -130,10 +149,7 @@ pub fn take_handover() -> Option<Handover> {
 
 /// The text of the inline `<script type="application/json" id="...">` block `id`, if the page has one.
 fn inline_json(id: &str) -> Option<String> {
-    web_sys::window()?
-        .document()?
-        .get_element_by_id(id)?
-        .text_content()
+    page_window()?.document()?.get_element_by_id(id)?.text_content()
 }
 
 /// The text of the inline `#handoff-config` block, if the page has one.
@@ -164,17 +180,13 @@ pub fn languages() -> Vec<String> {
 
 /// `navigator[name]`.
 fn navigator(name: &str) -> Option<JsValue> {
-    Reflect::get(
-        &Reflect::get(&js_sys::global(), &"navigator".into()).ok()?,
-        &name.into(),
-    )
-    .ok()
+    Reflect::get(&Reflect::get(&global(), &"navigator".into()).ok()?, &name.into()).ok()
 }
 
 /// Dresses the page: `<html lang>` in the chosen language and the configuration's `--handoff-*` custom properties
 /// on the root element (through the CSSOM, which the CSP's `style-src 'self'` allows).
 pub fn apply_look(config: Option<&PageConfig>, texts: &Texts) {
-    let Some(root) = web_sys::window()
+    let Some(root) = page_window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())
     else {
@@ -201,7 +213,7 @@ pub struct Browser;
 /// sends the call without a deadline). `fetch(url, init)` with a plain init object, as boot.js sends its calls:
 /// web-sys's `Request` and `RequestInit` bindings were a glue function per member (docs/web.md).
 async fn send(url: &str, headers: &[(&str, &str)], body: &str) -> Result<Reply, NetworkError> {
-    let global = js_sys::global();
+    let global = global();
     let header_list = js_sys::Object::new();
     for (name, value) in headers {
         set(&header_list, name, &JsValue::from_str(value));
@@ -317,7 +329,7 @@ fn take_early(kind: &str, url: &str, target: &str, body: &str) -> Option<Promise
 
 /// `window.handoffEarly`, when boot.js left one.
 fn early_calls() -> Option<JsValue> {
-    Reflect::get(&js_sys::global(), &early::GLOBAL.into())
+    Reflect::get(&global(), &early::GLOBAL.into())
         .ok()
         .filter(|v| v.is_object())
 }
@@ -357,7 +369,7 @@ async fn take_early_respond(url: &str, target: &str, body: &str) -> Option<Promi
 /// whenever the page stops short of signing in (a failure, the switch question). boot.js revokes its refresh
 /// token; nothing happens when there is none (no early answer, or the page took it).
 pub fn end_early_session() {
-    if let Some(revoke) = method(&js_sys::global(), early::REVOKE) {
+    if let Some(revoke) = method(&global(), early::REVOKE) {
         let _ = revoke.call0(&JsValue::UNDEFINED);
     }
 }
@@ -376,7 +388,7 @@ async fn early_reply(reply: Promise) -> Result<Reply, NetworkError> {
 
 /// `crypto.getRandomValues` over `len` fresh bytes.
 fn random_bytes(len: u32) -> Option<Vec<u8>> {
-    let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).ok()?;
+    let crypto = Reflect::get(&global(), &"crypto".into()).ok()?;
     let bytes = js_sys::Uint8Array::new_with_length(len);
     call(&crypto, "getRandomValues", &bytes)?;
     Some(bytes.to_vec())
@@ -384,11 +396,7 @@ fn random_bytes(len: u32) -> Option<Vec<u8>> {
 
 /// SHA-256 through WebCrypto, as lowercase hex.
 async fn sha256_hex(data: &[u8]) -> Option<String> {
-    let subtle = Reflect::get(
-        &Reflect::get(&js_sys::global(), &"crypto".into()).ok()?,
-        &"subtle".into(),
-    )
-    .ok()?;
+    let subtle = Reflect::get(&Reflect::get(&global(), &"crypto".into()).ok()?, &"subtle".into()).ok()?;
     let digest = method(&subtle, "digest")?;
     let promise: Promise = digest
         .call2(&subtle, &"SHA-256".into(), &js_sys::Uint8Array::from(data))
@@ -402,7 +410,7 @@ async fn sha256_hex(data: &[u8]) -> Option<String> {
 /// Standard base64 with padding, through `btoa`.
 fn base64(bytes: &[u8]) -> Option<String> {
     let binary: String = bytes.iter().map(|&b| char::from(b)).collect();
-    call(&js_sys::global(), "btoa", &binary.into())?.as_string()
+    call(&global(), "btoa", &binary.into())?.as_string()
 }
 
 /// Amplify's `generateHashDevice` ([`crate::device`]), with the browser's `BigInt` for `2^x mod N`.

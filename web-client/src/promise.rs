@@ -68,7 +68,7 @@ pub fn settled(value: &JsValue) -> Settled {
 /// Resolves after `ms` milliseconds (`setTimeout`, with `undefined`).
 pub fn after(ms: i32) -> Settled {
     let slot = SLOTS.with_borrow_mut(Slots::open);
-    let global = js_sys::global();
+    let global = crate::browser::global();
     let set_timeout = js_sys::Reflect::get(&global, &"setTimeout".into()).map(Function::from);
     if set_timeout
         .and_then(|set| set.call2(&global, &settler(slot, true), &ms.into()))
