@@ -16,6 +16,7 @@
 //! Checked against Amplify's own code: `cli/tests/fixtures/srp/` (generator and vectors).
 
 use handoff_core::civil::{Civil, MONTHS, WEEKDAYS_FROM_THURSDAY};
+use handoff_core::named::Named;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -152,7 +153,7 @@ impl Srp {
         &self,
         pool_id: &str,
         password: &str,
-        parameters: &BTreeMap<String, String>,
+        parameters: &Named<String>,
         now: u64,
     ) -> Result<BTreeMap<&'static str, String>, Error> {
         let get = |key: &str| {

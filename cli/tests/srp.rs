@@ -2,8 +2,8 @@
 //! `fixtures/srp/gen.mjs` from aws-amplify's SRP helpers (fixed a, salt, B, secret block and timestamp; each
 //! exchange also checked from the server's side there).
 
+use handoff_core::named::Named;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use handoff_cli::cognito::{Client, Error, ErrorKind, RawResponse, Transport};
@@ -66,7 +66,7 @@ fn every_vector_gives_amplifys_a_key_timestamp_and_signature() {
         );
 
         // The whole answer, as the CLI sends it.
-        let parameters: BTreeMap<String, String> = [
+        let parameters: Named<String> = [
             ("SALT", str_of(v, "salt")),
             ("SRP_B", str_of(v, "srp_b")),
             ("SECRET_BLOCK", str_of(v, "secret_block")),
@@ -116,9 +116,7 @@ fn a_secret_block_is_read_in_either_base64_alphabet_with_or_without_padding() {
 #[test]
 fn a_challenge_without_its_parameters_is_refused() {
     let client = Srp::from_secret(&[9; 32]).unwrap();
-    let err = client
-        .answer("eu-west-1_X", "pw", &BTreeMap::new(), 0)
-        .unwrap_err();
+    let err = client.answer("eu-west-1_X", "pw", &Named::new(), 0).unwrap_err();
     assert!(err.to_string().contains("USER_ID_FOR_SRP"), "{err}");
 }
 

@@ -9,6 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::json::{self, Object, Out, Out::Str};
+use crate::named::Named;
 
 /// `Content-Type` of every request.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
@@ -330,7 +331,7 @@ pub struct AuthAnswer {
     pub challenge_name: Option<String>,
     /// Its public parameters; real Cognito includes `USERNAME` (the canonical username).
     #[serde(default)]
-    pub challenge_parameters: BTreeMap<String, String>,
+    pub challenge_parameters: Named<String>,
     /// The session to answer with: new every round in real Cognito, single use.
     #[serde(default)]
     pub session: Option<String>,
@@ -384,7 +385,7 @@ impl AuthAnswer {
         };
         Some(AuthAnswer {
             challenge_name: answer.opt_str("ChallengeName").ok()?,
-            challenge_parameters: answer.str_map("ChallengeParameters").ok()?,
+            challenge_parameters: Named::member(&answer, "ChallengeParameters").ok()?,
             session: answer.opt_str("Session").ok()?,
             authentication_result: tokens,
         })

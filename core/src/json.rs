@@ -11,7 +11,6 @@
 //! their text: the page reads whole numbers ([`Value::as_u64`]) and, for one setting, a decimal ([`Value::as_f64`]),
 //! without the float parser's tables.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// Deepest nesting of arrays and objects the reader accepts (serde_json's limit is 128).
@@ -235,28 +234,6 @@ impl Object {
             .iter()
             .map(|item| item.as_str().map(str::to_owned).ok_or_else(wrong))
             .collect()
-    }
-
-    /// An optional member that is an object of strings (absent is empty).
-    pub fn str_map(&self, name: &str) -> Result<BTreeMap<String, String>, Mismatch> {
-        match self.get(name) {
-            None => Ok(BTreeMap::new()),
-            Some(value) => value
-                .as_object()
-                .and_then(Object::to_str_map)
-                .ok_or_else(|| mismatch(name, "an object of strings")),
-        }
-    }
-
-    /// This object's members as strings, if every one is a string.
-    pub fn to_str_map(&self) -> Option<BTreeMap<String, String>> {
-        // `insert`, not `collect`: a map collected from an iterator sorts it first, and the sort's code is bigger
-        // than this whole reader.
-        let mut map = BTreeMap::new();
-        for (name, value) in self.iter() {
-            map.insert(name.to_owned(), value.as_str()?.to_owned());
-        }
-        Some(map)
     }
 }
 
@@ -944,8 +921,6 @@ mod tests {
             o.str_list("m").unwrap_err().to_string(),
             "`m` must be an array of strings"
         );
-        assert_eq!(o.str_map("m"), Ok(BTreeMap::from([("k".into(), "v".into())])));
-        assert_eq!(o.str_map("l").unwrap_err().expected, "an object of strings");
         assert_eq!(
             o.opt_object("n").unwrap_err().to_string(),
             "`n` must be an object"

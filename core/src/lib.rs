@@ -41,6 +41,7 @@ pub mod json;
 mod jws;
 mod keys;
 pub mod link;
+pub mod named;
 mod pem;
 mod policy;
 mod reason;

@@ -77,7 +77,7 @@ fn parses_answers() {
     )
     .unwrap();
     assert_eq!(a.challenge_name.as_deref(), Some("CUSTOM_CHALLENGE"));
-    assert_eq!(a.challenge_parameters["USERNAME"], "u-1");
+    assert_eq!(a.challenge_parameters.get("USERNAME").unwrap(), "u-1");
     let a: AuthAnswer = serde_json::from_str(
         r#"{"AuthenticationResult":{"AccessToken":"A","IdToken":"I","RefreshToken":"R","ExpiresIn":3600,"TokenType":"Bearer"},"ChallengeParameters":{}}"#,
     )
@@ -318,7 +318,9 @@ fn the_pages_answer_reader_refuses_a_repeated_member() {
     assert_eq!(
         serde_json::from_str::<AuthAnswer>(text)
             .unwrap()
-            .challenge_parameters["USERNAME"],
+            .challenge_parameters
+            .get("USERNAME")
+            .unwrap(),
         "b"
     );
     assert_eq!(AuthAnswer::parse(text), None);

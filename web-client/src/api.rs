@@ -9,10 +9,10 @@ use crate::browser;
 use crate::config::PageConfig;
 use crate::flow::SignedIn;
 use crate::link::Link;
-use crate::named::Named;
 use crate::outcome::{Failure, Step};
 use crate::session::Switch;
 use crate::texts::{Catalogue, Texts};
+use handoff_core::named::Named;
 
 // Evaluated when the package is imported, before `init()` even fetches the wasm: the token leaves the address
 // bar and the history entry at once and stays in this module only (no global), until `completeHandoff` takes

@@ -5,8 +5,8 @@ use handoff_core::json::{self, Mismatch, Object, SyntaxError, Value};
 use handoff_core::{RedirectError, check_allowlist_entry, check_redirect};
 
 use crate::cookie::CookieOptions;
-use crate::named::Named;
 use crate::texts::{self, Catalogue};
+use handoff_core::named::Named;
 
 /// The `id` of the inline JSON block that carries the configuration.
 pub const CONFIG_ELEMENT_ID: &str = "handoff-config";

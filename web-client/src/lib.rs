@@ -5,7 +5,7 @@
 //! from the `#handoff=` fragment by core's `link`), [`cognito`] (the two JSON 1.1 calls and what their errors mean), [`binding`]
 //! (the edge's context binding proof), [`session`] (Amplify v6's storage keys), [`cookie`] (Amplify's cookie
 //! layout), [`device`] (device tracking), [`early`] (adopting the Cognito calls boot.js sent early), [`executor`] (the sign-in's task runner), [`flow`] (the sign-in with retries), [`outcome`] (steps and failures), [`screen`] (what the page shows, and what the sign-in hands the screens) and
-//! [`texts`] (the page's words, as data), over [`named`] (values by name, without a tree).
+//! [`texts`] (the page's words, as data).
 //! The browser glue (`browser`, `promise`), the JS API (`api`), the page's sign-in (`signin`, no Leptos) and its
 //! screens (`page`, Leptos) exist on wasm32 only.
 #![deny(missing_docs)]
@@ -19,7 +19,6 @@ pub mod early;
 pub mod executor;
 pub mod flow;
 pub mod link;
-pub mod named;
 pub mod outcome;
 pub mod screen;
 pub mod session;

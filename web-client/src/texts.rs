@@ -5,7 +5,7 @@
 
 use handoff_core::json::{self, Mismatch, Object};
 
-use crate::named::Named;
+use handoff_core::named::Named;
 
 /// Messages by language, then by key: `{"en": {"retry": "Try again"}, "de": {...}}`.
 pub type Catalogue = Named<Named<String>>;

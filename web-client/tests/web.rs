@@ -7,7 +7,7 @@ use handoff_core::base64url;
 use handoff_web::outcome::Failure;
 use std::sync::Arc;
 
-use handoff_web::named::Named;
+use handoff_core::named::Named;
 use handoff_web::page::{FailureScreen, Landing, Links, Screen, first_screen};
 use handoff_web::texts::{Catalogue, Texts};
 use js_sys::{Function, Reflect};

@@ -1,8 +1,10 @@
-//! [`Named`]: values by name, in the order they were read: a language's messages, the catalogue's languages, the
-//! theme's properties. A list rather than a `BTreeMap`: the page holds a few dozen names, and a tree's code was
-//! about 1 KB gzip of the wasm every visit waits for (docs/web.md).
+//! [`Named`]: values by name, in the order they were read: a challenge's parameters, the landing page's words by
+//! language, its theme's properties. A list rather than a `BTreeMap`: these hold a few dozen names at most, and a
+//! tree's code was about 1 KB gzip of the page's wasm, which every visit waits for (docs/web.md).
 
-use handoff_core::json::{Mismatch, Object};
+use serde::{Deserialize, Deserializer};
+
+use crate::json::{Mismatch, Object};
 
 /// Values by name, each name once, in the order they were first inserted. Lookups are linear.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +61,7 @@ impl Named<String> {
         Some(named)
     }
 
-    /// The member `name` of `object`, an object of strings (absent is empty), as core's `json::Object::str_map` reads it.
+    /// The member `name` of `object`, an object of strings; absent is empty, anything else (`null` too) a mismatch.
     pub fn member(object: &Object, name: &str) -> Result<Named<String>, Mismatch> {
         match object.get(name) {
             None => Ok(Named::new()),
@@ -71,6 +73,24 @@ impl Named<String> {
                     expected: "an object of strings",
                 }),
         }
+    }
+}
+
+impl<T> FromIterator<(String, T)> for Named<T> {
+    fn from_iter<I: IntoIterator<Item = (String, T)>>(pairs: I) -> Self {
+        let mut named = Named::new();
+        for (name, value) in pairs {
+            named.insert(name, value);
+        }
+        named
+    }
+}
+
+/// Read from a JSON object, as serde reads a map (the CLI's answers; the page reads with [`Named::member`]).
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = std::collections::BTreeMap::<String, T>::deserialize(deserializer)?;
+        Ok(map.into_iter().collect())
     }
 }
 
@@ -102,13 +122,22 @@ mod tests {
         assert_eq!(named.get("B"), None);
         assert!(!named.is_empty());
         assert!(Named::<u8>::new().is_empty());
+        let collected: Named<u8> = [("x".to_owned(), 1), ("x".to_owned(), 2)].into_iter().collect();
+        assert_eq!(collected.iter().collect::<Vec<_>>(), [("x", &2)]);
+    }
+
+    #[test]
+    fn deserializes_as_a_map() {
+        let named: Named<String> = serde_json::from_str(r#"{"b": "1", "a": "2"}"#).unwrap();
+        assert_eq!(named.get("a").map(String::as_str), Some("2"));
+        assert_eq!(named.get("b").map(String::as_str), Some("1"));
+        assert!(serde_json::from_str::<Named<String>>(r#"{"a": 1}"#).is_err());
     }
 
     #[test]
     fn reads_objects_of_strings() {
         let object =
-            handoff_core::json::parse_object(r#"{"m": {"b": "1", "a": "2"}, "n": {"a": 1}, "s": "x"}"#)
-                .unwrap();
+            crate::json::parse_object(r#"{"m": {"b": "1", "a": "2"}, "n": {"a": 1}, "s": "x"}"#).unwrap();
         let m = Named::member(&object, "m").unwrap();
         assert_eq!(
             m.iter().collect::<Vec<_>>(),
