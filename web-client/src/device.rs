@@ -42,18 +42,19 @@ pub const N_HEX: &str = concat!(
 /// The hex of a non-negative number as Amplify's `getPaddedHex` writes it: even length, and a `00` byte in front
 /// when the first bit is set (Java's `BigInteger.toByteArray`). `hex` is lowercase or uppercase, without `0x`.
 pub fn pad_hex(hex: &str) -> String {
-    let digits = hex.trim_start_matches('0');
-    let mut out = String::with_capacity(digits.len() + 3);
-    if digits.len() % 2 == 1 {
-        out.push('0');
-    }
-    out.push_str(&digits.to_ascii_lowercase());
-    if out.is_empty() {
+    let digits = hex.as_bytes();
+    let digits = &digits[digits.iter().position(|&b| b != b'0').unwrap_or(digits.len())..];
+    if digits.is_empty() {
         return "00".into();
     }
-    if out.starts_with(['8', '9', 'a', 'b', 'c', 'd', 'e', 'f']) {
-        out.insert_str(0, "00");
+    let odd = !digits.len().is_multiple_of(2);
+    let mut out = String::with_capacity(digits.len() + 3);
+    if odd {
+        out.push('0');
+    } else if handoff_core::hex::digit(digits[0]).is_some_and(|d| d >= 8) {
+        out.push_str("00");
     }
+    out.extend(digits.iter().map(|&b| char::from(b.to_ascii_lowercase())));
     out
 }
 
