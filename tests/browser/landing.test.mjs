@@ -322,6 +322,20 @@ describe('landing page', () => {
     await page.close();
   });
 
+  test('a page without the screens\' loader (no boot.js) says the failure\'s heading on its loading line', async () => {
+    const page = await freshPage();
+    cognito.reset();
+    // boot.js's `handoffScreens = ...` lands nowhere, as on a page served without boot.js's loader.
+    await page.addInitScript(() => Object.defineProperty(globalThis, 'handoffScreens', { get: () => undefined, set: () => {} }));
+    const screens = [];
+    page.on('request', (r) => { if (new URL(r.url()).pathname.startsWith('/handoff/screens')) screens.push(r.url()); });
+    await new Landing(page, site).open('not-a-token');
+    await page.locator('#handoff-loading', { hasText: "This link isn't valid" }).waitFor({ timeout: 15_000 });
+    assert.deepEqual(screens, [], 'nothing loads the screens');
+    assert.deepEqual(operations(), []);
+    await page.close();
+  });
+
   test('no early InitiateAuth for a link boot.js cannot vouch for: the page sends it after its own checks', async () => {
     // A redirect the page accepts but boot.js's plain check does not (a query): the page itself sends InitiateAuth.
     const page = await freshPage();

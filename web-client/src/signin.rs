@@ -6,9 +6,10 @@
 
 use crate::browser;
 use crate::link::Link;
-use crate::outcome::Step;
+use crate::outcome::{Failure, Step};
 use crate::screen::{Handover, Screen, first_screen};
 use crate::session::Switch;
+use crate::texts::Texts;
 
 /// The sign-in's entry point. `boot.js` has already taken the fragment out of the address bar and history and
 /// left it in `window.handoffFragment`, which is read once and deleted. Does nothing on a page without a
@@ -21,17 +22,17 @@ pub fn start() {
     let (config, texts) = browser::configure(&text);
     let (first, work) = first_screen(config, token);
     let Some((config, token)) = work else {
-        return stop(first, None);
+        return stop(first, None, &texts);
     };
     // A link for someone other than the signed-in user asks first (login CSRF: a link from another site must
     // never swap the user silently); nothing is sent before the answer.
     let link = match Link::check(&token, &config) {
         Ok(link) => link,
-        Err(failure) => return stop(Screen::Failed(failure), Some(token)),
+        Err(failure) => return stop(Screen::Failed(failure), Some(token), &texts),
     };
     if let Switch::Ask { current, .. } = browser::switch(&config, &link) {
         let next = link.unverified.username;
-        return stop(Screen::Confirm { current, next }, Some(token));
+        return stop(Screen::Confirm { current, next }, Some(token), &texts);
     }
     crate::executor::spawn(async move {
         let progress = |step: Step| browser::set_loading_text(texts.get(&step.text_key()));
@@ -40,14 +41,22 @@ pub fn start() {
             Err(failure) => Err(failure),
         };
         if let Err(failure) = outcome {
-            stop(Screen::Failed(failure), Some(token));
+            stop(Screen::Failed(failure), Some(token), &texts);
         }
     });
 }
 
 /// Stops short of the web app at `screen`: first ends whatever session boot.js's early calls may have signed in
-/// that the page will now not take (web-client/src/early.rs), then hands the screen over.
-fn stop(screen: Screen, token: Option<String>) {
+/// that the page will now not take (web-client/src/early.rs), then hands the screen over. A page without the
+/// screens' loader (served without boot.js) says on its loading line what went wrong instead: the failure's
+/// heading, or "misconfigured" for a question it cannot ask.
+fn stop(screen: Screen, token: Option<String>, texts: &Texts) {
     browser::end_early_session();
-    browser::hand_over(&Handover::new(screen, token));
+    let heading = match &screen {
+        Screen::Failed(failure) => failure.title_key(),
+        _ => Failure::Misconfigured.title_key(),
+    };
+    if !browser::hand_over(&Handover::new(screen, token)) {
+        browser::set_loading_text(texts.get(&heading));
+    }
 }
