@@ -178,7 +178,12 @@ pub fn build(tools: &Tools, config: &Path) -> Result<Out> {
         tools
             .command("node")
             .args(["www/site.mjs", "budget", &SCREENS_CODE_BUDGET_KB.to_string()])
-            .args(["--subject", "the screens' code", "--constant", "SCREENS_CODE_BUDGET_KB"])
+            .args([
+                "--subject",
+                "the screens' code",
+                "--constant",
+                "SCREENS_CODE_BUDGET_KB",
+            ])
             .args(["screens.js", "screens_bg.wasm"].map(|f| handoff.join(f))),
     )?;
     println!("\nnpm package:");
