@@ -305,14 +305,19 @@ fn minify_names(tools: &Tools, wasm: &Path, js: &Path) -> Result<()> {
 }
 
 /// The page's wasm-bindgen glue, minified in place with esbuild (the npm package's glue stays
-/// readable: its users bundle it themselves).
+/// readable: its users bundle it themselves). Bundled from an entry that re-exports only its default export (the
+/// `init` boot.js calls), so that esbuild drops what nothing uses (`initSync`).
 fn minify_js(tools: &Tools, js: &Path) -> Result<()> {
-    cmd::run(
+    let file = js.file_name().and_then(|f| f.to_str()).unwrap_or_default();
+    let entry = js.with_extension("entry.js");
+    write(&entry, &format!("export {{ default }} from './{file}';\n"))?;
+    let built = cmd::run(
         "build-web: esbuild --minify",
         tools
             .command(tools.esbuild())
-            .arg(js)
+            .arg(&entry)
             .args([
+                "--bundle",
                 "--minify",
                 "--format=esm",
                 "--target=es2022",
@@ -320,7 +325,9 @@ fn minify_js(tools: &Tools, js: &Path) -> Result<()> {
                 "--log-level=warning",
             ])
             .arg(format!("--outfile={}", js.display())),
-    )
+    );
+    let _ = fs::remove_file(&entry);
+    built
 }
 
 /// The npm package's `package.json`, README and LICENSE. Version, license and repository come from the workspace
