@@ -3,7 +3,11 @@
 //! of wasm-bindgen-futures' two closures per promise. JS settles slot `n`; the table wakes the task that waits on it.
 //! Plain Rust, tested natively; the glue that hands JS the callback lives in each adapter.
 
-use std::task::Waker;
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+use std::thread::LocalKey;
 
 /// One promise's slot.
 enum Slot<T> {
@@ -131,6 +135,56 @@ impl<T> Slots<T> {
     }
 }
 
+/// The future of one slot of a thread's table: ready with the value JS settles the slot with. Dropped before that,
+/// it leaves the slot to be freed when the promise settles ([`Slots::abandon`]).
+pub struct Waiting<T: 'static> {
+    table: &'static LocalKey<RefCell<Slots<T>>>,
+    slot: u32,
+    done: bool,
+}
+
+impl<T> Waiting<T> {
+    /// Opens a slot in `table` and waits on it; hand JS [`Waiting::slot`] to settle.
+    pub fn open(table: &'static LocalKey<RefCell<Slots<T>>>) -> Self {
+        let slot = table.with_borrow_mut(Slots::open);
+        Waiting {
+            table,
+            slot,
+            done: false,
+        }
+    }
+
+    /// The slot's number.
+    pub fn slot(&self) -> u32 {
+        self.slot
+    }
+}
+
+impl<T> Future for Waiting<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match self
+            .table
+            .with_borrow_mut(|slots| slots.poll(self.slot, cx.waker()))
+        {
+            Polled::Ready(value) => {
+                self.done = true;
+                Poll::Ready(value)
+            }
+            Polled::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T> Drop for Waiting<T> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.table.with_borrow_mut(|slots| slots.abandon(self.slot));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -226,5 +280,36 @@ mod tests {
         assert!(slots.settle(n, 3).is_none(), "a free slot is not settled");
         assert_eq!(slots.in_use(), 0);
         assert_eq!(slots.poll(9, &w), Polled::Pending);
+    }
+
+    thread_local! {
+        static TABLE: RefCell<Slots<&'static str>> = const { RefCell::new(Slots::new()) };
+    }
+
+    #[test]
+    fn a_waiting_future_is_ready_with_its_slots_value_and_frees_it() {
+        let (count, w) = waker();
+        let mut cx = Context::from_waker(&w);
+        let mut waiting = std::pin::pin!(Waiting::open(&TABLE));
+        assert_eq!(waiting.as_mut().poll(&mut cx), Poll::Pending);
+        let n = waiting.slot();
+        TABLE
+            .with_borrow_mut(|t| t.settle(n, "done"))
+            .expect("the task's waker")
+            .wake();
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        assert_eq!(waiting.as_mut().poll(&mut cx), Poll::Ready("done"));
+        assert_eq!(TABLE.with_borrow(Slots::in_use), 0);
+    }
+
+    #[test]
+    fn a_dropped_waiting_future_leaves_its_slot_to_be_freed_when_it_settles() {
+        let n = {
+            let waiting = Waiting::open(&TABLE);
+            waiting.slot()
+        };
+        assert_eq!(TABLE.with_borrow(Slots::in_use), 1, "JS still holds the slot");
+        assert!(TABLE.with_borrow_mut(|t| t.settle(n, "late")).is_none());
+        assert_eq!(TABLE.with_borrow(Slots::in_use), 0);
     }
 }

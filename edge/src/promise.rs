@@ -7,7 +7,7 @@
 //! The slot table ([`Slots`]) is core's (`handoff_core::slots`), plain and tested natively; the promise glue exists on
 //! wasm32 only.
 
-pub use handoff_core::slots::{Polled, Slots};
+pub use handoff_core::slots::{Slots, Waiting};
 
 #[cfg(target_arch = "wasm32")]
 pub use glue::settled;
@@ -15,15 +15,12 @@ pub use glue::settled;
 #[cfg(target_arch = "wasm32")]
 mod glue {
     use std::cell::RefCell;
-    use std::future::Future;
-    use std::pin::Pin;
-    use std::task::{Context, Poll};
 
     use js_sys::Promise;
     use wasm_bindgen::JsValue;
     use wasm_bindgen::prelude::{Closure, wasm_bindgen};
 
-    use super::{Polled, Slots};
+    use super::{Slots, Waiting};
 
     #[wasm_bindgen(inline_js = r#"
 let settle;
@@ -54,38 +51,13 @@ export function watch(promise, slot) {
     }
 
     /// A promise being awaited ([`settled`]).
-    pub struct Settled {
-        slot: u32,
-        done: bool,
-    }
+    pub type Settled = Waiting<Result<JsValue, JsValue>>;
 
     /// Awaits `promise`: `Ok` with its value, `Err` with its rejection (as `JsFuture` does).
     pub fn settled(promise: &Promise) -> Settled {
         SETTLE.with(|_| ());
-        let slot = SLOTS.with_borrow_mut(Slots::open);
-        watch(promise, slot);
-        Settled { slot, done: false }
-    }
-
-    impl Future for Settled {
-        type Output = Result<JsValue, JsValue>;
-
-        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-            match SLOTS.with_borrow_mut(|slots| slots.poll(self.slot, cx.waker())) {
-                Polled::Ready(value) => {
-                    self.done = true;
-                    Poll::Ready(value)
-                }
-                Polled::Pending => Poll::Pending,
-            }
-        }
-    }
-
-    impl Drop for Settled {
-        fn drop(&mut self) {
-            if !self.done {
-                SLOTS.with_borrow_mut(|slots| slots.abandon(self.slot));
-            }
-        }
+        let waiting = Waiting::open(&SLOTS);
+        watch(promise, waiting.slot());
+        waiting
     }
 }

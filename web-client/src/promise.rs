@@ -4,11 +4,8 @@
 //! executor polls them: the sign-in's own ([`crate::executor`]), Leptos's in the screens.
 
 use std::cell::RefCell;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use handoff_core::slots::{Polled, Slots};
+use handoff_core::slots::{Slots, Waiting};
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -32,10 +29,7 @@ thread_local! {
 }
 
 /// A promise or timer being awaited: `Ok` with the promise's value, `Err` with its rejection (as `JsFuture`).
-pub struct Settled {
-    slot: u32,
-    done: bool,
-}
+pub type Settled = Waiting<Result<JsValue, JsValue>>;
 
 /// `settle` with the slot and the outcome bound in front of the value JS passes.
 fn settler(slot: u32, ok: bool) -> Function {
@@ -49,7 +43,8 @@ fn settler(slot: u32, ok: bool) -> Function {
 /// Awaits `value`, a promise or any other value (`Promise.resolve` semantics: a value that is not a promise is
 /// ready at once, as its own value).
 pub fn settled(value: &JsValue) -> Settled {
-    let slot = SLOTS.with_borrow_mut(Slots::open);
+    let waiting = Waiting::open(&SLOTS);
+    let slot = waiting.slot();
     let promise = Promise::resolve(value);
     let watched = js_sys::Reflect::get(&promise, &"then".into())
         .ok()
@@ -62,12 +57,13 @@ pub fn settled(value: &JsValue) -> Settled {
         // Cannot happen for a real promise; settle it as a rejection rather than leave the task waiting forever.
         let _ = settler(slot, false).call1(&JsValue::NULL, &JsValue::UNDEFINED);
     }
-    Settled { slot, done: false }
+    waiting
 }
 
 /// Resolves after `ms` milliseconds (`setTimeout`, with `undefined`).
 pub fn after(ms: i32) -> Settled {
-    let slot = SLOTS.with_borrow_mut(Slots::open);
+    let waiting = Waiting::open(&SLOTS);
+    let slot = waiting.slot();
     let global = crate::browser::global();
     let set_timeout = js_sys::Reflect::get(&global, &"setTimeout".into()).map(Function::from);
     if set_timeout
@@ -76,27 +72,5 @@ pub fn after(ms: i32) -> Settled {
     {
         let _ = settler(slot, true).call1(&JsValue::NULL, &JsValue::UNDEFINED);
     }
-    Settled { slot, done: false }
-}
-
-impl Future for Settled {
-    type Output = Result<JsValue, JsValue>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match SLOTS.with_borrow_mut(|slots| slots.poll(self.slot, cx.waker())) {
-            Polled::Ready(value) => {
-                self.done = true;
-                Poll::Ready(value)
-            }
-            Polled::Pending => Poll::Pending,
-        }
-    }
-}
-
-impl Drop for Settled {
-    fn drop(&mut self) {
-        if !self.done {
-            SLOTS.with_borrow_mut(|slots| slots.abandon(self.slot));
-        }
-    }
+    waiting
 }
