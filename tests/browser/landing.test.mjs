@@ -478,6 +478,24 @@ describe('landing page', () => {
     await page.close();
   });
 
+  test('a configuration the page refuses: the service error, nothing sent, and the reason in the console', async () => {
+    const broken = await startSite({ ...siteConfig(cognito.endpoint), brand: { theme: { '--handoff-accent': 'url(//evil.example/x)' } } });
+    const page = await freshPage(broken);
+    cognito.reset();
+    const errors = [];
+    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+    try {
+      await new Landing(page, broken).open(handoffToken());
+      // No links: they come from the configuration the page refused.
+      await page.locator('section.failure[data-failure="misconfigured"]').waitFor({ timeout: 15_000 });
+      assert.deepEqual(operations(), []);
+      assert.deepEqual(errors, ['invalid handoff configuration: `brand.theme` value of `--handoff-accent` is not a plain CSS value']);
+    } finally {
+      await page.close();
+      await broken.close();
+    }
+  });
+
   test('a failing trigger (edge down) shows the service error', async () => {
     const page = await freshPage();
     cognito.state.failTrigger = true;

@@ -8,7 +8,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::binding;
 use crate::cognito::{CONTENT_TYPE, Op};
-use crate::config::{CONFIG_ELEMENT_ID, PageConfig, StorageKind};
+use crate::config::{CONFIG_ELEMENT_ID, ConfigError, PageConfig, StorageKind};
 use crate::cookie::{self, CookieOptions};
 use crate::device::{self, DeviceSecret};
 use crate::early::{self, EarlyRequest};
@@ -89,18 +89,27 @@ pub fn take_boot_fragment() -> Option<String> {
     value.filter(|hash| !hash.is_empty())
 }
 
-/// The page's configuration from its `#handoff-config` text (`None` when it is broken: the page then says the
-/// service is misconfigured) and its words, with the deployment's look applied to the document.
-pub fn configure(text: &str) -> (Option<PageConfig>, Texts) {
-    let config = PageConfig::from_json(text).ok();
+/// The page's configuration from its `#handoff-config` text (an error when it is broken: the page then says the
+/// service is misconfigured, and the screens say why in the console) and its words, with the deployment's look
+/// applied to the document.
+pub fn configure(text: &str) -> (Result<PageConfig, ConfigError>, Texts) {
+    let config = PageConfig::from_json(text);
     let texts = texts(
         config
             .as_ref()
+            .ok()
             .map(|c| &c.messages)
             .unwrap_or(&Default::default()),
     );
-    apply_look(config.as_ref(), &texts);
+    apply_look(config.as_ref().ok(), &texts);
     (config, texts)
+}
+
+/// `console.error(text)`: for the site's operators (a refused configuration), never for the person signing in.
+pub fn console_error(text: &str) {
+    if let Ok(console) = Reflect::get(&global(), &"console".into()) {
+        let _ = call(&console, "error", &text.into());
+    }
 }
 
 /// Where the sign-in leaves the [`Handover`] for the screens (`window.handoffScreen`), read once and deleted.

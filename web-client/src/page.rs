@@ -26,6 +26,9 @@ pub fn start() {
         return;
     };
     let (config, texts) = browser::configure(&text);
+    let config = config
+        .inspect_err(|problem| browser::console_error(&problem.to_string()))
+        .ok();
     let links = config.as_ref().map(Links::from).unwrap_or_default();
     let logo = config.as_ref().and_then(|c| {
         let alt = c.brand.logo_alt.clone().unwrap_or_default();

@@ -20,7 +20,8 @@ pub fn start() {
     };
     let token = browser::link_token(browser::take_boot_fragment());
     let (config, texts) = browser::configure(&text);
-    let (first, work) = first_screen(config, token);
+    // A refused configuration's words are the screens' to log: the sign-in stays without them.
+    let (first, work) = first_screen(config.ok(), token);
     let Some((config, token)) = work else {
         return stop(first, None, &texts);
     };
