@@ -6,9 +6,19 @@ use serde::{Deserialize, Deserializer};
 
 use crate::json::{Mismatch, Object};
 
-/// Values by name, each name once, in the order they were first inserted. Lookups are linear.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Values by name, each name once, in the order they were first inserted. Lookups are linear. Two are equal when
+/// they hold the same names with equal values, in any order (a map's equality: serde reads one in sorted order,
+/// the page's reader in the text's).
+#[derive(Debug, Clone)]
 pub struct Named<T>(Vec<(String, T)>);
+
+impl<T: PartialEq> PartialEq for Named<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len() && self.iter().all(|(name, value)| other.get(name) == Some(value))
+    }
+}
+
+impl<T: Eq> Eq for Named<T> {}
 
 impl<T> Default for Named<T> {
     fn default() -> Self {
@@ -132,6 +142,14 @@ mod tests {
         assert_eq!(named.get("a").map(String::as_str), Some("2"));
         assert_eq!(named.get("b").map(String::as_str), Some("1"));
         assert!(serde_json::from_str::<Named<String>>(r#"{"a": 1}"#).is_err());
+        // Equal as maps: serde's reading is sorted, the page's is in the text's order.
+        let text = r#"{"b": "1", "a": "2"}"#;
+        let ours = Named::strings(&crate::json::parse_object(text).unwrap()).unwrap();
+        assert_eq!(ours.names().collect::<Vec<_>>(), ["b", "a"]);
+        assert_eq!(named.names().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(ours, named);
+        assert_ne!(ours, Named::from([("b", "1".to_owned())]));
+        assert_ne!(ours, Named::from([("b", "1".to_owned()), ("a", "3".to_owned())]));
     }
 
     #[test]

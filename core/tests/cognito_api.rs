@@ -277,6 +277,7 @@ const ANSWERS: &[&str] = &[
     r#"{"AuthenticationResult":{"AccessToken":"a","NewDeviceMetadata":{"DeviceKey":"k","DeviceGroupKey":"g"}}}"#,
     r#"{"AuthenticationResult":{"AccessToken":"a","NewDeviceMetadata":null,"Extra":[1,{"x":true}]},"Other":1.5e3}"#,
     r#"{"ChallengeName":"CUSTOM_CHALLENGE","ChallengeParameters":{"USERNAME":"\u00e9\ud83d\ude00\n"}}"#,
+    r#"{"ChallengeName":"CUSTOM_CHALLENGE","ChallengeParameters":{"handoff":"jwt","USERNAME":"u-1","A":"1"}}"#,
     // Not answers: wrong kinds, missing required members, not an object, not JSON.
     r#"{"ChallengeParameters":null}"#,
     r#"{"ChallengeParameters":{"n":1}}"#,
