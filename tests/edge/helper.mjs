@@ -219,7 +219,18 @@ export function tempDir(prefix = 'handoff-edge-') {
  * default, removed on stop). The worker config is edge/wrangler.toml copied into a temp dir with an absolute `main`, so a
  * developer's edge/.dev.vars never leaks into tests. Returns { url, stop(), output(), persistTo }.
  */
-export async function startWorker({ vars, persistTo, configPath, cwd, shim = SHIM } = {}) {
+export async function startWorker(options = {}) {
+  // `freePort` hands out a port that another process may take before workerd binds it: start again on new ports.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startWorkerOnce(options);
+    } catch (e) {
+      if (attempt >= 3 || !/Address already in use/.test(e.message)) throw e;
+    }
+  }
+}
+
+async function startWorkerOnce({ vars, persistTo, configPath, cwd, shim = SHIM } = {}) {
   if (shim === SHIM) ensureBuilt();
   const ownPersist = !persistTo;
   if (ownPersist) persistTo = tempDir('handoff-persist-');
@@ -263,14 +274,22 @@ export async function startWorker({ vars, persistTo, configPath, cwd, shim = SHI
   const exited = new Promise((r) => child.on('exit', r));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
+  // A start that fails leaves nothing behind: no wrangler, no workerd, no directories.
+  const fail = async (message) => {
+    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+    if (child.exitCode === null) await exited;
+    rmSync(work, { recursive: true, force: true });
+    if (ownPersist) rmSync(persistTo, { recursive: true, force: true });
+    throw new Error(message);
+  };
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output}`);
+    if (child.exitCode !== null) await fail(`wrangler dev exited early:\n${output}`);
     try {
       const res = await fetch(`${url}/healthz`);
       await res.arrayBuffer();
       break;
     } catch {
-      if (Date.now() > deadline) throw new Error(`wrangler dev did not answer within 60 s:\n${output}`);
+      if (Date.now() > deadline) await fail(`wrangler dev did not answer within 60 s:\n${output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

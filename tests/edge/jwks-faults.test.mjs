@@ -9,11 +9,10 @@ import { startCognito, startWorker, testVars, post } from './helper.mjs';
 async function coldEdge(t, knobs = {}) {
   const cognito = await startCognito();
   Object.assign(cognito.state, knobs);
+  // Registered first: a worker that fails to start must not leave the stand-in open (the file would never exit).
+  t.after(() => cognito.close());
   const worker = await startWorker({ vars: testVars(cognito) });
-  t.after(async () => {
-    await worker.stop();
-    await cognito.close();
-  });
+  t.after(() => worker.stop());
   const issue = async (user = cognito.user('cold')) => {
     const at = await cognito.accessToken(user);
     return post(`${worker.url}/v1/handoffs`, {}, { auth: `Bearer ${at}` });
